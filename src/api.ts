@@ -1,0 +1,76 @@
+// The library API: the CLI, the tests, the fuzzer and the benchmarks all come through here.
+import type { Diagnostic } from './diagnostics.js';
+import { parseLitmus } from './parse/parser.js';
+import type { LitmusTest } from './parse/ast.js';
+import { lowerTest } from './lower/lower.js';
+import type { Program } from './lower/program.js';
+import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStats } from './explore/explorer.js';
+import { Judge, type Judgement } from './judge/judge.js';
+import { modelByName, MODELS } from './models/index.js';
+import type { MemoryModel } from './models/model.js';
+import { formatCondition } from './judge/condition.js';
+
+export interface CheckOptions extends ExploreLimits {
+  /** A model name (lkmm, sc, tso) or a model object (e.g. a cat-interpreted one). */
+  model?: string | MemoryModel;
+  /** Called for every consistent execution (after the judge has seen it). */
+  onExecution?: (e: ConsistentExecution) => void;
+  /** Time limit in milliseconds, measured from the call. */
+  timeoutMs?: number;
+}
+
+export interface TestResult {
+  file: string;
+  name: string;
+  model: string;
+  test: LitmusTest;
+  program: Program;
+  judgement: Judgement;
+  stats: ExploreStats;
+  /** Condition as herd7 prints it. */
+  conditionText: string;
+  timeMs: number;
+}
+
+export type CheckResult = { ok: true; result: TestResult } | { ok: false; diagnostics: Diagnostic[] };
+
+export function resolveModel(model: string | MemoryModel | undefined): MemoryModel | null {
+  if (model === undefined) return MODELS.get('lkmm')!;
+  if (typeof model !== 'string') return model;
+  return modelByName(model) ?? null;
+}
+
+/** Parse, lower, explore and judge one litmus test. Pure apart from reading the clock. */
+export function checkSource(source: string, file: string, options: CheckOptions = {}): CheckResult {
+  const start = performance.now();
+  const parsed = parseLitmus(source, file);
+  if (!parsed.ok) return parsed;
+  const lowered = lowerTest(parsed.test);
+  if (!lowered.ok) return lowered;
+  const model = resolveModel(options.model);
+  if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: `unknown model '${String(options.model)}' (known: ${[...MODELS.keys()].join(', ')})` }] };
+  return { ok: true, result: checkProgram(parsed.test, lowered.program, model, options, start) };
+}
+
+export function checkProgram(test: LitmusTest, program: Program, model: MemoryModel, options: CheckOptions = {}, start = performance.now()): TestResult {
+  const judge = new Judge(program);
+  const limits: ExploreLimits = { ...options };
+  if (options.timeoutMs !== undefined) limits.deadline = Date.now() + options.timeoutMs;
+  const stats = explore(program, model, (e) => {
+    judge.add(e);
+    options.onExecution?.(e);
+  }, limits);
+  return {
+    file: program.file,
+    name: program.name,
+    model: model.name,
+    test,
+    program,
+    judgement: judge.finish(stats),
+    stats,
+    conditionText: formatCondition(program.quantifier, program.condition),
+    timeMs: performance.now() - start,
+  };
+}
+
+export { parseLitmus, lowerTest };

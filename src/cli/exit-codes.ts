@@ -1,0 +1,13 @@
+// Exit codes: documented in the README and stable.
+export const EXIT_OK = 0; // everything as expected
+export const EXIT_FAILED = 1; // an expectation failed / a forbidden outcome is reachable
+export const EXIT_BAD_INPUT = 2; // bad input or usage
+export const EXIT_INCOMPLETE = 3; // a limit was hit: some verdict is incomplete
+
+/** Combine per-test outcomes: bad input wins, then incomplete, then failure. */
+export function combineExit(codes: Iterable<number>): number {
+  let worst = EXIT_OK;
+  const rank = (c: number) => (c === EXIT_BAD_INPUT ? 3 : c === EXIT_INCOMPLETE ? 2 : c === EXIT_FAILED ? 1 : 0);
+  for (const c of codes) if (rank(c) > rank(worst)) worst = c;
+  return worst;
+}

@@ -1,0 +1,75 @@
+// Final states and the condition over them.
+import type { CondValue, Observable, Prop, Quantifier } from '../parse/ast.js';
+import type { Program, Value } from '../lower/program.js';
+
+/** What one execution leaves behind: registers per thread and every location's final value. */
+export interface FinalState {
+  regs: ReadonlyArray<ReadonlyMap<string, Value>>;
+  memory: ReadonlyMap<string, Value>;
+}
+
+export function observe(o: Observable, s: FinalState): Value {
+  if (o.k === 'reg') return s.regs[o.thread]?.get(o.reg) ?? 0;
+  return s.memory.get(o.name) ?? 0;
+}
+
+function resolve(v: CondValue, program: Program): Value {
+  if (v.k === 'int') return v.value;
+  if (program.locations.has(v.name)) return v.name;
+  return program.constants.get(v.name) ?? v.name;
+}
+
+export function evalProp(p: Prop, s: FinalState, program: Program): boolean {
+  switch (p.k) {
+    case 'true':
+      return true;
+    case 'false':
+      return false;
+    case 'eq': {
+      const equal = observe(p.lhs, s) === resolve(p.rhs, program);
+      return p.negated ? !equal : equal;
+    }
+    case 'not':
+      return !evalProp(p.arg, s, program);
+    case 'and':
+      return evalProp(p.left, s, program) && evalProp(p.right, s, program);
+    case 'or':
+      return evalProp(p.left, s, program) || evalProp(p.right, s, program);
+  }
+}
+
+export function formatValue(v: Value): string {
+  return typeof v === 'number' ? String(v) : v;
+}
+
+function formatObs(o: Observable): string {
+  return o.k === 'reg' ? `${o.thread}:${o.reg}` : `[${o.name}]`;
+}
+
+/** herd7's rendering of a proposition: `0:r0=1 /\ not ([x]=2)`. */
+export function formatProp(p: Prop, top = true): string {
+  switch (p.k) {
+    case 'true':
+      return 'true';
+    case 'false':
+      return 'false';
+    case 'eq':
+      return `${formatObs(p.lhs)}${p.negated ? '!=' : '='}${p.rhs.k === 'int' ? p.rhs.value : p.rhs.name}`;
+    case 'not':
+      return `not (${formatProp(p.arg, true)})`;
+    case 'and':
+      return `${wrap(p.left, 'and')} /\\ ${wrap(p.right, 'and')}`;
+    case 'or':
+      return `${wrap(p.left, 'or')} \\/ ${wrap(p.right, 'or')}`;
+  }
+  void top;
+}
+
+function wrap(p: Prop, parent: 'and' | 'or'): string {
+  if ((p.k === 'and' || p.k === 'or') && p.k !== parent) return `(${formatProp(p, false)})`;
+  return formatProp(p, false);
+}
+
+export function formatCondition(q: Quantifier, p: Prop): string {
+  return `${q} (${formatProp(p)})`;
+}

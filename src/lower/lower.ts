@@ -1,0 +1,510 @@
+// Lowering: litmus AST -> thread programs. Resolves names (registers, shared locations,
+// constants), expands every primitive, and flattens expressions with side effects.
+import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostics.js';
+import type { Expr, LitmusTest, Observable, Prop, Stmt, ThreadDecl } from '../parse/ast.js';
+import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
+import { KVM_CONSTANTS, KVM_PRIMITIVES, KVM_STRUCT_FIELDS, RequestBits } from './kvm.js';
+import type { Instr, ObservedItem, Origin, Program, PureExpr, ThreadProgram, Value } from './program.js';
+
+export type LowerResult = { ok: true; program: Program } | { ok: false; diagnostics: Diagnostic[] };
+
+const PRIMITIVES: ReadonlyMap<string, PrimitiveSpec> = new Map([...LKMM_PRIMITIVES, ...KVM_PRIMITIVES]);
+
+export function knownPrimitives(): string[] {
+  return [...PRIMITIVES.keys()];
+}
+
+export function primitiveSpec(name: string): PrimitiveSpec | undefined {
+  return PRIMITIVES.get(name);
+}
+
+
+export function lowerTest(test: LitmusTest, options: { unroll?: number } = {}): LowerResult {
+  try {
+    return { ok: true, program: new Lowering(test, options).run() };
+  } catch (e) {
+    if (e instanceof StageError) return { ok: false, diagnostics: [diag(test.file, e.pos, e.message)] };
+    throw e;
+  }
+}
+
+/** Edit distance, for "did you mean" suggestions. */
+export function nearestName(name: string, candidates: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) dp[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      dp[i][j] = Math.min(dp[i - 1][j] + 1, dp[i][j - 1] + 1, dp[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return dp[a.length][b.length];
+}
+
+class Lowering {
+  private locations = new Map<string, Value>();
+  /** Struct pointers (e.g. `struct kvm_vcpu *vcpu`): fields become locations `vcpu->mode`. */
+  private structBases = new Set<string>();
+  private warnings: { pos: SourcePos; message: string }[] = [];
+  private requestBits = new RequestBits();
+  private usedConstants = new Map<string, number>();
+
+  /** Names a condition or a thread may use as numbers. */
+  constantValue(name: string): number | undefined {
+    let v: number | undefined;
+    if (name === 'NULL' || name === 'false') v = 0;
+    else if (name === 'true') v = 1;
+    else v = KVM_CONSTANTS.get(name) ?? this.requestBits.bit(name);
+    if (v !== undefined) this.usedConstants.set(name, v);
+    return v;
+  }
+
+  constructor(
+    private readonly test: LitmusTest,
+    private readonly options: { unroll?: number },
+  ) {}
+
+  private addLocation(name: string, value: Value = 0): void {
+    if (!this.locations.has(name)) this.locations.set(name, value);
+  }
+
+  run(): Program {
+    const test = this.test;
+    // Shared locations: parameters first (in order of appearance), then the init block.
+    for (const t of test.threads) {
+      for (const p of t.params) {
+        if (p.type.base.startsWith('struct ') && p.type.stars > 0) {
+          this.structBases.add(p.name);
+          for (const f of KVM_STRUCT_FIELDS.get(p.type.base) ?? []) this.addLocation(`${p.name}->${f}`);
+        } else this.addLocation(p.name);
+      }
+    }
+    const regInits = new Map<number, Map<string, Value>>();
+    for (const item of test.init) {
+      if (item.k === 'loc') {
+        const arrow = item.name.indexOf('->');
+        if (arrow > 0) this.structBases.add(item.name.slice(0, arrow));
+        const v = item.value === null ? 0 : this.initValue(item.value, item.pos);
+        this.locations.set(item.name, v);
+      }
+    }
+    for (const item of test.init) {
+      if (item.k === 'reg') {
+        if (!test.threads.some((t) => t.index === item.thread)) {
+          throw new StageError(item.pos, `the initial state sets ${item.thread}:${item.reg} but there is no thread P${item.thread}`);
+        }
+        let m = regInits.get(item.thread);
+        if (!m) regInits.set(item.thread, (m = new Map()));
+        m.set(item.reg, this.initValue(item.value, item.pos));
+      }
+    }
+    const seen = new Set<number>();
+    for (const t of test.threads) {
+      if (seen.has(t.index)) throw new StageError(t.pos, `duplicate thread P${t.index}`);
+      seen.add(t.index);
+    }
+    const sorted = [...test.threads].sort((a, b) => a.index - b.index);
+    sorted.forEach((t, i) => {
+      if (t.index !== i) throw new StageError(t.pos, `threads must be numbered P0, P1, ... without gaps: expected P${i}, found P${t.index}`);
+    });
+    const threads = sorted.map((t) => new ThreadLowering(this, t, regInits.get(t.index) ?? new Map()).run());
+
+    const regsOf = (i: number) => threads[i]?.userRegs ?? new Set<string>();
+    const checkObs = (o: Observable) => {
+      if (o.k === 'reg') {
+        if (!threads[o.thread]) throw new StageError(o.pos, `the condition names ${o.thread}:${o.reg} but there is no thread P${o.thread}`);
+        if (!regsOf(o.thread).has(o.reg)) {
+          const near = nearestName(o.reg, regsOf(o.thread));
+          throw new StageError(o.pos, `register ${o.reg} is not defined in P${o.thread}${near ? ` (did you mean ${near}?)` : ''}`);
+        }
+      } else if (!this.locations.has(o.name)) {
+        const near = nearestName(o.name, this.locations.keys());
+        throw new StageError(o.pos, `location ${o.name} is not defined by any thread or the initial state${near ? ` (did you mean ${near}?)` : ''}`);
+      }
+    };
+    const observed: Observable[] = [];
+    const addObs = (o: Observable) => {
+      checkObs(o);
+      if (!observed.some((x) => sameObs(x, o))) observed.push(o);
+    };
+    const walk = (p: Prop) => {
+      switch (p.k) {
+        case 'eq':
+          addObs(p.lhs);
+          if (p.rhs.k === 'sym' && !this.locations.has(p.rhs.name) && this.constantValue(p.rhs.name) === undefined) {
+            throw new StageError(p.pos, `unknown value ${p.rhs.name}: not a location or a known constant`);
+          }
+          break;
+        case 'not':
+          walk(p.arg);
+          break;
+        case 'and':
+        case 'or':
+          walk(p.left);
+          walk(p.right);
+          break;
+      }
+    };
+    for (const o of test.locations) addObs(o);
+    walk(test.condition.prop);
+    if (test.filter) {
+      const before = observed.length;
+      walk(test.filter);
+      // herd7 does not list filter-only observables in the states.
+      observed.length = before;
+    }
+    const regs = observed.filter((o): o is Extract<Observable, { k: 'reg' }> => o.k === 'reg').sort((a, b) => a.thread - b.thread || cmpStr(a.reg, b.reg));
+    const mems = observed.filter((o): o is Extract<Observable, { k: 'mem' }> => o.k === 'mem').sort((a, b) => cmpStr(a.name, b.name));
+    const items: ObservedItem[] = [...regs, ...mems].map((o) => ({ obs: o, label: o.k === 'reg' ? `${o.thread}:${o.reg}` : `[${o.name}]` }));
+
+    const constants = new Map<string, number>([...KVM_CONSTANTS, ...this.usedConstants]);
+    return {
+      name: test.name,
+      file: test.file,
+      locations: this.locations,
+      lockLocations: new Set(),
+      threads,
+      quantifier: test.condition.quantifier,
+      condition: test.condition.prop,
+      filter: test.filter,
+      outcome: test.condition.outcome,
+      observed: items,
+      constants,
+      warnings: this.warnings,
+    };
+  }
+
+  private initValue(v: { k: 'int'; value: number } | { k: 'addr'; name: string }, pos: SourcePos): Value {
+    if (v.k === 'int') return v.value;
+    const c = this.constantValue(v.name);
+    if (c !== undefined && !this.locations.has(v.name)) return c;
+    this.addLocation(v.name);
+    void pos;
+    return v.name;
+  }
+
+  // Shared with thread lowering.
+  isLocation(name: string): boolean {
+    return this.locations.has(name);
+  }
+  isStructBase(name: string): boolean {
+    return this.structBases.has(name);
+  }
+  ensureLocation(name: string): void {
+    this.addLocation(name);
+  }
+  warn(pos: SourcePos, message: string): void {
+    this.warnings.push({ pos, message });
+  }
+  get unroll(): number | undefined {
+    return this.options.unroll;
+  }
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sameObs(a: Observable, b: Observable): boolean {
+  return a.k === 'reg' && b.k === 'reg' ? a.thread === b.thread && a.reg === b.reg : a.k === 'mem' && b.k === 'mem' && a.name === b.name;
+}
+
+class ThreadLowering {
+  private regs = new Set<string>();
+  private temps = 0;
+  private sites = 0;
+  private out: Instr[] = [];
+
+  constructor(
+    private readonly world: Lowering,
+    private readonly decl: ThreadDecl,
+    private readonly initRegs: Map<string, Value>,
+  ) {
+    for (const r of initRegs.keys()) this.regs.add(r);
+  }
+
+  run(): ThreadProgram {
+    // Registers: declared anywhere or assigned anywhere in the thread (herd7 accepts undeclared ones).
+    this.collectRegs(this.decl.body);
+    this.out = [];
+    this.lowerStmts(this.decl.body);
+    return { index: this.decl.index, body: this.out, initRegs: this.initRegs, userRegs: new Set(this.regs) };
+  }
+
+  private collectRegs(stmts: Stmt[]): void {
+    for (const s of stmts) {
+      if (s.k === 'decl') this.regs.add(s.name);
+      else if (s.k === 'expr' && s.expr.k === 'assign' && s.expr.target.k === 'ident' && !this.world.isLocation(s.expr.target.name)) {
+        this.regs.add(s.expr.target.name);
+      } else if (s.k === 'if') {
+        this.collectRegs(s.then);
+        if (s.else) this.collectRegs(s.else);
+      } else if (s.k === 'block') this.collectRegs(s.body);
+    }
+  }
+
+  private temp(): string {
+    return `%t${++this.temps}`;
+  }
+
+  private emit(i: Instr): void {
+    this.out.push(i);
+  }
+
+  private origin(pos: SourcePos, primitive: string, site: number, part?: string): Origin {
+    return { pos, primitive, site, part };
+  }
+
+  private lowerStmts(stmts: Stmt[]): void {
+    for (const s of stmts) this.lowerStmt(s);
+  }
+
+  private lowerStmt(s: Stmt): void {
+    switch (s.k) {
+      case 'decl':
+        if (s.init) this.lowerInto(s.name, s.init, s.pos);
+        return;
+      case 'expr':
+        this.lowerEffect(s.expr);
+        return;
+      case 'block':
+        this.lowerStmts(s.body);
+        return;
+      case 'if': {
+        const cond = this.rvalue(s.cond);
+        const saved = this.out;
+        const thenOut: Instr[] = [];
+        const elseOut: Instr[] = [];
+        this.out = thenOut;
+        this.lowerStmts(s.then);
+        this.out = elseOut;
+        if (s.else) this.lowerStmts(s.else);
+        this.out = saved;
+        this.emit({ op: 'if', cond, then: thenOut, else: elseOut, origin: this.origin(s.pos, 'if', this.sites++) });
+        return;
+      }
+      case 'loop':
+        throw new StageError(s.pos, `unsupported construct: '${s.kind}' loop (litmus tests are loop-free; unroll it by hand)`);
+    }
+  }
+
+  /** An expression statement: an assignment, a call, or a value whose loads still happen. */
+  private lowerEffect(e: Expr): void {
+    if (e.k === 'assign') {
+      this.lowerAssign(e);
+      return;
+    }
+    if (e.k === 'call') {
+      this.lowerCall(e, null);
+      return;
+    }
+    this.rvalue(e);
+  }
+
+  private lowerAssign(e: Extract<Expr, { k: 'assign' }>): void {
+    const t = e.target;
+    const value: Expr = e.op === '=' ? e.value : { k: 'binary', op: e.op.slice(0, -1) as '+', left: t, right: e.value, pos: e.pos };
+    if (t.k === 'ident' && this.regs.has(t.name)) {
+      this.lowerInto(t.name, value, e.pos);
+      return;
+    }
+    if (t.k === 'unary' && t.op === '*') {
+      const addr = this.rvalue(t.arg);
+      const v = this.rvalue(value);
+      this.emit({ op: 'store', addr, value: v, ann: '', origin: this.origin(e.pos, 'store', this.sites++) });
+      return;
+    }
+    if (t.k === 'member') {
+      const addr = this.memberAddress(t);
+      const v = this.rvalue(value);
+      this.emit({ op: 'store', addr, value: v, ann: '', origin: this.origin(e.pos, 'store', this.sites++) });
+      return;
+    }
+    if (t.k === 'ident') throw new StageError(t.pos, `cannot assign to ${t.name}: it is a shared location's address (write *${t.name} = ... or WRITE_ONCE(*${t.name}, ...))`);
+    throw new StageError(e.pos, 'unsupported assignment target');
+  }
+
+  private lowerInto(dst: string, e: Expr, pos: SourcePos): void {
+    if (e.k === 'call') {
+      const spec = PRIMITIVES.get(e.callee);
+      if (spec) {
+        const result = this.lowerCall(e, dst);
+        if (result && !(result.k === 'reg' && result.r === dst)) this.emit({ op: 'assign', dst, value: result, origin: this.origin(pos, '=', this.sites++) });
+        return;
+      }
+    }
+    if (e.k === 'unary' && e.op === '*') {
+      const addr = this.rvalue(e.arg);
+      this.emit({ op: 'load', dst, addr, ann: '', origin: this.origin(e.pos, 'load', this.sites++) });
+      return;
+    }
+    const v = this.rvalue(e);
+    this.emit({ op: 'assign', dst, value: v, origin: this.origin(pos, '=', this.sites++) });
+  }
+
+  private lowerCall(e: Extract<Expr, { k: 'call' }>, dst: string | null): PureExpr | null {
+    const spec = PRIMITIVES.get(e.callee);
+    if (!spec) {
+      const near = nearestName(e.callee, PRIMITIVES.keys());
+      throw new StageError(e.pos, `unknown primitive '${e.callee}'${near ? ` (did you mean ${near}?)` : ''}`);
+    }
+    if (e.args.length !== spec.args.length) {
+      throw new StageError(e.pos, `${e.callee} takes ${spec.args.length} argument${spec.args.length === 1 ? '' : 's'}, found ${e.args.length}`);
+    }
+    const args = e.args.map((a, i) => {
+      const kind = spec.args[i];
+      if (kind === 'lval') return this.lvalueAddress(a, e.callee);
+      return this.rvalue(a);
+    });
+    const site = this.sites++;
+    const builder: PrimitiveBuilder = {
+      emit: (i) => this.emit(i),
+      temp: () => this.temp(),
+      origin: (part) => this.origin(e.pos, e.callee, site, part),
+      declareReg: (name, initial) => {
+        this.regs.add(name);
+        if (!this.initRegs.has(name)) this.initRegs.set(name, initial);
+      },
+    };
+    return spec.expand(builder, args, dst);
+  }
+
+  /** The address an lvalue designates: `*p`, `x` (a shared location), `vcpu->mode`. */
+  private lvalueAddress(e: Expr, callee: string): PureExpr {
+    if (e.k === 'unary' && e.op === '*') return this.rvalue(e.arg);
+    if (e.k === 'member') return this.memberAddress(e);
+    if (e.k === 'ident' && !this.regs.has(e.name) && this.world.isLocation(e.name)) return { k: 'const', v: e.name };
+    if (e.k === 'cast') return this.lvalueAddress(e.arg, callee);
+    throw new StageError(e.pos, `${callee} expects a memory location such as *x`);
+  }
+
+  private memberAddress(e: Extract<Expr, { k: 'member' }>): PureExpr {
+    const base = e.object;
+    if (base.k === 'ident' && this.world.isStructBase(base.name)) {
+      const name = `${base.name}->${e.field}`;
+      this.world.ensureLocation(name);
+      return { k: 'const', v: name };
+    }
+    throw new StageError(e.pos, `'${e.arrow ? '->' : '.'}${e.field}' needs a struct pointer parameter such as struct kvm_vcpu *vcpu`);
+  }
+
+  /** A side-effect-free value; loads inside the expression are emitted first, left to right. */
+  private rvalue(e: Expr): PureExpr {
+    switch (e.k) {
+      case 'num':
+        return { k: 'const', v: e.value };
+      case 'ident': {
+        if (this.regs.has(e.name)) return { k: 'reg', r: e.name };
+        if (this.world.isLocation(e.name) || this.world.isStructBase(e.name)) return { k: 'const', v: e.name };
+        const c = this.world.constantValue(e.name);
+        if (c !== undefined) return { k: 'const', v: c };
+        const near = nearestName(e.name, this.regs);
+        throw new StageError(e.pos, `undefined register or location '${e.name}'${near ? ` (did you mean ${near}?)` : ''}`);
+      }
+      case 'cast':
+        return this.rvalue(e.arg);
+      case 'unary': {
+        if (e.op === '*') {
+          const addr = this.rvalue(e.arg);
+          const r = this.temp();
+          this.emit({ op: 'load', dst: r, addr, ann: '', origin: this.origin(e.pos, 'load', this.sites++) });
+          return { k: 'reg', r };
+        }
+        if (e.op === '&') {
+          if (e.arg.k === 'ident' && this.world.isLocation(e.arg.name)) return { k: 'const', v: e.arg.name };
+          if (e.arg.k === 'member') return this.memberAddress(e.arg);
+          if (e.arg.k === 'unary' && e.arg.op === '*') return this.rvalue(e.arg.arg);
+          throw new StageError(e.pos, "'&' needs a shared location");
+        }
+        const a = this.rvalue(e.arg);
+        if (e.op === '+') return a;
+        return { k: 'un', op: e.op, a };
+      }
+      case 'binary': {
+        if ((e.op === '&&' || e.op === '||') && this.hasEffects(e.right)) return this.shortCircuit(e);
+        const a = this.rvalue(e.left);
+        const b = this.rvalue(e.right);
+        return { k: 'bin', op: e.op, a, b };
+      }
+      case 'ternary': {
+        if (this.hasEffects(e.then) || this.hasEffects(e.else)) {
+          const r = this.temp();
+          this.regs.add(r);
+          const c = this.rvalue(e.cond);
+          this.branch(c, () => this.lowerInto(r, e.then, e.pos), () => this.lowerInto(r, e.else, e.pos), e.pos);
+          return { k: 'reg', r };
+        }
+        return { k: 'cond', c: this.rvalue(e.cond), a: this.rvalue(e.then), b: this.rvalue(e.else) };
+      }
+      case 'call': {
+        const v = this.lowerCall(e, null);
+        if (v === null) throw new StageError(e.pos, `${e.callee} returns no value`);
+        return v;
+      }
+      case 'member': {
+        const addr = this.memberAddress(e);
+        const r = this.temp();
+        this.emit({ op: 'load', dst: r, addr, ann: '', origin: this.origin(e.pos, 'load', this.sites++) });
+        return { k: 'reg', r };
+      }
+      case 'assign':
+        throw new StageError(e.pos, 'assignments inside expressions are not supported');
+    }
+  }
+
+  private hasEffects(e: Expr): boolean {
+    switch (e.k) {
+      case 'call':
+      case 'assign':
+      case 'member':
+        return true;
+      case 'unary':
+        return e.op === '*' || this.hasEffects(e.arg);
+      case 'binary':
+        return this.hasEffects(e.left) || this.hasEffects(e.right);
+      case 'cast':
+        return this.hasEffects(e.arg);
+      case 'ternary':
+        return this.hasEffects(e.cond) || this.hasEffects(e.then) || this.hasEffects(e.else);
+      default:
+        return false;
+    }
+  }
+
+  private branch(cond: PureExpr, then: () => void, els: () => void, pos: SourcePos): void {
+    const saved = this.out;
+    const t: Instr[] = [];
+    const f: Instr[] = [];
+    this.out = t;
+    then();
+    this.out = f;
+    els();
+    this.out = saved;
+    this.emit({ op: 'if', cond, then: t, else: f, origin: this.origin(pos, 'if', this.sites++) });
+  }
+
+  /** C's && and || evaluate the right side only when needed: that is a branch. */
+  private shortCircuit(e: Extract<Expr, { k: 'binary' }>): PureExpr {
+    const r = this.temp();
+    const left = this.rvalue(e.left);
+    const truth = (x: PureExpr): PureExpr => ({ k: 'bin', op: '!=', a: x, b: { k: 'const', v: 0 } });
+    this.emit({ op: 'assign', dst: r, value: truth(left), origin: this.origin(e.pos, '=', this.sites++) });
+    const evalRight = () => {
+      const right = this.rvalue(e.right);
+      this.emit({ op: 'assign', dst: r, value: truth(right), origin: this.origin(e.pos, '=', this.sites++) });
+    };
+    const cond: PureExpr = e.op === '&&' ? { k: 'reg', r } : { k: 'un', op: '!', a: { k: 'reg', r } };
+    this.branch(cond, evalRight, () => undefined, e.pos);
+    return { k: 'reg', r };
+  }
+}

@@ -1,0 +1,93 @@
+// Thread programs: what lowering hands to the explorer. Every kernel primitive has become a few
+// memory operations with herd7's annotations; expressions are side-effect free.
+import type { SourcePos } from '../diagnostics.js';
+import type { Observable, Prop, Quantifier } from '../parse/ast.js';
+
+/** A value: an integer, or the address of a shared location (its name). */
+export type Value = number | string;
+
+export type PureExpr =
+  | { k: 'const'; v: Value }
+  | { k: 'reg'; r: string }
+  | { k: 'un'; op: '-' | '!' | '~'; a: PureExpr }
+  | { k: 'bin'; op: string; a: PureExpr; b: PureExpr }
+  | { k: 'cond'; c: PureExpr; a: PureExpr; b: PureExpr };
+
+/** Where an operation came from, for explanations and barrier analysis. */
+export interface Origin {
+  pos: SourcePos;
+  /** The primitive as written, e.g. "smp_mb" or "kvm_make_request". */
+  primitive: string;
+  /** Index of the source-level call within its thread (stable across paths). */
+  site: number;
+  /** Which part of a composite primitive this is, e.g. "smp_wmb" inside kvm_make_request. */
+  part?: string;
+}
+
+export type AluOp = '+' | '-' | '&' | '|' | '^' | '&~';
+
+export type Instr =
+  | { op: 'load'; dst: string; addr: PureExpr; ann: string; origin: Origin }
+  | { op: 'store'; addr: PureExpr; value: PureExpr; ann: string; origin: Origin }
+  | { op: 'fence'; ann: string; origin: Origin }
+  /** xchg: dst = old; write operand. */
+  | { op: 'xchg'; dst: string | null; addr: PureExpr; value: PureExpr; ann: string; origin: Origin }
+  /** cmpxchg: dst = old; write `value` only when old == expected (else a failed RMW: a read). */
+  | { op: 'cmpxchg'; dst: string | null; addr: PureExpr; expected: PureExpr; value: PureExpr; ann: string; origin: Origin }
+  /**
+   * Arithmetic RMW: new = old ALU operand. dst gets the old value (fetch) or the new one (return),
+   * or nothing (noreturn). `unless`: add_unless, fails (no write) when old == unless; dst = success.
+   */
+  | {
+      op: 'atomic';
+      alu: AluOp;
+      dst: string | null;
+      returns: 'old' | 'new' | 'none' | 'success';
+      addr: PureExpr;
+      operand: PureExpr;
+      unless: PureExpr | null;
+      ann: string;
+      origin: Origin;
+    }
+  | { op: 'lock'; addr: PureExpr; origin: Origin }
+  | { op: 'unlock'; addr: PureExpr; origin: Origin }
+  | { op: 'trylock'; dst: string | null; addr: PureExpr; origin: Origin }
+  | { op: 'islocked'; dst: string | null; addr: PureExpr; origin: Origin }
+  | { op: 'srcu-sync'; addr: PureExpr; origin: Origin }
+  | { op: 'assign'; dst: string; value: PureExpr; origin: Origin }
+  | { op: 'if'; cond: PureExpr; then: Instr[]; else: Instr[]; origin: Origin };
+
+export interface ThreadProgram {
+  index: number;
+  body: Instr[];
+  /** Registers with an initial value (from the init block); others start undefined. */
+  initRegs: Map<string, Value>;
+  /** Registers the source declares or assigns (temporaries excluded). */
+  userRegs: Set<string>;
+}
+
+export interface ObservedItem {
+  obs: Observable;
+  /** Printed as herd7 does: "0:r0" or "[x]". */
+  label: string;
+}
+
+export interface Program {
+  name: string;
+  file: string;
+  /** Every shared location with its initial value. */
+  locations: Map<string, Value>;
+  /** Locations used as spinlocks (their values are not observable data). */
+  lockLocations: Set<string>;
+  threads: ThreadProgram[];
+  quantifier: Quantifier;
+  condition: Prop;
+  filter: Prop | null;
+  outcome: string | null;
+  /** What a final state lists: registers then locations, in herd7's order. */
+  observed: ObservedItem[];
+  /** Named constants a condition may use (KVM modes, request bits). */
+  constants: Map<string, number>;
+  /** Pseudo-registers that count protocol actions, e.g. IPIs sent by kvm_vcpu_kick. */
+  warnings: { pos: SourcePos; message: string }[];
+}

@@ -1,0 +1,26 @@
+// What every memory model offers the explorer. SC, TSO, LKMM and cat-interpreted models are peers.
+import type { Candidate, Skeleton } from '../explore/execution.js';
+
+export interface ModelVerdict {
+  consistent: boolean;
+  /** The first check that failed (e.g. "happens-before"), when inconsistent. */
+  failed: string | null;
+  /** Flags raised (e.g. "data-race"); they do not make the execution inconsistent. */
+  flags: string[];
+}
+
+/** A model specialised to one skeleton: the per-program work is done once, here. */
+export interface PreparedModel {
+  check(candidate: Candidate): ModelVerdict;
+  /**
+   * Optional early pruning: false when no completion of this partial candidate can be
+   * consistent. Must be monotone (a relation only grows as rf/co are completed).
+   */
+  mayExtend?(partial: Candidate): boolean;
+}
+
+export interface MemoryModel {
+  name: string;
+  description: string;
+  prepare(skeleton: Skeleton): PreparedModel;
+}

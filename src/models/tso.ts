@@ -1,0 +1,52 @@
+// x86-TSO, axiomatically (as herd7's x86tso.cat): program order is kept except a write before
+// a later read, which full fences and locked (LOCK-prefixed) instructions restore. On x86 every
+// atomic RMW, spin_lock and spin_trylock is locked; smp_mb() is MFENCE; smp_rmb/smp_wmb,
+// release and acquire compile to plain moves and compiler barriers.
+import type { Candidate, Skeleton } from '../explore/execution.js';
+import { lockDeadlock } from './locks.js';
+import type { MemoryModel, ModelVerdict, PreparedModel } from './model.js';
+import { EventSet, Relation } from './relation.js';
+import { coherenceAndAtomicity } from './sc.js';
+
+/** Fence annotations that emit MFENCE (or an equivalent locked instruction) on x86. */
+const FULL_FENCES = new Set(['MB', 'sync-rcu']);
+
+export function tsoPreservedOrder(sk: Skeleton): Relation {
+  const ev = sk.events;
+  const n = sk.n;
+  const M = EventSet.where(n, (i) => ev[i].kind !== 'F');
+  const R = EventSet.where(n, (i) => ev[i].kind === 'R');
+  const W = EventSet.where(n, (i) => ev[i].kind === 'W');
+  const locked = EventSet.where(n, (i) => ev[i].rmwInstr || ev[i].lock === 'LKR' || ev[i].lock === 'LKW' || ev[i].lock === 'LF');
+  const fences = EventSet.where(n, (i) => (ev[i].kind === 'F' && FULL_FENCES.has(ev[i].ann)) || ev[i].srcuSync);
+  const po = sk.po.restrict(M, M);
+  const wr = Relation.cross(W, R);
+  const ppo = po.minus(wr);
+  const mfence = sk.po.restrict(M, fences).seq(sk.po).restrict(null, M);
+  const implied = po.restrict(W, locked).union(po.restrict(locked, R));
+  return ppo.union(mfence, implied);
+}
+
+class PreparedTso implements PreparedModel {
+  private readonly deadlock: string | null;
+  private readonly ordered: Relation;
+  constructor(private readonly sk: Skeleton) {
+    this.deadlock = lockDeadlock(sk);
+    this.ordered = tsoPreservedOrder(sk);
+  }
+  check(c: Candidate): ModelVerdict {
+    if (this.deadlock) return { consistent: false, failed: this.deadlock, flags: [] };
+    const fr = c.rf.inverse().seq(c.co);
+    const basic = coherenceAndAtomicity(this.sk, c, fr);
+    if (basic) return { consistent: false, failed: basic, flags: [] };
+    const rfe = c.rf.inter(this.sk.ext);
+    if (!this.ordered.union(rfe, c.co, fr).isAcyclic()) return { consistent: false, failed: 'tso', flags: [] };
+    return { consistent: true, failed: null, flags: [] };
+  }
+}
+
+export const tso: MemoryModel = {
+  name: 'tso',
+  description: 'x86-TSO: acyclic(ppo | rfe | co | fr | mfence | locked), ppo = po minus W->R',
+  prepare: (sk) => new PreparedTso(sk),
+};

@@ -1,0 +1,93 @@
+// The syntax tree of a C litmus test, as written (nothing resolved yet).
+import type { SourcePos } from '../diagnostics.js';
+
+export interface TypeName {
+  base: string; // e.g. "int", "spinlock_t", "struct kvm_vcpu"
+  stars: number;
+}
+
+export type Expr =
+  | { k: 'num'; value: number; pos: SourcePos }
+  | { k: 'ident'; name: string; pos: SourcePos }
+  | { k: 'unary'; op: '-' | '+' | '!' | '~' | '*' | '&'; arg: Expr; pos: SourcePos }
+  | { k: 'binary'; op: BinaryOp; left: Expr; right: Expr; pos: SourcePos }
+  | { k: 'call'; callee: string; args: Expr[]; pos: SourcePos }
+  | { k: 'cast'; type: TypeName; arg: Expr; pos: SourcePos }
+  | { k: 'member'; object: Expr; field: string; arrow: boolean; pos: SourcePos }
+  | { k: 'ternary'; cond: Expr; then: Expr; else: Expr; pos: SourcePos }
+  | { k: 'assign'; op: '=' | '+=' | '-=' | '&=' | '|=' | '^='; target: Expr; value: Expr; pos: SourcePos };
+
+export type BinaryOp =
+  | '+' | '-' | '*' | '/' | '%' | '<<' | '>>' | '&' | '|' | '^'
+  | '==' | '!=' | '<' | '>' | '<=' | '>=' | '&&' | '||';
+
+export type Stmt =
+  | { k: 'decl'; type: TypeName; name: string; init?: Expr; pos: SourcePos }
+  | { k: 'expr'; expr: Expr; pos: SourcePos }
+  | { k: 'if'; cond: Expr; then: Stmt[]; else: Stmt[] | null; pos: SourcePos }
+  | { k: 'block'; body: Stmt[]; pos: SourcePos }
+  | { k: 'loop'; kind: 'while' | 'for' | 'do'; pos: SourcePos };
+
+export interface Param {
+  type: TypeName;
+  name: string;
+  pos: SourcePos;
+}
+
+export interface ThreadDecl {
+  index: number; // N of PN
+  params: Param[];
+  body: Stmt[];
+  pos: SourcePos;
+}
+
+export type InitValue =
+  | { k: 'int'; value: number }
+  | { k: 'addr'; name: string }; // `p=y`, `int *x=&u`, `1:r1=x`
+
+export type InitItem =
+  | { k: 'loc'; name: string; type: TypeName | null; value: InitValue | null; pos: SourcePos }
+  | { k: 'reg'; thread: number; reg: string; type: TypeName | null; value: InitValue; pos: SourcePos };
+
+/** Something the final condition or `locations` can observe. */
+export type Observable =
+  | { k: 'reg'; thread: number; reg: string; pos: SourcePos }
+  | { k: 'mem'; name: string; pos: SourcePos };
+
+export type CondValue = { k: 'int'; value: number } | { k: 'sym'; name: string };
+
+export type Prop =
+  | { k: 'true' }
+  | { k: 'false' }
+  | { k: 'eq'; lhs: Observable; rhs: CondValue; negated: boolean; pos: SourcePos }
+  | { k: 'not'; arg: Prop }
+  | { k: 'and'; left: Prop; right: Prop }
+  | { k: 'or'; left: Prop; right: Prop };
+
+export type Quantifier = 'exists' | '~exists' | 'forall';
+
+export interface Condition {
+  quantifier: Quantifier;
+  prop: Prop;
+  /** A protocol name for the bad outcome (`bad lost-request (...)`), if the test gave one. */
+  outcome: string | null;
+  pos: SourcePos;
+}
+
+export interface ExpectedResult {
+  verdict: 'Never' | 'Sometimes' | 'Always';
+  dataRace: boolean;
+  pos: SourcePos;
+}
+
+export interface LitmusTest {
+  file: string;
+  arch: string;
+  name: string;
+  expected: ExpectedResult | null;
+  init: InitItem[];
+  threads: ThreadDecl[];
+  locations: Observable[];
+  filter: Prop | null;
+  condition: Condition;
+}

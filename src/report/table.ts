@@ -1,0 +1,46 @@
+// The default human-readable report: one row per test.
+import type { TestResult } from '../api.js';
+import { expectationMismatch, verdictText } from './verdict.js';
+
+export interface Style {
+  good(s: string): string;
+  bad(s: string): string;
+  warn(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+export const PLAIN: Style = { good: (s) => s, bad: (s) => s, warn: (s) => s, dim: (s) => s, bold: (s) => s };
+
+export interface Row {
+  result?: TestResult;
+  file: string;
+  error?: string;
+}
+
+const HEAD = ['test', 'model', 'verdict', 'result', 'states', 'witnesses', 'time'];
+
+export function formatTable(rows: Row[], style: Style = PLAIN): string {
+  const cells: string[][] = rows.map((row) => {
+    if (!row.result) return [row.file, '-', 'error', '-', '-', '-', '-'];
+    const r = row.result;
+    const j = r.judgement;
+    const flags = j.flags.length ? ` [${j.flags.join(',')}]` : '';
+    return [r.name, r.model, verdictText(r) + flags, j.complete ? (j.ok ? 'Ok' : 'No') : '-', String(j.states.length), `${j.positive}/${j.negative}`, `${r.timeMs.toFixed(1)}ms`];
+  });
+  const widths = HEAD.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const pad = (s: string, i: number) => s + ' '.repeat(widths[i] - s.length);
+  const out: string[] = [style.bold(HEAD.map(pad).join('  ').trimEnd())];
+  rows.forEach((row, k) => {
+    const c = cells[k];
+    let line = c.map(pad).join('  ').trimEnd();
+    const r = row.result;
+    if (!r) line = style.bad(line);
+    else if (!r.judgement.complete) line = style.warn(line);
+    else if (expectationMismatch(r)) line = style.bad(line);
+    out.push(line);
+    if (r && expectationMismatch(r)) out.push(style.bad(`  ! ${r.file}: ${expectationMismatch(r)}`));
+    if (r && !r.judgement.complete) out.push(style.warn(`  ! ${r.file}: incomplete (${r.stats.incomplete}); explored ${r.stats.explored} executions, ${r.stats.consistent} consistent`));
+  });
+  return out.join('\n') + '\n';
+}
