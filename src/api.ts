@@ -2,7 +2,7 @@
 import type { Diagnostic } from './diagnostics.js';
 import { parseLitmus } from './parse/parser.js';
 import type { LitmusTest } from './parse/ast.js';
-import { lowerTest } from './lower/lower.js';
+import { lowerTest, type LowerOptions } from './lower/lower.js';
 import type { Program } from './lower/program.js';
 import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStats } from './explore/explorer.js';
 import { Judge, type Judgement } from './judge/judge.js';
@@ -17,6 +17,8 @@ export interface CheckOptions extends ExploreLimits {
   onExecution?: (e: ConsistentExecution) => void;
   /** Time limit in milliseconds, measured from the call. */
   timeoutMs?: number;
+  /** Lowering options (e.g. primitives defined by a .def file). */
+  lower?: LowerOptions;
 }
 
 export interface TestResult {
@@ -45,7 +47,7 @@ export function checkSource(source: string, file: string, options: CheckOptions 
   const start = performance.now();
   const parsed = parseLitmus(source, file);
   if (!parsed.ok) return parsed;
-  const lowered = lowerTest(parsed.test);
+  const lowered = lowerTest(parsed.test, options.lower);
   if (!lowered.ok) return lowered;
   const model = resolveModel(options.model);
   if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: `unknown model '${String(options.model)}' (known: ${[...MODELS.keys()].join(', ')})` }] };

@@ -14,6 +14,8 @@ export interface ExploreLimits {
   deadline?: number;
   /** Most paths one thread may have. */
   maxPaths?: number;
+  /** Called for every complete candidate the model rejects (slower: for `explain`). */
+  onRejected?: (e: RejectedExecution) => void;
 }
 
 export interface ConsistentExecution {
@@ -39,6 +41,16 @@ export interface ExploreStats {
 }
 
 export type Visitor = (e: ConsistentExecution) => void;
+
+/** A complete candidate the model rejected, with the check that failed (for explanations). */
+export interface RejectedExecution {
+  skeleton: Skeleton;
+  rf: Relation;
+  co: Relation;
+  failed: string;
+  regs: Map<string, Value>[];
+  memory: Map<string, Value>;
+}
 
 const DEFAULT_MAX_PATHS = 100_000;
 
@@ -281,10 +293,14 @@ function exploreCombination(
     stats.explored++;
     const cand: Candidate = { rf, co };
     const verdict = prepared.check(cand);
-    if (!verdict.consistent) return;
-    stats.consistent++;
+    if (!verdict.consistent && !limits.onRejected) return;
     const memory = new Map<string, Value>();
     for (const [loc, init] of initOf) memory.set(loc, ev[coLast.get(loc) ?? init].value ?? 0);
+    if (!verdict.consistent) {
+      limits.onRejected!({ skeleton: sk, rf: rf.clone(), co: co.clone(), failed: verdict.failed ?? 'model', regs: choice.map((p) => p.regs), memory });
+      return;
+    }
+    stats.consistent++;
     visit({ skeleton: sk, rf: rf.clone(), co: co.clone(), flags: verdict.flags, regs: choice.map((p) => p.regs), memory });
   };
 

@@ -19,7 +19,13 @@ export function primitiveSpec(name: string): PrimitiveSpec | undefined {
 }
 
 
-export function lowerTest(test: LitmusTest, options: { unroll?: number } = {}): LowerResult {
+export interface LowerOptions {
+  unroll?: number;
+  /** Replace the built-in LKMM primitives (e.g. by those a .def file defines); KVM helpers stay. */
+  primitives?: ReadonlyMap<string, PrimitiveSpec>;
+}
+
+export function lowerTest(test: LitmusTest, options: LowerOptions = {}): LowerResult {
   try {
     return { ok: true, program: new Lowering(test, options).run() };
   } catch (e) {
@@ -71,8 +77,11 @@ class Lowering {
 
   constructor(
     private readonly test: LitmusTest,
-    private readonly options: { unroll?: number },
-  ) {}
+    private readonly options: LowerOptions,
+  ) {
+    this.primitives = options.primitives ? new Map([...options.primitives, ...KVM_PRIMITIVES]) : PRIMITIVES;
+  }
+  readonly primitives: ReadonlyMap<string, PrimitiveSpec>;
 
   private addLocation(name: string, value: Value = 0): void {
     if (!this.locations.has(name)) this.locations.set(name, value);
@@ -336,7 +345,7 @@ class ThreadLowering {
 
   private lowerInto(dst: string, e: Expr, pos: SourcePos): void {
     if (e.k === 'call') {
-      const spec = PRIMITIVES.get(e.callee);
+      const spec = this.world.primitives.get(e.callee);
       if (spec) {
         const result = this.lowerCall(e, dst);
         if (result && !(result.k === 'reg' && result.r === dst)) this.emit({ op: 'assign', dst, value: result, origin: this.origin(pos, '=', this.sites++) });
@@ -353,9 +362,9 @@ class ThreadLowering {
   }
 
   private lowerCall(e: Extract<Expr, { k: 'call' }>, dst: string | null): PureExpr | null {
-    const spec = PRIMITIVES.get(e.callee);
+    const spec = this.world.primitives.get(e.callee);
     if (!spec) {
-      const near = nearestName(e.callee, PRIMITIVES.keys());
+      const near = nearestName(e.callee, this.world.primitives.keys());
       throw new StageError(e.pos, `unknown primitive '${e.callee}'${near ? ` (did you mean ${near}?)` : ''}`);
     }
     if (e.args.length !== spec.args.length) {
