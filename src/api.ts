@@ -1,5 +1,5 @@
 // The library API: the CLI, the tests, the fuzzer and the benchmarks all come through here.
-import type { Diagnostic } from './diagnostics.js';
+import { DiagnosticError, type Diagnostic } from './diagnostics.js';
 import { parseLitmus } from './parse/parser.js';
 import type { LitmusTest } from './parse/ast.js';
 import { lowerTest, type LowerOptions } from './lower/lower.js';
@@ -51,7 +51,13 @@ export function checkSource(source: string, file: string, options: CheckOptions 
   if (!lowered.ok) return lowered;
   const model = resolveModel(options.model);
   if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: `unknown model '${String(options.model)}' (known: ${[...MODELS.keys()].join(', ')})` }] };
-  return { ok: true, result: checkProgram(parsed.test, lowered.program, model, options, start) };
+  try {
+    return { ok: true, result: checkProgram(parsed.test, lowered.program, model, options, start) };
+  } catch (e) {
+    // A model read from files can fail while it runs (say, a type error in a .cat file).
+    if (e instanceof DiagnosticError) return { ok: false, diagnostics: [e.diagnostic] };
+    throw e;
+  }
 }
 
 export function checkProgram(test: LitmusTest, program: Program, model: MemoryModel, options: CheckOptions = {}, start = performance.now()): TestResult {
@@ -73,6 +79,16 @@ export function checkProgram(test: LitmusTest, program: Program, model: MemoryMo
     conditionText: formatCondition(program.quantifier, program.condition),
     timeMs: performance.now() - start,
   };
+}
+
+/** What a result warns about: lowering's warnings (e.g. bounded loops) and undefined behaviour. */
+export function warningsOf(r: TestResult): Diagnostic[] {
+  const out: Diagnostic[] = r.program.warnings.map((w) => ({ file: r.file, line: w.pos.line, col: w.pos.col, severity: 'warning', message: w.message }));
+  for (const u of r.judgement.undefinedBehaviour) {
+    const n = `${u.executions} consistent execution${u.executions === 1 ? '' : 's'}`;
+    out.push({ file: r.file, line: u.pos.line, col: u.pos.col, severity: 'warning', message: `undefined behaviour in P${u.thread} (${u.message}) in ${n}, left out of the verdict` });
+  }
+  return out;
 }
 
 export { parseLitmus, lowerTest };

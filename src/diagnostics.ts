@@ -17,6 +17,8 @@ export function diag(file: string, pos: SourcePos, message: string, severity: 'e
   return { file, line: pos.line, col: pos.col, severity, message };
 }
 
+const SHOWN_WIDTH = 160;
+
 /** `file:line:col: error: message`, then the source line and a caret under the column. */
 export function formatDiagnostic(d: Diagnostic, source?: string): string {
   const head = `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
@@ -24,9 +26,13 @@ export function formatDiagnostic(d: Diagnostic, source?: string): string {
   const lines = source.split(/\r?\n/);
   const text = lines[d.line - 1];
   if (text === undefined) return head;
-  const shown = text.length > 200 ? text.slice(0, 200) + '…' : text;
-  const caretCol = Math.min(Math.max(d.col - 1, 0), shown.length);
-  const pad = shown.slice(0, caretCol).replace(/[^\t]/g, ' ');
+  // A long line is shown as a window around the column, so the caret stays on screen.
+  const col = Math.min(Math.max(d.col - 1, 0), text.length);
+  const from = text.length > SHOWN_WIDTH ? Math.max(0, Math.min(col - SHOWN_WIDTH / 2, text.length - SHOWN_WIDTH)) : 0;
+  const before = from > 0 ? '…' : '';
+  const after = from + SHOWN_WIDTH < text.length ? '…' : '';
+  const shown = before + text.slice(from, from + SHOWN_WIDTH) + after;
+  const pad = (before + text.slice(from, col)).replace(/[^\t]/g, ' ');
   return `${head}\n  ${shown}\n  ${pad}^`;
 }
 
@@ -37,5 +43,15 @@ export class StageError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * An error that is already a Diagnostic about some other file (e.g. a model file whose fault
+ * shows only while a test runs). Library entry points turn it back into a Diagnostic value.
+ */
+export class DiagnosticError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(`${diagnostic.file}:${diagnostic.line}:${diagnostic.col}: ${diagnostic.message}`);
   }
 }

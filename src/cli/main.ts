@@ -1,12 +1,38 @@
 // The command line: a thin layer over the library. Only this layer prints and exits.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_BAD_INPUT } from './exit-codes.js';
-import { runCommand } from './run.js';
+import { runCommand, runCommandParallel, type RunOptions } from './run.js';
+import { checkCommand } from './check.js';
+import { fencesCommand } from './fences.js';
+import { explainCommand } from './explain.js';
+import { mergeReportsCommand } from './merge-reports.js';
+import { collectReporter } from './reporters.js';
+import { parseShard } from '../check/shard.js';
+import { addModelFileOptions } from './model-options.js';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
   return n;
+}
+
+function shardArg(v: string) {
+  const shard = parseShard(v);
+  if (!shard) throw new InvalidArgumentError('expected i/n with 1 <= i <= n, e.g. 2/4');
+  return shard;
+}
+
+/** Async actions set the exit code when they finish; a crash is reported, not swallowed. */
+function settle(work: Promise<number>): void {
+  work.then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`litmus-check: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = EXIT_BAD_INPUT;
+    },
+  );
 }
 
 function positiveInt(v: string): number {
@@ -22,6 +48,8 @@ export function buildProgram(): Command {
     .description('Decide C litmus tests under the Linux kernel memory model (LKMM), SC or x86-TSO')
     .showHelpAfterError()
     .exitOverride();
+  // --conf/--cat/--bell/--macros/--variant: global, so they may come before or after the subcommand.
+  addModelFileOptions(program);
 
   program
     .command('run')
@@ -31,8 +59,63 @@ export function buildProgram(): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'herd', 'json']).default('text'))
     .option('--timeout <seconds>', 'per-test time limit; a test that hits it is reported incomplete (exit 3)', positiveNumber)
     .option('--max-executions <n>', 'per-test limit on candidate executions checked (exit 3 when hit)', positiveInt)
+    .option('-j, --jobs <n>', 'decide tests on N worker threads (output order is unchanged)', positiveInt)
+    .option('--unroll <n>', 'explore loops up to N iterations (results are then bounded; without it a loop is an error)', positiveInt)
+    .action((paths: string[], _opts, cmd: Command) => {
+      const opts: RunOptions = { ...cmd.optsWithGlobals<RunOptions>(), modelFlagGiven: cmd.getOptionValueSource('model') === 'cli' };
+      if (opts.jobs !== undefined) settle(runCommandParallel(paths, opts));
+      else process.exitCode = runCommand(paths, opts);
+    });
+
+  program
+    .command('check')
+    .description("CI gate: decide tests and compare with the expected verdicts (Result: comments, --expect, --baseline)")
+    .argument('<paths...>', '.litmus files or directories of them')
+    .addOption(new Option('-m, --model <name>', 'memory model').choices(['lkmm', 'sc', 'tso']).default('lkmm'))
+    .option('--expect <file>', 'expected verdicts: lines "path<TAB>Never|Sometimes|Always [DATARACE]"')
+    .option('--baseline <file>', 'expected verdicts and states recorded by --update-baseline')
+    .option('--update-baseline <file>', "record this run's verdicts and states in FILE (other entries are kept)")
+    .option('--reporter <spec>', 'junit=FILE, json=FILE or github (repeatable)', collectReporter)
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInt)
+    .option('--timeout <seconds>', 'per-test time limit; a test that hits it is reported incomplete (exit 3)', positiveNumber)
+    .option('--max-executions <n>', 'per-test limit on candidate executions checked (exit 3 when hit)', positiveInt)
+    .option('--shard <i/n>', 'run only the i-th of n deterministic slices of the sorted tests', shardArg)
     .action((paths: string[], opts) => {
-      process.exitCode = runCommand(paths, opts);
+      settle(checkCommand(paths, opts));
+    });
+
+  program
+    .command('merge-reports')
+    .description('merge the JSON reports of sharded check runs; exit as the unsharded run would')
+    .argument('<reports...>', 'JSON files written by check --reporter json=FILE')
+    .option('--reporter <spec>', 'junit=FILE, json=FILE or github (repeatable)', collectReporter)
+    .action((reports: string[], opts) => {
+      process.exitCode = mergeReportsCommand(reports, opts);
+    });
+  program
+    .command('fences')
+    .description('for each barrier, whether the bad outcome needs it; for a broken test, the smallest sets of barriers to add')
+    .argument('<paths...>', '.litmus files or directories of them')
+    .addOption(new Option('-m, --model <name>', 'memory model').choices(['lkmm', 'sc', 'tso']).default('lkmm'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--max-insertions <n>', 'most barriers one suggested fix may add', positiveInt, 2)
+    .option('--max-checks <n>', 'most checker runs per test; the analysis is incomplete (exit 3) when used up', positiveInt, 2000)
+    .option('--timeout <seconds>', 'time limit for each checker run (exit 3 when hit)', positiveNumber)
+    .option('--max-executions <n>', 'limit on candidate executions for each checker run (exit 3 when hit)', positiveInt)
+    .action((paths: string[], opts) => {
+      process.exitCode = fencesCommand(paths, opts);
+    });
+  program
+    .command('explain')
+    .description('why the bad outcome is reachable (a witness in source terms) or not (the model check that rules it out)')
+    .argument('<file>', 'a .litmus file')
+    .addOption(new Option('-m, --model <name>', 'memory model').choices(['lkmm', 'sc', 'tso']).default('lkmm'))
+    .option('--dot <dir>', 'also write a Graphviz file per witness (or rejected example) into DIR')
+    .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1)
+    .option('--timeout <seconds>', 'time limit; a Never found under it is reported incomplete (exit 3)', positiveNumber)
+    .option('--max-executions <n>', 'limit on candidate executions checked (exit 3 when hit)', positiveInt)
+    .action((file: string, opts) => {
+      process.exitCode = explainCommand(file, opts);
     });
   return program;
 }
@@ -47,6 +130,8 @@ export function main(argv: string[]): void {
       process.exitCode = 0;
       return;
     }
+    // Commander has already explained its own errors; anything else is a crash: say so.
+    if (!err.code?.startsWith('commander.')) process.stderr.write(`litmus-check: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = EXIT_BAD_INPUT;
   }
 }

@@ -1,22 +1,40 @@
 // `litmus-check run`: decide litmus tests and report as a table, herd7's format or JSON.
-import { checkSource, resolveModel, type CheckOptions, type TestResult } from '../api.js';
+import { checkSource, resolveModel, warningsOf, type CheckOptions, type CheckResult, type TestResult } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatHerd } from '../report/herd.js';
 import { toJson } from '../report/json.js';
 import { formatTable, type Row } from '../report/table.js';
 import { expectationMismatch } from '../report/verdict.js';
-import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit } from './exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, summarizeExits } from './exit-codes.js';
 import { collectLitmusFiles, readLitmusFile } from './files.js';
 import { terminalStyle } from './style.js';
+import type { TestRun } from '../check/outcome.js';
+import { runInWorkers } from './parallel.js';
+import { loadModelFromOptions, wantsModelFiles, type ModelFileOptions } from './model-options.js';
 
-export interface RunOptions {
+export interface RunOptions extends ModelFileOptions {
+  /** -m was given explicitly (it cannot be combined with model files). */
+  modelFlagGiven?: boolean;
   model: string;
   format: 'text' | 'herd' | 'json';
   timeout?: number;
   maxExecutions?: number;
+  jobs?: number;
+  /** Unroll loops this many times (otherwise a loop is an error). */
+  unroll?: number;
 }
 
-export function runCommand(paths: string[], opts: RunOptions): number {
+/** `run --jobs N`: decide the tests on worker threads, then report exactly as runCommand does. */
+export async function runCommandParallel(paths: string[], opts: RunOptions): Promise<number> {
+  if (!resolveModel(opts.model)) return runCommand(paths, opts);
+  // Workers know the built-in models only: a model read from files runs here.
+  if (wantsModelFiles(opts)) return runCommand(paths, opts);
+  const { files } = collectLitmusFiles(paths);
+  const runs = await runInWorkers(files, { model: opts.model, jobs: opts.jobs, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, unroll: opts.unroll });
+  return runCommand(paths, opts, new Map(runs.map((r) => [r.file, r])));
+}
+
+export function runCommand(paths: string[], opts: RunOptions, precomputed?: Map<string, TestRun>): number {
   if (!resolveModel(opts.model)) {
     process.stderr.write(`litmus-check: unknown model '${opts.model}' (known: lkmm, sc, tso)\n`);
     return EXIT_BAD_INPUT;
@@ -31,25 +49,37 @@ export function runCommand(paths: string[], opts: RunOptions): number {
     process.stderr.write('litmus-check: no .litmus files found\n');
     return EXIT_BAD_INPUT;
   }
-  const checkOptions: CheckOptions = { model: opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions };
+  const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
+  if (custom === 'error') return EXIT_BAD_INPUT;
+  const checkOptions: CheckOptions = { model: custom?.model ?? opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll } };
   const rows: Row[] = [];
   const json: unknown[] = [];
   for (const file of files) {
-    const read = readLitmusFile(file);
+    const pre = precomputed?.get(file);
+    if (pre && pre.kind !== 'result') {
+      // Decided on a worker: an input error, or a test its worker had to stop (incomplete).
+      const message = pre.kind === 'error' ? pre.rendered : `${file}: incomplete: ${pre.reason}`;
+      process.stderr.write(message + '\n');
+      rows.push({ file, error: pre.kind === 'error' ? pre.diagnostics[0]?.message : `incomplete: ${pre.reason}` });
+      codes.push(pre.kind === 'error' ? EXIT_BAD_INPUT : EXIT_INCOMPLETE);
+      continue;
+    }
+    const read = pre ? { ok: true as const, text: pre.source } : readLitmusFile(file);
     if (!read.ok) {
-      process.stderr.write(`${file}:1:1: error: ${read.message}\n`);
+      process.stderr.write(`${file}:${read.pos.line}:${read.pos.col}: error: ${read.message}\n`);
       rows.push({ file, error: read.message });
       codes.push(EXIT_BAD_INPUT);
       continue;
     }
-    const res = checkSource(read.text, file, checkOptions);
+    const res = pre ? { ok: true as const, result: pre.result } : checkSafely(read.text, file, checkOptions);
     if (!res.ok) {
-      for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, read.text) + '\n');
+      for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
       rows.push({ file, error: res.diagnostics[0]?.message });
       codes.push(EXIT_BAD_INPUT);
       continue;
     }
     const r: TestResult = res.result;
+    for (const w of warningsOf(r)) process.stderr.write(formatDiagnostic(w, read.text) + '\n');
     codes.push(!r.judgement.complete ? EXIT_INCOMPLETE : expectationMismatch(r) ? EXIT_FAILED : EXIT_OK);
     if (opts.format === 'herd') process.stdout.write(formatHerd(r, read.text) + '\n');
     else if (opts.format === 'json') json.push(toJson(r));
@@ -57,5 +87,17 @@ export function runCommand(paths: string[], opts: RunOptions): number {
   }
   if (opts.format === 'json') process.stdout.write(JSON.stringify(json, null, 2) + '\n');
   if (opts.format === 'text') process.stdout.write(formatTable(rows, terminalStyle(process.stdout)));
+  // With several tests, a closing count (on stderr where stdout is machine-read).
+  if (codes.length > 1) (opts.format === 'text' ? process.stdout : process.stderr).write(summarizeExits(codes) + '\n');
   return combineExit(codes);
+}
+
+/** checkSource, with a crash turned into an error for this file: the other files still run. */
+function checkSafely(text: string, file: string, options: CheckOptions): CheckResult {
+  try {
+    return checkSource(text, file, options);
+  } catch (e) {
+    const message = `internal error (a bug in litmus-check, please report it): ${e instanceof Error ? e.message : String(e)}`;
+    return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message }] };
+  }
 }

@@ -1,6 +1,7 @@
 // Thread paths: each thread run on its own, every read guessing its value from the values its
 // location can hold. A path is one way through the thread (branches follow the guesses) with
 // its events, their dependencies and the final registers.
+import type { SourcePos } from '../diagnostics.js';
 import type { Instr, Origin, Program, PureExpr, ThreadProgram, Value } from '../lower/program.js';
 import type { LockKind } from './execution.js';
 import { PathUndefined, binary, evaluate, mergeDeps, truthy, type Tainted } from './evaluate.js';
@@ -32,6 +33,41 @@ export type Domains = Map<string, Value[]>;
 
 export class PathLimitError extends Error {}
 
+/** Where a path stopped because its next step has no defined meaning (e.g. dereferencing 1). */
+export interface UndefinedBehaviour {
+  thread: number;
+  pos: SourcePos;
+  message: string;
+}
+
+/**
+ * A path that reaches undefined behaviour ends there and carries the reason in this reserved
+ * register (user registers never start with %). The explorer treats it like any other path, so
+ * only guesses that some consistent execution justifies surface; the judge sets those aside
+ * and reports them, rather than the verdict silently ignoring them.
+ */
+export const UNDEFINED_REG = '%undefined';
+
+/** The undefined behaviour a path's final registers record, if any. */
+export function undefinedBehaviourIn(regs: ReadonlyMap<string, Value>): UndefinedBehaviour | null {
+  const v = regs.get(UNDEFINED_REG);
+  return typeof v === 'string' ? (JSON.parse(v) as UndefinedBehaviour) : null;
+}
+
+/**
+ * Work one computeDomains call may do over all its rounds, counting each instruction step and
+ * each event or dependency copied when a path forks. It bounds both the time path enumeration
+ * takes and the memory its paths hold (each unit is at most one array slot), whatever the test.
+ */
+export const MAX_PATH_WORK = 30_000_000;
+
+/** Work left for path enumeration, shared by the rounds of computeDomains. */
+export interface PathBudget {
+  work: number;
+  /** Wall-clock deadline (ms since the epoch), checked every few thousand steps. */
+  deadline?: number;
+}
+
 interface State {
   events: PathEvent[];
   addr: Array<[number, number]>;
@@ -40,6 +76,10 @@ interface State {
   rmw: Array<[number, number]>;
   regs: Map<string, Tainted>;
   ctrlDeps: readonly number[];
+}
+
+function stateSize(s: State): number {
+  return s.events.length + s.addr.length + s.data.length + s.ctrl.length + s.rmw.length + s.regs.size;
 }
 
 function cloneState(s: State): State {
@@ -54,10 +94,26 @@ function cloneState(s: State): State {
   };
 }
 
-/** Continuation-passing walk over the instruction tree: `rest` is what follows in program order. */
-type Cont = Instr[][];
+/** What follows in program order: the rest of an instruction list, then the enclosing ones. */
+interface Frame {
+  instrs: readonly Instr[];
+  at: number;
+  next: Frame | null;
+}
 
-export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths: number): ThreadPath[] {
+/** One way to continue a path; `ended` when it stops at undefined behaviour. */
+interface Branch {
+  s: State;
+  k: Frame | null;
+  ended?: UndefinedBehaviour;
+}
+
+/**
+ * Every path through one thread, depth-first with an explicit stack (no recursion, so a long
+ * thread cannot overflow the stack). A step with one continuation updates its state in place;
+ * only a fork (a read's value guesses, a trylock) copies it.
+ */
+export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths: number, budget: PathBudget = { work: MAX_PATH_WORK }): ThreadPath[] {
   const out: ThreadPath[] = [];
   const init: State = {
     events: [],
@@ -68,30 +124,24 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
     regs: new Map([...thread.initRegs].map(([r, v]) => [r, { v, deps: [] }])),
     ctrlDeps: [],
   };
-  const finish = (s: State) => {
+  const finish = (s: State, ub: UndefinedBehaviour | undefined) => {
     if (out.length >= maxPaths) throw new PathLimitError(`P${thread.index} has more than ${maxPaths} paths`);
     const regs = new Map<string, Value>();
     for (const r of thread.userRegs) regs.set(r, s.regs.get(r)?.v ?? 0);
+    if (ub) regs.set(UNDEFINED_REG, JSON.stringify(ub));
     out.push({ thread: thread.index, events: s.events, addr: s.addr, data: s.data, ctrl: s.ctrl, rmw: s.rmw, regs });
   };
-  const step = (s: State, cont: Cont): void => {
-    // Find the next instruction.
-    let k = cont;
-    while (k.length > 0 && k[k.length - 1].length === 0) k = k.slice(0, -1);
-    if (k.length === 0) {
-      finish(s);
-      return;
-    }
-    const top = k[k.length - 1];
-    const instr = top[0];
-    const rest: Cont = [...k.slice(0, -1), top.slice(1)];
-    try {
-      exec(s, instr, rest);
-    } catch (e) {
-      if (e instanceof PathUndefined) return; // no meaning: not an execution
-      throw e;
+  let sinceClock = 0;
+  const spend = (units: number) => {
+    budget.work -= units;
+    if (budget.work < 0) throw new PathLimitError(`path enumeration exceeded its work limit of ${MAX_PATH_WORK} steps and copied events`);
+    sinceClock += units;
+    if (budget.deadline !== undefined && sinceClock > 50_000) {
+      sinceClock = 0;
+      if (Date.now() > budget.deadline) throw new PathLimitError('timeout reached while enumerating paths');
     }
   };
+  const undefinedAt = (instr: Instr, e: PathUndefined): UndefinedBehaviour => ({ thread: thread.index, pos: instr.origin.pos, message: e.message });
 
   const push = (s: State, ev: PathEvent, addrDeps: readonly number[]): number => {
     const i = s.events.length;
@@ -110,55 +160,53 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
     if (r !== null) s.regs.set(r, t);
   };
 
-  const exec = (s0: State, instr: Instr, rest: Cont): void => {
+  /** The continuations of one instruction. Evaluates before it mutates, so a throw leaves `s` as it was. */
+  const exec = (s: State, instr: Instr, rest: Frame): Branch[] => {
     switch (instr.op) {
       case 'assign': {
-        const s = cloneState(s0);
         s.regs.set(instr.dst, evaluate(instr.value, s.regs));
-        step(s, rest);
-        return;
+        return [{ s, k: rest }];
       }
       case 'if': {
-        const c = evaluate(instr.cond, s0.regs);
-        const s = cloneState(s0);
+        const c = evaluate(instr.cond, s.regs);
         s.ctrlDeps = mergeDeps(s.ctrlDeps, c.deps);
-        step(s, [...rest, truthy(c.v) ? instr.then : instr.else]);
-        return;
+        return [{ s, k: { instrs: truthy(c.v) ? instr.then : instr.else, at: 0, next: rest } }];
+      }
+      case 'assume': {
+        const c = evaluate(instr.cond, s.regs);
+        if (!truthy(c.v)) return []; // beyond the unrolling bound: not explored
+        s.ctrlDeps = mergeDeps(s.ctrlDeps, c.deps);
+        return [{ s, k: rest }];
       }
       case 'fence': {
-        const s = cloneState(s0);
         push(s, { kind: 'F', loc: null, value: null, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: null }, []);
-        step(s, rest);
-        return;
+        return [{ s, k: rest }];
       }
       case 'store': {
-        const a = location(s0, instr.addr);
-        const v = evaluate(instr.value, s0.regs);
-        const s = cloneState(s0);
+        const a = location(s, instr.addr);
+        const v = evaluate(instr.value, s.regs);
         const i = push(s, { kind: 'W', loc: a.loc, value: v.v, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: null }, a.deps);
         for (const d of v.deps) s.data.push([d, i]);
-        step(s, rest);
-        return;
+        return [{ s, k: rest }];
       }
       case 'load': {
-        const a = location(s0, instr.addr);
-        for (const val of domainOf(a.loc)) {
-          const s = cloneState(s0);
-          const i = push(s, { kind: 'R', loc: a.loc, value: val, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
-          setReg(s, instr.dst, { v: val, deps: [i] });
-          step(s, rest);
-        }
-        return;
+        const a = location(s, instr.addr);
+        return domainOf(a.loc).map((val) => {
+          const t = cloneState(s);
+          const i = push(t, { kind: 'R', loc: a.loc, value: val, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
+          setReg(t, instr.dst, { v: val, deps: [i] });
+          return { s: t, k: rest };
+        });
       }
       case 'xchg':
       case 'cmpxchg':
       case 'atomic': {
-        const a = location(s0, instr.addr);
-        const operand = evaluate(instr.op === 'atomic' ? instr.operand : instr.value, s0.regs);
-        const expected = instr.op === 'cmpxchg' ? evaluate(instr.expected, s0.regs) : instr.op === 'atomic' && instr.unless ? evaluate(instr.unless, s0.regs) : null;
-        for (const old of domainOf(a.loc)) {
-          const s = cloneState(s0);
-          const r = push(s, { kind: 'R', loc: a.loc, value: old, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
+        const a = location(s, instr.addr);
+        const operand = evaluate(instr.op === 'atomic' ? instr.operand : instr.value, s.regs);
+        const expected = instr.op === 'cmpxchg' ? evaluate(instr.expected, s.regs) : instr.op === 'atomic' && instr.unless ? evaluate(instr.unless, s.regs) : null;
+        return domainOf(a.loc).map((old) => {
+          const t = cloneState(s);
+          const r = push(t, { kind: 'R', loc: a.loc, value: old, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
           let writes = true;
           let newValue: Value = operand.v;
           let result: Value = old;
@@ -168,69 +216,96 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
               writes = old !== expected!.v;
               result = writes ? 1 : 0;
             }
-            newValue = writes ? binary(instr.alu, old, operand.v) : old;
+            try {
+              newValue = writes ? binary(instr.alu, old, operand.v) : old;
+            } catch (e) {
+              // This guess of the old value makes the arithmetic meaningless: the path ends after the read.
+              if (e instanceof PathUndefined) return { s: t, k: null, ended: undefinedAt(instr, e) };
+              throw e;
+            }
             if (instr.returns === 'new') result = newValue;
           }
           if (writes) {
-            const w = push(s, { kind: 'W', loc: a.loc, value: newValue, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: null }, a.deps);
-            for (const d of operand.deps) s.data.push([d, w]);
-            s.rmw.push([r, w]);
+            const w = push(t, { kind: 'W', loc: a.loc, value: newValue, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: null }, a.deps);
+            for (const d of operand.deps) t.data.push([d, w]);
+            t.rmw.push([r, w]);
           }
-          setReg(s, instr.dst, { v: result, deps: [r] });
-          step(s, rest);
-        }
-        return;
+          setReg(t, instr.dst, { v: result, deps: [r] });
+          return { s: t, k: rest };
+        });
       }
       case 'lock': {
-        const a = location(s0, instr.addr);
-        const s = cloneState(s0);
+        const a = location(s, instr.addr);
         const r = push(s, lockEvent('R', a.loc, 0, 'LKR', instr.origin), a.deps);
         const w = push(s, lockEvent('W', a.loc, 1, 'LKW', instr.origin), a.deps);
         s.rmw.push([r, w]);
-        step(s, rest);
-        return;
+        return [{ s, k: rest }];
       }
       case 'unlock': {
-        const a = location(s0, instr.addr);
-        const s = cloneState(s0);
+        const a = location(s, instr.addr);
         push(s, lockEvent('W', a.loc, 0, 'UL', instr.origin), a.deps);
-        step(s, rest);
-        return;
+        return [{ s, k: rest }];
       }
       case 'trylock': {
-        const a = location(s0, instr.addr);
-        const ok = cloneState(s0);
+        const a = location(s, instr.addr);
+        const ok = cloneState(s);
         const r = push(ok, lockEvent('R', a.loc, 0, 'LKR', instr.origin), a.deps);
         const w = push(ok, lockEvent('W', a.loc, 1, 'LKW', instr.origin), a.deps);
         ok.rmw.push([r, w]);
         setReg(ok, instr.dst, { v: 1, deps: [r] });
-        step(ok, rest);
-        const fail = cloneState(s0);
+        const fail = cloneState(s);
         const f = push(fail, lockEvent('R', a.loc, 1, 'LF', instr.origin), a.deps);
         setReg(fail, instr.dst, { v: 0, deps: [f] });
-        step(fail, rest);
-        return;
+        return [{ s: ok, k: rest }, { s: fail, k: rest }];
       }
       case 'islocked': {
-        const a = location(s0, instr.addr);
-        for (const [kind, v] of [['RL', 1], ['RU', 0]] as const) {
-          const s = cloneState(s0);
-          const i = push(s, lockEvent('R', a.loc, v, kind, instr.origin), a.deps);
-          setReg(s, instr.dst, { v, deps: [i] });
-          step(s, rest);
-        }
-        return;
+        const a = location(s, instr.addr);
+        return ([['RL', 1], ['RU', 0]] as const).map(([kind, v]) => {
+          const t = cloneState(s);
+          const i = push(t, lockEvent('R', a.loc, v, kind, instr.origin), a.deps);
+          setReg(t, instr.dst, { v, deps: [i] });
+          return { s: t, k: rest };
+        });
       }
       case 'srcu-sync': {
-        const a = location(s0, instr.addr);
-        const s = cloneState(s0);
+        const a = location(s, instr.addr);
         push(s, { kind: 'F', loc: a.loc, value: null, ann: 'sync-srcu', rmwInstr: false, lock: null, srcuSync: true, origin: instr.origin, dst: null }, a.deps);
-        step(s, rest);
-        return;
+        return [{ s, k: rest }];
       }
     }
   };
-  step(init, [thread.body]);
+
+  // Depth-first, alternatives in domain order: the order the paths were always produced in.
+  const work: Branch[] = [{ s: init, k: { instrs: thread.body, at: 0, next: null } }];
+  while (work.length > 0) {
+    let { s, k, ended } = work.pop()!;
+    for (;;) {
+      if (ended) {
+        finish(s, ended);
+        break;
+      }
+      while (k !== null && k.at >= k.instrs.length) k = k.next;
+      if (k === null) {
+        finish(s, undefined);
+        break;
+      }
+      const instr = k.instrs[k.at];
+      spend(1);
+      let next: Branch[];
+      try {
+        next = exec(s, instr, { instrs: k.instrs, at: k.at + 1, next: k.next });
+      } catch (e) {
+        if (!(e instanceof PathUndefined)) throw e;
+        next = [{ s, k: null, ended: undefinedAt(instr, e) }];
+      }
+      if (next.length !== 1) {
+        spend(next.length * stateSize(s)); // the copies a fork made
+        for (let i = next.length - 1; i >= 0; i--) work.push(next[i]);
+        break;
+      }
+      ({ s, k, ended } = next[0]);
+    }
+  }
   return out;
 }
 
@@ -242,7 +317,8 @@ function lockEvent(kind: 'R' | 'W', loc: string, value: number, lock: LockKind, 
  * Grow each location's value set until no thread can write anything new. Bounded: a value
  * chain cannot be longer than the number of writes, so we stop after that many rounds.
  */
-export function computeDomains(program: Program, maxPaths: number): { domains: Domains; paths: ThreadPath[][]; converged: boolean } {
+export function computeDomains(program: Program, maxPaths: number, deadline?: number): { domains: Domains; paths: ThreadPath[][]; converged: boolean } {
+  const budget: PathBudget = { work: MAX_PATH_WORK, deadline };
   const domains: Domains = new Map();
   const add = (loc: string, v: Value): boolean => {
     let d = domains.get(loc);
@@ -255,7 +331,7 @@ export function computeDomains(program: Program, maxPaths: number): { domains: D
   let paths: ThreadPath[][] = [];
   const maxRounds = 2 + countStores(program);
   for (let round = 0; round < maxRounds; round++) {
-    paths = program.threads.map((t) => enumeratePaths(t, domains, maxPaths));
+    paths = program.threads.map((t) => enumeratePaths(t, domains, maxPaths, budget));
     let changed = false;
     for (const tp of paths) {
       for (const p of tp) {

@@ -73,3 +73,40 @@ function wrap(p: Prop, parent: 'and' | 'or'): string {
 export function formatCondition(q: Quantifier, p: Prop): string {
   return `${q} (${formatProp(p)})`;
 }
+
+/**
+ * Three-valued evaluation with only the registers known: true or false when the registers
+ * decide the proposition, null when it also depends on memory. Lets the explorer skip path
+ * combinations a filter rejects before building any execution.
+ */
+export function evalPropOnRegisters(p: Prop, regs: ReadonlyArray<ReadonlyMap<string, Value>>, program: Program): boolean | null {
+  switch (p.k) {
+    case 'true':
+      return true;
+    case 'false':
+      return false;
+    case 'eq': {
+      if (p.lhs.k !== 'reg') return null;
+      const equal = (regs[p.lhs.thread]?.get(p.lhs.reg) ?? 0) === resolve(p.rhs, program);
+      return p.negated ? !equal : equal;
+    }
+    case 'not': {
+      const v = evalPropOnRegisters(p.arg, regs, program);
+      return v === null ? null : !v;
+    }
+    case 'and': {
+      const a = evalPropOnRegisters(p.left, regs, program);
+      if (a === false) return false;
+      const b = evalPropOnRegisters(p.right, regs, program);
+      if (b === false) return false;
+      return a === true && b === true ? true : null;
+    }
+    case 'or': {
+      const a = evalPropOnRegisters(p.left, regs, program);
+      if (a === true) return true;
+      const b = evalPropOnRegisters(p.right, regs, program);
+      if (b === true) return true;
+      return a === false && b === false ? false : null;
+    }
+  }
+}

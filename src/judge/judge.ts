@@ -1,6 +1,7 @@
 // Judging: from the stream of consistent executions to herd7's verdict, witness counts and states.
-import type { Program, Value } from '../lower/program.js';
+import type { Instr, Program, Value } from '../lower/program.js';
 import type { ConsistentExecution, ExploreStats } from '../explore/explorer.js';
+import { undefinedBehaviourIn, type UndefinedBehaviour } from '../explore/paths.js';
 import { evalProp, formatValue, observe, type FinalState } from './condition.js';
 
 export type Observation = 'Never' | 'Sometimes' | 'Always';
@@ -26,6 +27,13 @@ export interface Judgement {
   filteredOut: number;
   /** Whether the exploration finished (otherwise the verdict is not a proof). */
   complete: boolean;
+  /**
+   * Consistent executions in which a thread reached undefined behaviour (e.g. dereferenced an
+   * integer), one entry per place: they are left out of the states and witnesses.
+   */
+  undefinedBehaviour: Array<UndefinedBehaviour & { executions: number }>;
+  /** Why the verdict is vacuous (no execution was left to judge), or null. */
+  vacuous: string | null;
 }
 
 /** Accumulates executions one at a time, so memory stays proportional to distinct states. */
@@ -35,10 +43,21 @@ export class Judge {
   private positive = 0;
   private negative = 0;
   private filteredOut = 0;
+  private undefinedAt = new Map<string, UndefinedBehaviour & { executions: number }>();
 
   constructor(private readonly program: Program) {}
 
   add(e: ConsistentExecution): void {
+    for (const regs of e.regs) {
+      const ub = undefinedBehaviourIn(regs);
+      if (!ub) continue;
+      // Its final state has no meaning: report it, never let it decide the verdict.
+      const key = `${ub.thread}:${ub.pos.line}:${ub.pos.col}:${ub.message}`;
+      const seen = this.undefinedAt.get(key);
+      if (seen) seen.executions++;
+      else this.undefinedAt.set(key, { ...ub, executions: 1 });
+      return;
+    }
     const fs: FinalState = { regs: e.regs, memory: e.memory };
     if (this.program.filter && !evalProp(this.program.filter, fs, this.program)) {
       this.filteredOut++;
@@ -61,8 +80,31 @@ export class Judge {
     const ok = q === 'exists' ? positive > 0 : q === '~exists' ? positive === 0 : negative === 0;
     const observation: Observation = positive === 0 ? 'Never' : negative === 0 ? 'Always' : 'Sometimes';
     const states = [...this.states.values()].sort((a, b) => compareValues(a.values, b.values));
-    return { ok, observation, positive, negative, states, flags: [...this.flags].sort(), filteredOut: this.filteredOut, complete: stats.incomplete === null };
+    const undefinedBehaviour = [...this.undefinedAt.values()];
+    return {
+      ok, observation, positive, negative, states, flags: [...this.flags].sort(), filteredOut: this.filteredOut, complete: stats.incomplete === null,
+      undefinedBehaviour, vacuous: stats.incomplete === null ? this.vacuity(undefinedBehaviour.reduce((n, u) => n + u.executions, 0)) : null,
+    };
   }
+
+  /** Why no execution is left to judge, when none is: the verdict is then true of nothing. */
+  private vacuity(undefinedExecutions: number): string | null {
+    if (this.positive + this.negative > 0) return null;
+    const n = (k: number) => `${k} execution${k === 1 ? '' : 's'}`;
+    if (this.filteredOut > 0 && undefinedExecutions > 0) return `the filter removed ${n(this.filteredOut)} and the other ${n(undefinedExecutions)} have undefined behaviour`;
+    if (this.filteredOut > 0) return `the filter removed all ${n(this.filteredOut)}`;
+    if (undefinedExecutions > 0) return `every execution has undefined behaviour (${n(undefinedExecutions)})`;
+    // Every interleaving of a loop-free program gives a sequentially consistent execution, which
+    // every model accepts; so none at all means the threads cannot all finish.
+    if (programUses(this.program, ['lock'])) return 'no consistent execution: every execution deadlocks (locks never released)';
+    if (programUses(this.program, ['assume'])) return 'no consistent execution: none finishes its loops within the --unroll bound';
+    return 'no consistent execution';
+  }
+}
+
+function programUses(program: Program, ops: ReadonlyArray<Instr['op']>): boolean {
+  const walk = (is: readonly Instr[]): boolean => is.some((i) => ops.includes(i.op) || (i.op === 'if' && (walk(i.then) || walk(i.else))));
+  return program.threads.some((t) => walk(t.body));
 }
 
 function compareValues(a: Value[], b: Value[]): number {

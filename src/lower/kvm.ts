@@ -1,7 +1,7 @@
 // The KVM vCPU-request dialect: kvm_host.h's helpers as primitives, with the barriers the
 // kernel gives them (include/linux/kvm_host.h, virt/kvm/kvm_main.c).
 import { StageError } from '../diagnostics.js';
-import type { PrimitiveSpec } from './primitives.js';
+import type { PrimitiveBuilder, PrimitiveSpec } from './primitives.js';
 import type { PureExpr } from './program.js';
 
 /** vcpu->mode values (include/linux/kvm_host.h). */
@@ -58,9 +58,12 @@ const num = (v: number): PureExpr => ({ k: 'const', v });
 const bin = (op: string, a: PureExpr, b: PureExpr): PureExpr => ({ k: 'bin', op, a, b });
 const reg = (r: string): PureExpr => ({ k: 'reg', r });
 
-function field(vcpu: PureExpr, name: string, pos: { line: number; col: number }): PureExpr {
-  if (vcpu.k !== 'const' || typeof vcpu.v !== 'string') {
-    throw new StageError(pos, 'the vcpu argument must be a struct kvm_vcpu * parameter');
+/** The location of a vcpu field: the argument must name a `struct kvm_vcpu *` parameter. */
+function field(b: PrimitiveBuilder, vcpu: PureExpr, name: string): PureExpr {
+  const pos = b.origin().pos;
+  const type = vcpu.k === 'const' && typeof vcpu.v === 'string' ? b.structType?.(vcpu.v) : undefined;
+  if (vcpu.k !== 'const' || typeof vcpu.v !== 'string' || (b.structType && type !== 'struct kvm_vcpu')) {
+    throw new StageError(pos, `${b.origin().primitive} needs a struct kvm_vcpu * parameter (such as vcpu) as its vcpu argument`);
   }
   return { k: 'const', v: `${vcpu.v}->${name}` };
 }
@@ -74,7 +77,7 @@ function buildKvm(): Map<string, PrimitiveSpec> {
     args: ['val', 'ptr'],
     doc: 'smp_wmb(); set_bit(req, &vcpu->requests)',
     expand(b, [req, vcpu]) {
-      const requests = field(vcpu, 'requests', b.origin().pos);
+      const requests = field(b, vcpu, 'requests');
       b.emit({ op: 'fence', ann: 'wmb', origin: b.origin('smp_wmb') });
       b.emit({ op: 'atomic', alu: '|', dst: null, returns: 'none', addr: requests, operand: bin('<<', num(1), req), unless: null, ann: 'NORETURN', origin: b.origin('set_bit') });
       return null;
@@ -85,7 +88,7 @@ function buildKvm(): Map<string, PrimitiveSpec> {
     doc: 'READ_ONCE(vcpu->requests) != 0',
     expand(b, [vcpu]) {
       const r = b.temp();
-      b.emit({ op: 'load', dst: r, addr: field(vcpu, 'requests', b.origin().pos), ann: 'ONCE', origin: b.origin('READ_ONCE') });
+      b.emit({ op: 'load', dst: r, addr: field(b, vcpu, 'requests'), ann: 'ONCE', origin: b.origin('READ_ONCE') });
       return bin('!=', reg(r), num(0));
     },
   });
@@ -94,7 +97,7 @@ function buildKvm(): Map<string, PrimitiveSpec> {
     doc: 'test_bit(req, &vcpu->requests)',
     expand(b, [req, vcpu]) {
       const r = b.temp();
-      b.emit({ op: 'load', dst: r, addr: field(vcpu, 'requests', b.origin().pos), ann: 'ONCE', origin: b.origin('test_bit') });
+      b.emit({ op: 'load', dst: r, addr: field(b, vcpu, 'requests'), ann: 'ONCE', origin: b.origin('test_bit') });
       return bin('&', bin('>>', reg(r), req), num(1));
     },
   });
@@ -102,7 +105,7 @@ function buildKvm(): Map<string, PrimitiveSpec> {
     args: ['val', 'ptr'],
     doc: 'clear_bit(req, &vcpu->requests)',
     expand(b, [req, vcpu]) {
-      b.emit({ op: 'atomic', alu: '&~', dst: null, returns: 'none', addr: field(vcpu, 'requests', b.origin().pos), operand: bin('<<', num(1), req), unless: null, ann: 'NORETURN', origin: b.origin('clear_bit') });
+      b.emit({ op: 'atomic', alu: '&~', dst: null, returns: 'none', addr: field(b, vcpu, 'requests'), operand: bin('<<', num(1), req), unless: null, ann: 'NORETURN', origin: b.origin('clear_bit') });
       return null;
     },
   });
@@ -110,7 +113,7 @@ function buildKvm(): Map<string, PrimitiveSpec> {
     args: ['val', 'ptr'],
     doc: 'if test_bit: clear_bit; smp_mb__after_atomic(); true. Else false',
     expand(b, [req, vcpu]) {
-      const requests = field(vcpu, 'requests', b.origin().pos);
+      const requests = field(b, vcpu, 'requests');
       const r = b.temp();
       const res = b.temp();
       b.emit({ op: 'load', dst: r, addr: requests, ann: 'ONCE', origin: b.origin('test_bit') });
@@ -128,9 +131,9 @@ function buildKvm(): Map<string, PrimitiveSpec> {
       return reg(res);
     },
   });
-  const exiting = (b: Parameters<PrimitiveSpec['expand']>[0], vcpu: PureExpr, dst: string): void => {
+  const exiting = (b: PrimitiveBuilder, vcpu: PureExpr, dst: string): void => {
     b.emit({ op: 'fence', ann: 'before-atomic', origin: b.origin('smp_mb__before_atomic') });
-    b.emit({ op: 'cmpxchg', dst, addr: field(vcpu, 'mode', b.origin().pos), expected: num(IN_GUEST_MODE), value: num(EXITING_GUEST_MODE), ann: 'MB', origin: b.origin('cmpxchg') });
+    b.emit({ op: 'cmpxchg', dst, addr: field(b, vcpu, 'mode'), expected: num(IN_GUEST_MODE), value: num(EXITING_GUEST_MODE), ann: 'MB', origin: b.origin('cmpxchg') });
   };
   t.set('kvm_vcpu_exiting_guest_mode', {
     args: ['ptr'],

@@ -30,9 +30,17 @@ export function lowerTest(test: LitmusTest, options: LowerOptions = {}): LowerRe
     return { ok: true, program: new Lowering(test, options).run() };
   } catch (e) {
     if (e instanceof StageError) return { ok: false, diagnostics: [diag(test.file, e.pos, e.message)] };
+    // The parser bounds nesting, so this is a safety net: report, never overflow into a crash.
+    if (e instanceof RangeError) return { ok: false, diagnostics: [diag(test.file, { line: 1, col: 1 }, 'test too deeply nested to lower')] };
     throw e;
   }
 }
+
+/**
+ * Most operations one thread may lower to. Real litmus tests have a handful; a huge or
+ * over-unrolled thread would exhaust memory in exploration, so it is refused up front.
+ */
+export const MAX_THREAD_OPERATIONS = 1000;
 
 /** Edit distance, for "did you mean" suggestions. */
 export function nearestName(name: string, candidates: Iterable<string>): string | null {
@@ -61,6 +69,8 @@ class Lowering {
   private locations = new Map<string, Value>();
   /** Struct pointers (e.g. `struct kvm_vcpu *vcpu`): fields become locations `vcpu->mode`. */
   private structBases = new Set<string>();
+  /** The declared type of each struct pointer parameter, e.g. vcpu -> "struct kvm_vcpu". */
+  private structTypes = new Map<string, string>();
   private warnings: { pos: SourcePos; message: string }[] = [];
   private requestBits = new RequestBits();
   private usedConstants = new Map<string, number>();
@@ -94,6 +104,7 @@ class Lowering {
       for (const p of t.params) {
         if (p.type.base.startsWith('struct ') && p.type.stars > 0) {
           this.structBases.add(p.name);
+          this.structTypes.set(p.name, p.type.base);
           for (const f of KVM_STRUCT_FIELDS.get(p.type.base) ?? []) this.addLocation(`${p.name}->${f}`);
         } else this.addLocation(p.name);
       }
@@ -102,7 +113,12 @@ class Lowering {
     for (const item of test.init) {
       if (item.k === 'loc') {
         const arrow = item.name.indexOf('->');
-        if (arrow > 0) this.structBases.add(item.name.slice(0, arrow));
+        if (arrow > 0) {
+          this.structBases.add(item.name.slice(0, arrow));
+          const fields = KVM_STRUCT_FIELDS.get(this.structTypes.get(item.name.slice(0, arrow)) ?? '');
+          const field = item.name.slice(arrow + 2);
+          if (fields && !fields.includes(field)) throw new StageError(item.pos, `the initial state sets ${item.name}, but the fields modelled are ${fields.join(', ')}`);
+        }
         const v = item.value === null ? 0 : this.initValue(item.value, item.pos);
         this.locations.set(item.name, v);
       }
@@ -117,10 +133,11 @@ class Lowering {
         m.set(item.reg, this.initValue(item.value, item.pos));
       }
     }
-    const seen = new Set<number>();
+    const seen = new Map<number, SourcePos>();
     for (const t of test.threads) {
-      if (seen.has(t.index)) throw new StageError(t.pos, `duplicate thread P${t.index}`);
-      seen.add(t.index);
+      const first = seen.get(t.index);
+      if (first) throw new StageError(t.pos, `duplicate thread P${t.index} (first defined at line ${first.line})`);
+      seen.set(t.index, t.pos);
     }
     const sorted = [...test.threads].sort((a, b) => a.index - b.index);
     sorted.forEach((t, i) => {
@@ -129,9 +146,11 @@ class Lowering {
     const threads = sorted.map((t) => new ThreadLowering(this, t, regInits.get(t.index) ?? new Map()).run());
 
     const regsOf = (i: number) => threads[i]?.userRegs ?? new Set<string>();
+    // Which part of the test names the observable, for the messages.
+    let part = 'the condition';
     const checkObs = (o: Observable) => {
       if (o.k === 'reg') {
-        if (!threads[o.thread]) throw new StageError(o.pos, `the condition names ${o.thread}:${o.reg} but there is no thread P${o.thread}`);
+        if (!threads[o.thread]) throw new StageError(o.pos, `${part} names ${o.thread}:${o.reg} but there is no thread P${o.thread}`);
         if (!regsOf(o.thread).has(o.reg)) {
           const near = nearestName(o.reg, regsOf(o.thread));
           throw new StageError(o.pos, `register ${o.reg} is not defined in P${o.thread}${near ? ` (did you mean ${near}?)` : ''}`);
@@ -164,10 +183,13 @@ class Lowering {
           break;
       }
     };
+    part = 'the locations list';
     for (const o of test.locations) addObs(o);
+    part = 'the condition';
     walk(test.condition.prop);
     if (test.filter) {
       const before = observed.length;
+      part = 'the filter';
       walk(test.filter);
       // herd7 does not list filter-only observables in the states.
       observed.length = before;
@@ -209,6 +231,9 @@ class Lowering {
   isStructBase(name: string): boolean {
     return this.structBases.has(name);
   }
+  structTypeOf(name: string): string | undefined {
+    return this.structTypes.get(name);
+  }
   ensureLocation(name: string): void {
     this.addLocation(name);
   }
@@ -230,8 +255,13 @@ function sameObs(a: Observable, b: Observable): boolean {
 
 class ThreadLowering {
   private regs = new Set<string>();
+  /** Registers that may hold an address (see findPointerRegisters); the rest only hold integers. */
+  private pointerRegs = new Set<string>();
+  /** Every value each register is assigned, for findPointerRegisters. */
+  private assignments = new Map<string, Expr[]>();
   private temps = 0;
   private sites = 0;
+  private operations = 0;
   private out: Instr[] = [];
 
   constructor(
@@ -245,6 +275,7 @@ class ThreadLowering {
   run(): ThreadProgram {
     // Registers: declared anywhere or assigned anywhere in the thread (herd7 accepts undeclared ones).
     this.collectRegs(this.decl.body);
+    this.findPointerRegisters();
     this.out = [];
     this.lowerStmts(this.decl.body);
     return { index: this.decl.index, body: this.out, initRegs: this.initRegs, userRegs: new Set(this.regs) };
@@ -252,14 +283,90 @@ class ThreadLowering {
 
   private collectRegs(stmts: Stmt[]): void {
     for (const s of stmts) {
-      if (s.k === 'decl') this.regs.add(s.name);
-      else if (s.k === 'expr' && s.expr.k === 'assign' && s.expr.target.k === 'ident' && !this.world.isLocation(s.expr.target.name)) {
-        this.regs.add(s.expr.target.name);
-      } else if (s.k === 'if') {
+      if (s.k === 'decl') {
+        this.regs.add(s.name);
+        if (s.init) this.noteAssignment(s.name, s.init);
+      } else if (s.k === 'expr') this.collectAssignment(s.expr);
+      else if (s.k === 'if') {
         this.collectRegs(s.then);
         if (s.else) this.collectRegs(s.else);
       } else if (s.k === 'block') this.collectRegs(s.body);
+      else if (s.k === 'loop') {
+        this.collectRegs(s.init);
+        this.collectRegs(s.body);
+        if (s.step) this.collectAssignment(s.step);
+      }
     }
+  }
+
+  private collectAssignment(e: Expr): void {
+    if (e.k !== 'assign' || e.target.k !== 'ident' || this.world.isLocation(e.target.name)) return;
+    this.regs.add(e.target.name);
+    // `r += v` is arithmetic: its result is never an address.
+    this.noteAssignment(e.target.name, e.op === '=' ? e.value : { k: 'num', value: 0, pos: e.pos });
+  }
+
+  private noteAssignment(reg: string, value: Expr): void {
+    const list = this.assignments.get(reg);
+    if (list) list.push(value);
+    else this.assignments.set(reg, [value]);
+  }
+
+  /**
+   * Which registers may ever hold an address: one initialised to a location, or assigned
+   * anything that may be one (a location, a value read from memory, another such register).
+   * Flow-insensitive, so it over-approximates: dereferencing any other register is an error
+   * in every execution, which lowering can report before exploring.
+   */
+  private findPointerRegisters(): void {
+    for (const [r, v] of this.initRegs) if (typeof v === 'string') this.pointerRegs.add(r);
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [r, values] of this.assignments) {
+        if (!this.pointerRegs.has(r) && values.some((v) => this.mayBeAddress(v))) {
+          this.pointerRegs.add(r);
+          changed = true;
+        }
+      }
+    }
+  }
+
+  /** Whether an expression may evaluate to an address (arithmetic and comparisons never do). */
+  private mayBeAddress(e: Expr): boolean {
+    switch (e.k) {
+      case 'num':
+      case 'binary':
+        return false;
+      case 'ident':
+        if (this.regs.has(e.name)) return this.pointerRegs.has(e.name);
+        if (this.world.isLocation(e.name) || this.world.isStructBase(e.name)) return true;
+        return this.world.constantValue(e.name) === undefined; // an unknown name is reported later
+      case 'unary':
+        return e.op === '*' || e.op === '&' || (e.op === '+' && this.mayBeAddress(e.arg));
+      case 'cast':
+        return this.mayBeAddress(e.arg);
+      case 'ternary':
+        return this.mayBeAddress(e.then) || this.mayBeAddress(e.else);
+      default:
+        return true; // calls and fields read memory, which may hold addresses
+    }
+  }
+
+  /** Refuse a dereference that can only ever see an integer (it would have no meaning). */
+  private checkAddress(e: Expr): void {
+    if (this.mayBeAddress(e)) return;
+    const base = e.k === 'cast' ? e.arg : e;
+    if (base.k === 'ident') {
+      const never = !this.initRegs.has(base.name) && !this.assignments.has(base.name);
+      throw new StageError(
+        base.pos,
+        never
+          ? `cannot dereference ${base.name}: it is never assigned, so it holds 0, not the address of a location`
+          : `cannot dereference ${base.name}: it only ever holds integers, never the address of a location`,
+      );
+    }
+    if (base.k === 'num') throw new StageError(base.pos, `cannot dereference the integer ${base.value}: only addresses of shared locations can be`);
+    throw new StageError(base.pos, 'cannot dereference an integer expression: only addresses of shared locations can be');
   }
 
   private temp(): string {
@@ -267,6 +374,10 @@ class ThreadLowering {
   }
 
   private emit(i: Instr): void {
+    if (++this.operations > MAX_THREAD_OPERATIONS) {
+      const hint = this.world.unroll !== undefined ? ' (--unroll multiplies loop bodies)' : '';
+      throw new StageError(i.origin.pos, `P${this.decl.index} is too long: more than ${MAX_THREAD_OPERATIONS} operations${hint}`);
+    }
     this.out.push(i);
   }
 
@@ -303,8 +414,38 @@ class ThreadLowering {
         return;
       }
       case 'loop':
-        throw new StageError(s.pos, `unsupported construct: '${s.kind}' loop (litmus tests are loop-free; unroll it by hand)`);
+        this.lowerLoop(s);
+        return;
     }
+  }
+
+  /**
+   * Bounded unrolling: the body at most N times, each further iteration guarded by the loop
+   * condition as an if; executions that would need one more are not explored (an assume).
+   * Built iteratively, so a large N cannot overflow the stack.
+   */
+  private lowerLoop(s: Extract<Stmt, { k: 'loop' }>): void {
+    const bound = this.world.unroll;
+    if (bound === undefined) {
+      throw new StageError(s.pos, `unsupported construct: '${s.kind}' loop (litmus tests are loop-free; run with --unroll N to explore at most N iterations)`);
+    }
+    this.world.warn(s.pos, `'${s.kind}' loop unrolled ${bound} time${bound === 1 ? '' : 's'}: executions needing more iterations are not explored, so results are bounded`);
+    this.lowerStmts(s.init);
+    const forever: PureExpr = { k: 'const', v: 1 };
+    const saved = this.out;
+    for (let i = 0; i < bound; i++) {
+      if (i > 0 || s.kind !== 'do') {
+        const cond = s.cond ? this.rvalue(s.cond) : forever;
+        const body: Instr[] = [];
+        this.emit({ op: 'if', cond, then: body, else: [], origin: this.origin(s.pos, s.kind, this.sites++) });
+        this.out = body;
+      }
+      this.lowerStmts(s.body);
+      if (s.step) this.lowerEffect(s.step);
+    }
+    const cond = s.cond ? this.rvalue(s.cond) : forever;
+    this.emit({ op: 'assume', cond: { k: 'un', op: '!', a: cond }, origin: this.origin(s.pos, s.kind, this.sites++) });
+    this.out = saved;
   }
 
   /** An expression statement: an assignment, a call, or a value whose loads still happen. */
@@ -328,6 +469,7 @@ class ThreadLowering {
       return;
     }
     if (t.k === 'unary' && t.op === '*') {
+      this.checkAddress(t.arg);
       const addr = this.rvalue(t.arg);
       const v = this.rvalue(value);
       this.emit({ op: 'store', addr, value: v, ann: '', origin: this.origin(e.pos, 'store', this.sites++) });
@@ -353,6 +495,7 @@ class ThreadLowering {
       }
     }
     if (e.k === 'unary' && e.op === '*') {
+      this.checkAddress(e.arg);
       const addr = this.rvalue(e.arg);
       this.emit({ op: 'load', dst, addr, ann: '', origin: this.origin(e.pos, 'load', this.sites++) });
       return;
@@ -373,6 +516,7 @@ class ThreadLowering {
     const args = e.args.map((a, i) => {
       const kind = spec.args[i];
       if (kind === 'lval') return this.lvalueAddress(a, e.callee);
+      if (kind === 'ptr') this.checkAddress(a);
       return this.rvalue(a);
     });
     const site = this.sites++;
@@ -384,13 +528,17 @@ class ThreadLowering {
         this.regs.add(name);
         if (!this.initRegs.has(name)) this.initRegs.set(name, initial);
       },
+      structType: (name) => this.world.structTypeOf(name),
     };
     return spec.expand(builder, args, dst);
   }
 
   /** The address an lvalue designates: `*p`, `x` (a shared location), `vcpu->mode`. */
   private lvalueAddress(e: Expr, callee: string): PureExpr {
-    if (e.k === 'unary' && e.op === '*') return this.rvalue(e.arg);
+    if (e.k === 'unary' && e.op === '*') {
+      this.checkAddress(e.arg);
+      return this.rvalue(e.arg);
+    }
     if (e.k === 'member') return this.memberAddress(e);
     if (e.k === 'ident' && !this.regs.has(e.name) && this.world.isLocation(e.name)) return { k: 'const', v: e.name };
     if (e.k === 'cast') return this.lvalueAddress(e.arg, callee);
@@ -400,6 +548,13 @@ class ThreadLowering {
   private memberAddress(e: Extract<Expr, { k: 'member' }>): PureExpr {
     const base = e.object;
     if (base.k === 'ident' && this.world.isStructBase(base.name)) {
+      // Only the fields the dialect models: a misspelt field must not become a fresh location.
+      const type = this.world.structTypeOf(base.name);
+      const fields = type ? KVM_STRUCT_FIELDS.get(type) : undefined;
+      if (type && fields && !fields.includes(e.field)) {
+        const near = nearestName(e.field, fields);
+        throw new StageError(e.pos, `${type} has no field '${e.field}' (${near ? `did you mean ${near}? ` : ''}the fields modelled are ${fields.join(', ')})`);
+      }
       const name = `${base.name}->${e.field}`;
       this.world.ensureLocation(name);
       return { k: 'const', v: name };
@@ -424,6 +579,7 @@ class ThreadLowering {
         return this.rvalue(e.arg);
       case 'unary': {
         if (e.op === '*') {
+          this.checkAddress(e.arg);
           const addr = this.rvalue(e.arg);
           const r = this.temp();
           this.emit({ op: 'load', dst: r, addr, ann: '', origin: this.origin(e.pos, 'load', this.sites++) });

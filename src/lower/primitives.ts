@@ -12,6 +12,8 @@ export interface PrimitiveBuilder {
   origin(part?: string): Origin;
   /** Makes a register visible to the condition (e.g. `ipi`, counting kicks sent). */
   declareReg(name: string, initial: number): void;
+  /** The declared struct type of a pointer parameter (e.g. "struct kvm_vcpu"), if it is one. */
+  structType?(name: string): string | undefined;
 }
 
 export interface PrimitiveSpec {

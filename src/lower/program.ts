@@ -55,7 +55,9 @@ export type Instr =
   | { op: 'islocked'; dst: string | null; addr: PureExpr; origin: Origin }
   | { op: 'srcu-sync'; addr: PureExpr; origin: Origin }
   | { op: 'assign'; dst: string; value: PureExpr; origin: Origin }
-  | { op: 'if'; cond: PureExpr; then: Instr[]; else: Instr[]; origin: Origin };
+  | { op: 'if'; cond: PureExpr; then: Instr[]; else: Instr[]; origin: Origin }
+  /** A path on which cond is false is not explored: the end of a loop unrolled by `--unroll N`. */
+  | { op: 'assume'; cond: PureExpr; origin: Origin };
 
 export interface ThreadProgram {
   index: number;

@@ -192,7 +192,12 @@ class PreparedLkmm implements PreparedModel {
     this.staticFlags = flags;
   }
 
-  check(c: Candidate): ModelVerdict {
+  /** The acyclicity checks on a partial candidate: they only grow as rf/co are completed. */
+  mayExtend(c: Candidate): boolean {
+    return this.check(c, true).consistent;
+  }
+
+  check(c: Candidate, partial = false): ModelVerdict {
     if (this.staticFailure) return { consistent: false, failed: this.staticFailure, flags: [] };
     const { sk, s, po } = this;
     const n = this.n;
@@ -245,6 +250,7 @@ class PreparedLkmm implements PreparedModel {
     const hbStar = hb.star();
     const pb = prop.seq(strongFence0).seq(hbStar).seq(marked);
     if (!pb.isAcyclic()) return fail('propagation');
+    if (partial) return { consistent: true, failed: null, flags: [] };
 
     // RCU.
     let rcuFence: Relation | null = null;

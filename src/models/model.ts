@@ -22,5 +22,11 @@ export interface PreparedModel {
 export interface MemoryModel {
   name: string;
   description: string;
+  /**
+   * Whether the model requires coherence (acyclic po-loc | com) and RMW atomicity, as SC, TSO
+   * and LKMM do. The explorer then builds only coherent candidates; false makes it enumerate
+   * every rf/co choice (for user-written models that may be weaker). Default true.
+   */
+  assumesCoherence?: boolean;
   prepare(skeleton: Skeleton): PreparedModel;
 }

@@ -15,6 +15,10 @@ class PreparedSc implements PreparedModel {
   constructor(private readonly sk: Skeleton) {
     this.deadlock = lockDeadlock(sk);
   }
+  /** Every check here is an acyclicity over relations that only grow with rf/co. */
+  mayExtend(c: Candidate): boolean {
+    return this.check(c).consistent;
+  }
   check(c: Candidate): ModelVerdict {
     if (this.deadlock) return { consistent: false, failed: this.deadlock, flags: [] };
     const fr = c.rf.inverse().seq(c.co);

@@ -26,7 +26,11 @@ export type Stmt =
   | { k: 'expr'; expr: Expr; pos: SourcePos }
   | { k: 'if'; cond: Expr; then: Stmt[]; else: Stmt[] | null; pos: SourcePos }
   | { k: 'block'; body: Stmt[]; pos: SourcePos }
-  | { k: 'loop'; kind: 'while' | 'for' | 'do'; pos: SourcePos };
+  /**
+   * A loop, kept whole so lowering can unroll it (`--unroll N`) or reject it. `for (init; cond; step)`
+   * fills all three; `while (cond)` and `do ... while (cond)` only cond; a missing cond means forever.
+   */
+  | { k: 'loop'; kind: 'while' | 'for' | 'do'; init: Stmt[]; cond: Expr | null; step: Expr | null; body: Stmt[]; pos: SourcePos };
 
 export interface Param {
   type: TypeName;

@@ -27,7 +27,10 @@ const TYPE_WORDS = new Set([
   'bool', '_Bool', 'u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', 'spinlock_t', 'atomic_t',
   'atomic_long_t', 'struct', 'size_t', 'unsigned_long', 'raw_spinlock_t', 'srcu_struct',
 ]);
-const MAX_DEPTH = 200;
+// Bounds the depth of the syntax tree, so that the stages after parsing, which recurse over it,
+// cannot overflow the stack. Nesting and long operator chains (a left-deep tree) both count.
+const MAX_DEPTH = 500;
+const TOO_DEEP = `nested more than ${MAX_DEPTH} levels deep (brackets, blocks and chained operators all count)`;
 
 const BINARY_PRECEDENCE: Record<string, number> = {
   '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6,
@@ -90,7 +93,11 @@ class Parser {
     return new StageError(t.pos, `expected ${expected}, found ${found}`);
   }
   private enter(pos: SourcePos): void {
-    if (++this.depth > MAX_DEPTH) throw new StageError(pos, `nesting deeper than ${MAX_DEPTH} levels`);
+    if (++this.depth > MAX_DEPTH) throw new StageError(pos, TOO_DEEP);
+  }
+  /** One more operator in a left-associative chain: the tree grows one level deeper. */
+  private enterChain(pos: SourcePos): void {
+    if (++this.depth > MAX_DEPTH) throw new StageError(pos, TOO_DEEP);
   }
   private leave(): void {
     this.depth--;
@@ -137,7 +144,7 @@ class Parser {
   private skipHeader(): void {
     for (;;) {
       const t = this.peek('top');
-      if (t.kind === 'eof') throw new StageError(t.pos, "expected the initial-state block '{'");
+      if (t.kind === 'eof') throw this.unexpected(t, "the initial-state block '{'");
       if (t.kind === 'punct' && t.text === '{') return;
       this.take('top');
     }
@@ -382,29 +389,41 @@ class Parser {
     return { k: 'if', cond, then, else: els, pos: t.pos };
   }
 
+  /** Loops are kept whole: lowering unrolls them (`--unroll N`) or reports them. */
   private parseLoop(): Stmt {
-    // Loops are recognised (so the error can name them) and their text skipped.
     const t = this.take('code');
     const kind = t.text as 'while' | 'for' | 'do';
+    let init: Stmt[] = [];
+    let cond: Expr | null = null;
+    let step: Expr | null = null;
+    let body: Stmt[];
     if (kind === 'do') {
-      this.parseStmt();
-      this.expect('code', 'while', "'while' after the do body");
-      this.expect('code', '(');
-      this.parseExpr();
-      this.expect('code', ')');
-      this.expect('code', ';');
+      body = this.parseStmt();
+      this.expect('code', 'while', "'while' after the body of do");
+      this.expect('code', '(', "'(' after while");
+      cond = this.parseExpr();
+      this.expect('code', ')', "')' to close the loop condition");
+      this.expect('code', ';', "';' after do ... while (...)");
+    } else if (kind === 'while') {
+      this.expect('code', '(', "'(' after while");
+      cond = this.parseExpr();
+      this.expect('code', ')', "')' to close the loop condition");
+      body = this.parseStmt();
     } else {
-      this.expect('code', '(', `'(' after ${kind}`);
-      let depth = 1;
-      while (depth > 0) {
-        const x = this.take('code');
-        if (x.kind === 'eof') throw this.unexpected(x, "')'");
-        if (x.text === '(') depth++;
-        if (x.text === ')') depth--;
+      this.expect('code', '(', "'(' after for");
+      if (this.isTypeStart(this.peek('code'))) init = this.parseDecl();
+      else if (!this.accept('code', ';')) {
+        const at = this.peek('code');
+        init = [{ k: 'expr', expr: this.parseExpr(), pos: at.pos }];
+        this.expect('code', ';', "';' after the initialiser of for");
       }
-      this.parseStmt();
+      if (!this.is('code', ';')) cond = this.parseExpr();
+      this.expect('code', ';', "';' after the condition of for");
+      if (!this.is('code', ')')) step = this.parseExpr();
+      this.expect('code', ')', "')' to close the header of for");
+      body = this.parseStmt();
     }
-    return { k: 'loop', kind, pos: t.pos };
+    return { k: 'loop', kind, init, cond, step, body, pos: t.pos };
   }
 
   // ---- expressions --------------------------------------------------------------------
@@ -436,16 +455,20 @@ class Parser {
   }
 
   private parseBinary(minPrec: number): Expr {
-    let left = this.parseUnary();
-    for (;;) {
-      const t = this.peek('code');
-      const prec = t.kind === 'punct' ? BINARY_PRECEDENCE[t.text] : undefined;
-      if (prec === undefined || prec < minPrec) return left;
-      this.take('code');
-      this.enter(t.pos);
-      const right = this.parseBinary(prec + 1);
-      this.leave();
-      left = { k: 'binary', op: t.text as BinaryOp, left, right, pos: t.pos };
+    const outer = this.depth;
+    try {
+      let left = this.parseUnary();
+      for (;;) {
+        const t = this.peek('code');
+        const prec = t.kind === 'punct' ? BINARY_PRECEDENCE[t.text] : undefined;
+        if (prec === undefined || prec < minPrec) return left;
+        this.take('code');
+        this.enterChain(t.pos);
+        const right = this.parseBinary(prec + 1);
+        left = { k: 'binary', op: t.text as BinaryOp, left, right, pos: t.pos };
+      }
+    } finally {
+      this.depth = outer;
     }
   }
 
@@ -551,14 +574,28 @@ class Parser {
   }
 
   private parseProp(): Prop {
+    const outer = this.depth;
     let left = this.parseConj();
-    while (this.accept('top', '\\/')) left = { k: 'or', left, right: this.parseConj() };
+    for (;;) {
+      const t = this.peek('top');
+      if (!this.accept('top', '\\/')) break;
+      this.enterChain(t.pos);
+      left = { k: 'or', left, right: this.parseConj() };
+    }
+    this.depth = outer;
     return left;
   }
 
   private parseConj(): Prop {
+    const outer = this.depth;
     let left = this.parseNeg();
-    while (this.accept('top', '/\\')) left = { k: 'and', left, right: this.parseNeg() };
+    for (;;) {
+      const t = this.peek('top');
+      if (!this.accept('top', '/\\')) break;
+      this.enterChain(t.pos);
+      left = { k: 'and', left, right: this.parseNeg() };
+    }
+    this.depth = outer;
     return left;
   }
 

@@ -17,8 +17,12 @@ export function formatHerd(r: TestResult, source?: string): string {
   lines.push(`Positive: ${j.positive} Negative: ${j.negative}`);
   for (const f of j.flags) lines.push(`Flag ${f}`);
   lines.push(`Condition ${r.conditionText}`);
-  lines.push(`Observation ${r.name} ${j.observation} ${j.positive} ${j.negative}`);
-  if (!j.complete) lines.push(`Incomplete ${r.name} ${r.stats.incomplete}`);
+  // An incomplete exploration proves no Never/Always: say Incomplete where herd7 puts the verdict.
+  lines.push(`Observation ${r.name} ${j.complete ? j.observation : 'Incomplete'} ${j.positive} ${j.negative}`);
+  if (!j.complete) lines.push(`Incomplete ${r.name} ${r.stats.incomplete}; explored ${r.stats.explored} executions, ${r.stats.consistent} consistent`);
+  // Lines herd7 never prints (herd-parity and the kernel's scripts skip them).
+  if (j.vacuous) lines.push(`Vacuous ${r.name} ${j.vacuous}`);
+  for (const u of j.undefinedBehaviour) lines.push(`Undefined ${r.name} P${u.thread} line ${u.pos.line}: ${u.message} (${u.executions} execution${u.executions === 1 ? '' : 's'})`);
   lines.push(`Time ${r.name} ${(r.timeMs / 1000).toFixed(2)}`);
   if (source !== undefined) lines.push(`Hash=${createHash('md5').update(source).digest('hex')}`);
   return lines.join('\n') + '\n';

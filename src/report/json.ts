@@ -12,6 +12,12 @@ export interface JsonResult {
   observation: string;
   complete: boolean;
   incomplete: string | null;
+  /** Why no execution was left to judge (the verdict is then vacuous), or null. */
+  vacuous: string | null;
+  /** Consistent executions that reached undefined behaviour (left out of the verdict), per place. */
+  undefinedBehaviour: Array<{ thread: number; line: number; col: number; message: string; executions: number }>;
+  /** Lowering's warnings, e.g. that an unrolled loop bounds the results. */
+  warnings: Array<{ line: number; col: number; message: string }>;
   positive: number;
   negative: number;
   flags: string[];
@@ -31,9 +37,12 @@ export function toJson(r: TestResult): JsonResult {
     condition: r.conditionText,
     outcome: r.program.outcome,
     result: r.judgement.ok ? 'Ok' : 'No',
-    observation: r.judgement.observation,
+    observation: r.judgement.complete ? r.judgement.observation : 'Incomplete',
     complete: r.judgement.complete,
     incomplete: r.stats.incomplete,
+    vacuous: r.judgement.vacuous,
+    undefinedBehaviour: r.judgement.undefinedBehaviour.map((u) => ({ thread: u.thread, line: u.pos.line, col: u.pos.col, message: u.message, executions: u.executions })),
+    warnings: r.program.warnings.map((w) => ({ line: w.pos.line, col: w.pos.col, message: w.message })),
     positive: r.judgement.positive,
     negative: r.judgement.negative,
     flags: r.judgement.flags,

@@ -41,6 +41,7 @@ export function formatTable(rows: Row[], style: Style = PLAIN): string {
     out.push(line);
     if (r && expectationMismatch(r)) out.push(style.bad(`  ! ${r.file}: ${expectationMismatch(r)}`));
     if (r && !r.judgement.complete) out.push(style.warn(`  ! ${r.file}: incomplete (${r.stats.incomplete}); explored ${r.stats.explored} executions, ${r.stats.consistent} consistent`));
+    if (r?.judgement.vacuous) out.push(style.warn(`  ! ${r.file}: vacuous: ${r.judgement.vacuous}`));
   });
   return out.join('\n') + '\n';
 }

@@ -10,8 +10,9 @@ export function outcomeWords(outcome: string): string {
 export function verdictText(r: TestResult): string {
   const j = r.judgement;
   if (!j.complete) return 'incomplete';
-  if (r.program.outcome) return `${outcomeWords(r.program.outcome)}: ${j.positive > 0 ? 'reachable' : 'never'}`;
-  return j.observation;
+  const vacuous = j.vacuous ? ' (vacuous)' : '';
+  if (r.program.outcome) return `${outcomeWords(r.program.outcome)}: ${j.positive > 0 ? 'reachable' : 'never'}${vacuous}`;
+  return j.observation + vacuous;
 }
 
 /** Whether the result contradicts the test's own `Result:` comment. */

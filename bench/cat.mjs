@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Bench: the cat-interpreted LKMM (the kernel's own linux-kernel.cfg) against the native lkmm
+// model, in-process, on every test of the shared corpora. Both run the same explorer; only the
+// model (and the .def-defined primitives) differ. Usage: node bench/cat.mjs [rounds] [--json]
+// (build first: npx tsc -p .).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkSource } from '../dist/api.js';
+import { loadCatModel } from '../dist/cat/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = resolve(here, '../../shared');
+const rounds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
+const asJson = process.argv.includes('--json');
+const read = (p) => (existsSync(p) ? readFileSync(p, 'utf8') : null);
+
+const loaded = loadCatModel({ conf: join(shared, 'models/lkmm/linux-kernel.cfg') }, read);
+if (!loaded.ok) {
+  for (const d of loaded.diagnostics) console.error(`${d.file}:${d.line}:${d.col}: ${d.message}`);
+  process.exit(2);
+}
+const catOptions = { model: loaded.loaded.model, lower: { primitives: loaded.loaded.primitives } };
+
+const tests = [];
+for (const c of ['lkmm-kernel', 'herd-catalogue-linux']) {
+  const dir = join(shared, 'corpus', c);
+  for (const f of readdirSync(dir).sort()) if (f.endsWith('.litmus')) tests.push({ file: join(dir, f), source: readFileSync(join(dir, f), 'utf8') });
+}
+
+function runAll(options) {
+  const t0 = performance.now();
+  let explored = 0;
+  for (const t of tests) {
+    const r = checkSource(t.source, t.file, options);
+    if (!r.ok) throw new Error(`${t.file}: ${r.diagnostics[0].message}`);
+    explored += r.result.stats.explored;
+  }
+  return { ms: performance.now() - t0, explored };
+}
+
+// One warm-up round each, then alternate so both see the same machine conditions.
+runAll({});
+runAll(catOptions);
+const native = [];
+const cat = [];
+let explored = 0;
+for (let i = 0; i < rounds; i++) {
+  native.push(runAll({}).ms);
+  const c = runAll(catOptions);
+  cat.push(c.ms);
+  explored = c.explored;
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const result = {
+  tests: tests.length,
+  candidates: explored,
+  rounds,
+  nativeMs: Number(median(native).toFixed(1)),
+  catMs: Number(median(cat).toFixed(1)),
+  ratio: Number((median(cat) / median(native)).toFixed(2)),
+};
+if (asJson) console.log(JSON.stringify(result));
+else console.log(`cat-vs-native: ${result.tests} tests, ${result.candidates} candidates, median of ${rounds} rounds: native ${result.nativeMs} ms, cat ${result.catMs} ms, ratio ${result.ratio}x`);

@@ -1,0 +1,191 @@
+// `litmus-check check`: the CI gate. Decides every test (on worker threads), compares each verdict
+// with what is expected, prints PASS/FAIL lines in path order and the closing line
+// `N passed, N failed[, N skipped][, N errors]`, and writes the requested reports.
+import { existsSync, readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { resolveModel, warningsOf } from '../api.js';
+import {
+  baselineKey, expectationFromComment, formatBaseline, lookupExpectation, parseBaseline, parseExpectFile,
+  type BaselineEntry, type Expectation, type ExpectationTable, type TableResult,
+} from '../check/expectations.js';
+import { closingLine, decideOutcome, summarise, type CheckOutcome, type TestRun } from '../check/outcome.js';
+import { selectShard, shardKey, type Shard } from '../check/shard.js';
+import { formatDiagnostic } from '../diagnostics.js';
+import { formatGithubAnnotations } from '../report/github.js';
+import { buildCheckReport, outcomeToCase, type CheckReport } from '../report/check-report.js';
+import { formatOutcomeLine } from '../report/check-text.js';
+import { formatJUnit } from '../report/junit.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit } from './exit-codes.js';
+import { collectLitmusFiles } from './files.js';
+import { runInWorkers } from './parallel.js';
+import { ProgressBar } from './progress.js';
+import { writeReport, type ReporterSpec } from './reporters.js';
+import { terminalStyle } from './style.js';
+
+export interface CheckCliOptions {
+  model: string;
+  expect?: string;
+  baseline?: string;
+  updateBaseline?: string;
+  reporter?: ReporterSpec[];
+  jobs?: number;
+  /** Seconds. */
+  timeout?: number;
+  maxExecutions?: number;
+  shard?: Shard;
+}
+
+/** 2 for bad input, else 3 for a limit hit, else 1 for a mismatch, else 0. */
+export function checkExitCode(outcomes: readonly CheckOutcome[]): number {
+  return combineExit(outcomes.map((o) => (o.status === 'error' ? EXIT_BAD_INPUT : o.status === 'incomplete' ? EXIT_INCOMPLETE : o.status === 'failed' ? EXIT_FAILED : EXIT_OK)));
+}
+
+/** How paths are shown, sorted, sharded and reported: relative to the working directory. */
+function displayPath(abs: string): string {
+  return relative(process.cwd(), abs).split('\\').join('/') || abs;
+}
+
+function loadTable(file: string, parse: (text: string, abs: string) => TableResult): ExpectationTable | null {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    process.stderr.write(`${file}:1:1: error: cannot read: ${(e as Error).message}\n`);
+    return null;
+  }
+  const res = parse(text, abs);
+  if (!res.ok) {
+    for (const d of res.diagnostics) process.stderr.write(formatDiagnostic({ ...d, file }, text) + '\n');
+    return null;
+  }
+  return res.table;
+}
+
+export async function checkCommand(paths: string[], opts: CheckCliOptions): Promise<number> {
+  if (!resolveModel(opts.model)) {
+    process.stderr.write(`litmus-check: unknown model '${opts.model}' (known: lkmm, sc, tso)\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const expectTable = opts.expect !== undefined ? loadTable(opts.expect, parseExpectFile) : undefined;
+  const baselineTable = opts.baseline !== undefined ? loadTable(opts.baseline, parseBaseline) : undefined;
+  if (expectTable === null || baselineTable === null) return EXIT_BAD_INPUT;
+  // The baseline being rewritten: its other tests' entries are kept.
+  let updateTable: ExpectationTable | undefined;
+  if (opts.updateBaseline !== undefined && existsSync(opts.updateBaseline)) {
+    const t = loadTable(opts.updateBaseline, parseBaseline);
+    if (t === null) return EXIT_BAD_INPUT;
+    updateTable = t;
+  }
+
+  const { files, missing } = collectLitmusFiles(paths);
+  const outcomes: CheckOutcome[] = missing.map((m) => ({
+    file: m, name: null, status: 'error', message: 'no such file or directory', expected: null, actual: null, incomplete: null, location: { file: m, line: 1, col: 1 }, timeMs: 0,
+  }));
+  if (files.length === 0 && missing.length === 0) {
+    process.stderr.write('litmus-check: no .litmus files found\n');
+    return EXIT_BAD_INPUT;
+  }
+  const byDisplay = new Map<string, string>();
+  for (const f of files) byDisplay.set(displayPath(resolve(f)), resolve(f));
+  const all = [...byDisplay.keys()].sort((a, b) => (shardKey(a) < shardKey(b) ? -1 : shardKey(a) > shardKey(b) ? 1 : 0));
+  const selected = opts.shard ? selectShard(all, opts.shard) : all;
+
+  const style = terminalStyle(process.stdout);
+  for (const o of outcomes) process.stdout.write(formatOutcomeLine(o, style) + '\n');
+  const progress = new ProgressBar(process.stderr, selected.length);
+  const decided: (CheckOutcome | undefined)[] = new Array(selected.length);
+  const finishedRuns: (TestRun | undefined)[] = new Array(selected.length);
+  let printed = 0;
+  let finished = 0;
+  const updatePath = opts.updateBaseline !== undefined ? resolve(opts.updateBaseline) : undefined;
+  const sameAsUpdate = updatePath !== undefined && baselineTable !== undefined && baselineTable.file === updatePath;
+
+  const expectationFor = (run: TestRun): Expectation | null => {
+    const abs = byDisplay.get(run.file)!;
+    // A baseline being rewritten in this run accepts this run's answer.
+    if (sameAsUpdate && run.kind === 'result' && run.result.judgement.complete) return selfExpectation(run, updatePath!);
+    const fromTable = (baselineTable && lookupExpectation(baselineTable, abs)) ?? (expectTable && lookupExpectation(expectTable, abs)) ?? null;
+    if (fromTable) return { ...fromTable, source: { ...fromTable.source, file: displayPath(fromTable.source.file) } };
+    return run.kind === 'result' ? expectationFromComment(run.result.test) : null;
+  };
+
+  const runs = await runInWorkers(selected, {
+    model: opts.model,
+    jobs: opts.jobs,
+    timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined,
+    maxExecutions: opts.maxExecutions,
+    onResult: (index, run) => {
+      decided[index] = decideOutcome(run, expectationFor(run));
+      finishedRuns[index] = run;
+      progress.update(++finished);
+      // Print in path order whatever the completion order, so logs are the same for any --jobs.
+      while (printed < decided.length && decided[printed] !== undefined) {
+        const done = finishedRuns[printed]!;
+        const o = decided[printed++]!;
+        progress.clear();
+        if (done.kind === 'error') process.stderr.write(done.rendered + '\n');
+        else if (done.kind === 'result') for (const w of warningsOf(done.result)) process.stderr.write(formatDiagnostic(w, done.source) + '\n');
+        process.stdout.write(formatOutcomeLine(o, style) + '\n');
+      }
+    },
+  });
+  progress.stop();
+  outcomes.push(...(decided as CheckOutcome[]));
+
+  const codes = [checkExitCode(outcomes)];
+  if (opts.updateBaseline !== undefined) codes.push(updateBaseline(opts.updateBaseline, updateTable, runs, byDisplay));
+  const report = buildCheckReport(outcomes, opts.model, opts.shard ? [`${opts.shard.index}/${opts.shard.count}`] : []);
+  codes.push(writeReporters(report, opts.reporter ?? []));
+  process.stdout.write(closingLine(summarise(outcomes)) + '\n');
+  return combineExit(codes);
+}
+
+function selfExpectation(run: Extract<TestRun, { kind: 'result' }>, baselineFile: string): Expectation {
+  const j = run.result.judgement;
+  return {
+    verdict: j.observation,
+    dataRace: j.flags.includes('data-race'),
+    source: { kind: 'baseline', file: displayPath(baselineFile), line: 1, col: 1 },
+  };
+}
+
+/** Write the reports a run asked for; the exit code for any that could not be written. */
+export function writeReporters(report: CheckReport, reporters: readonly ReporterSpec[]): number {
+  let code = EXIT_OK;
+  for (const spec of reporters) {
+    if (spec.kind === 'github') {
+      process.stdout.write(formatGithubAnnotations(report.tests.map(outcomeToCase)));
+      continue;
+    }
+    const text = spec.kind === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatJUnit('litmus-check', report.tests.map(outcomeToCase));
+    const err = writeReport(spec.file, text);
+    if (err) {
+      process.stderr.write(`litmus-check: ${err}\n`);
+      code = EXIT_BAD_INPUT;
+    }
+  }
+  return code;
+}
+
+/** Record every complete result in the baseline, keeping entries for tests this run did not decide. */
+function updateBaseline(file: string, existing: ExpectationTable | undefined, runs: readonly TestRun[], byDisplay: Map<string, string>): number {
+  const dir = resolve(file, '..');
+  const entries = new Map<string, BaselineEntry>();
+  for (const [key, e] of existing?.entries ?? []) entries.set(key, { verdict: e.verdict, dataRace: e.dataRace, ...(e.states ? { states: e.states } : {}), ...(e.model ? { model: e.model } : {}) });
+  let written = 0;
+  for (const run of runs) {
+    if (run.kind !== 'result' || !run.result.judgement.complete) continue;
+    const o = decideOutcome(run, null);
+    if (!o.actual) continue;
+    entries.set(baselineKey(dir, byDisplay.get(run.file)!), { verdict: o.actual.observation, dataRace: o.actual.dataRace, states: o.actual.states, model: run.result.model });
+    written++;
+  }
+  const err = writeReport(file, formatBaseline(entries));
+  if (err) {
+    process.stderr.write(`litmus-check: ${err}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  process.stderr.write(`litmus-check: baseline ${file}: recorded ${written} test${written === 1 ? '' : 's'} (${entries.size} in all)\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,74 @@
+// `litmus-check fences`: which barriers a test relies on, and where to add some when it is broken.
+import { resolveModel } from '../api.js';
+import { analyzeFences, type FencesReport } from '../analysis/fences.js';
+import { fencesJson, formatFencesText } from '../analysis/format.js';
+import { formatDiagnostic } from '../diagnostics.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit } from './exit-codes.js';
+import { collectLitmusFiles, readLitmusFile } from './files.js';
+import { terminalStyle } from './style.js';
+
+export interface FencesCommandOptions {
+  model: string;
+  format: 'text' | 'json';
+  timeout?: number;
+  maxExecutions?: number;
+  maxInsertions: number;
+  maxChecks: number;
+}
+
+/**
+ * Exit code per test: 1 when the bad outcome is reachable as written (so the command can gate
+ * CI), 3 when a limit left the analysis incomplete, 0 otherwise; 2 for bad input.
+ */
+function exitFor(r: FencesReport): number {
+  if (r.incomplete.length > 0 || r.asWritten === 'unknown') return EXIT_INCOMPLETE;
+  return r.asWritten === 'reachable' ? EXIT_FAILED : EXIT_OK;
+}
+
+export function fencesCommand(paths: string[], opts: FencesCommandOptions): number {
+  if (!resolveModel(opts.model)) {
+    process.stderr.write(`litmus-check: unknown model '${opts.model}' (known: lkmm, sc, tso)\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const { files, missing } = collectLitmusFiles(paths);
+  const codes: number[] = [];
+  for (const m of missing) {
+    process.stderr.write(`${m}: error: no such file or directory\n`);
+    codes.push(EXIT_BAD_INPUT);
+  }
+  if (files.length === 0 && missing.length === 0) {
+    process.stderr.write('litmus-check: no .litmus files found\n');
+    return EXIT_BAD_INPUT;
+  }
+  const style = terminalStyle(process.stdout);
+  const json: FencesReport[] = [];
+  let first = true;
+  for (const file of files) {
+    const read = readLitmusFile(file);
+    if (!read.ok) {
+      process.stderr.write(`${file}:1:1: error: ${read.message}\n`);
+      codes.push(EXIT_BAD_INPUT);
+      continue;
+    }
+    const res = analyzeFences(read.text, file, {
+      model: opts.model,
+      timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined,
+      maxExecutions: opts.maxExecutions,
+      maxInsertions: opts.maxInsertions,
+      maxChecks: opts.maxChecks,
+    });
+    if (!res.ok) {
+      for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, read.text) + '\n');
+      codes.push(EXIT_BAD_INPUT);
+      continue;
+    }
+    codes.push(exitFor(res.report));
+    if (opts.format === 'json') json.push(fencesJson(res.report));
+    else {
+      process.stdout.write((first ? '' : '\n') + formatFencesText(res.report, style));
+      first = false;
+    }
+  }
+  if (opts.format === 'json') process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  return combineExit(codes);
+}

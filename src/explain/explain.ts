@@ -1,0 +1,292 @@
+// `explain`: why a test's bad outcome is reachable (a witness execution, told per thread in
+// source terms, with the program-order steps that were not kept), or why it is not (which
+// model check rejects every candidate execution that would reach it). Pure: no I/O.
+import type { Diagnostic } from '../diagnostics.js';
+import { checkProgram, lowerTest, parseLitmus, resolveModel, type TestResult } from '../api.js';
+import type { Event, Skeleton } from '../explore/execution.js';
+import { explore, type ConsistentExecution, type RejectedExecution } from '../explore/explorer.js';
+import { evalProp, formatValue, type FinalState } from '../judge/condition.js';
+import type { Program, Value } from '../lower/program.js';
+import type { MemoryModel } from '../models/model.js';
+import { expectationMismatch, outcomeWords, verdictText } from '../report/verdict.js';
+import { interleaving, shortestCycle, type CycleEdge } from './cycle.js';
+import { describeOrdering, judgePair, judgePairSc, judgePairTso, type PairVerdict } from './ordering.js';
+import { ExecutionView, conditionNames, type ExecutionGraph, type StepView, type ThreadView } from './views.js';
+
+export interface ExplainOptions {
+  /** A model name (lkmm, sc, tso) or a model object. */
+  model?: string | MemoryModel;
+  /** How many witness executions to explain when the outcome is reachable. */
+  witnesses?: number;
+  timeoutMs?: number;
+  maxExecutions?: number;
+}
+
+/** A step of the cycle, told in words, with the verdict on program-order steps. */
+export interface ExplainedEdge extends CycleEdge {
+  /** For po steps: whether LKMM keeps the order and what does (or would). */
+  pair: PairVerdict | null;
+  sentence: string;
+  /** The two ends in source terms: "P0 line 21: WRITE_ONCE writes vcpu->mode = IN_GUEST_MODE". */
+  fromText: string;
+  toText: string;
+}
+
+/** How the bad outcome comes about in one consistent execution. */
+export interface Witness {
+  graph: ExecutionGraph;
+  /** The final state, as "0:r0=0", with constants named as the condition names them. */
+  state: string[];
+  threads: ThreadView[];
+  /** The cycle that makes the outcome non-sequentially-consistent; null if SC produces it. */
+  cycle: ExplainedEdge[] | null;
+  /** Reads that missed, or took, another thread's write: "P1 line 14 read ... although ...". */
+  reasons: string[];
+  /** Program-order steps on the cycle that were not kept, with the barrier that was missing. */
+  failed: string[];
+  /** Program-order steps on the cycle that were kept, and what kept them. */
+  held: string[];
+  /** When no reordering is needed: the interleaving that produces the outcome. */
+  interleaving: StepView[] | null;
+}
+
+/** One model check that rejects candidate executions ending in the bad state. */
+export interface RuledOut {
+  check: string;
+  /** What the check demands, in words. */
+  meaning: string;
+  candidates: number;
+  /** One rejected candidate, as a cycle through the source. */
+  example: {
+    graph: ExecutionGraph;
+    state: string[];
+    threads: ThreadView[];
+    cycle: ExplainedEdge[] | null;
+  };
+}
+
+interface Common {
+  name: string;
+  file: string;
+  model: string;
+  /** "lost request: reachable", or the observation for tests without a named outcome. */
+  verdict: string;
+  /** The bad outcome in words: "lost request", or "the condition's state". */
+  outcome: string;
+  condition: string;
+  /** A mismatch with the test's Result: comment, if any. */
+  mismatch: string | null;
+  /** Set when a limit stopped the exploration. */
+  incomplete: string | null;
+  result: TestResult;
+}
+
+export type Explanation =
+  | (Common & { kind: 'reachable'; witnesses: Witness[] })
+  | (Common & { kind: 'never'; candidates: number; ruledOut: RuledOut[] });
+
+export type ExplainResult = { ok: true; explanation: Explanation } | { ok: false; diagnostics: Diagnostic[] };
+
+/** What each model check demands, for "ruled out by" lines. */
+const CHECK_MEANING: Record<string, string> = {
+  coherence: 'all CPUs agree on one order of the writes to each location, and each CPU sees its own accesses to a location in program order',
+  atomic: 'no other write may come between the read and the write of an atomic read-modify-write',
+  'happens-before': 'an event cannot happen before itself: dependencies, barriers and reads-from may not form a cycle',
+  propagation: 'a full barrier makes every write before it reach all CPUs before anything after it happens, so a write cannot be missed by a read that a full-barrier chain places after it',
+  rcu: 'a grace period waits for every RCU read-side critical section that started before it',
+  'plain-coherence': 'plain accesses must follow coherence like marked ones when they are ordered',
+  sc: 'sequential consistency: the execution must be one interleaving of the threads',
+  tso: 'x86-TSO: a CPU may only let a read pass its own earlier write, and not across MFENCE or a locked instruction',
+};
+
+const BASIC_CHECKS = new Set(['coherence', 'atomic']);
+
+/** A bad execution: the condition's bad state (for forall, a state that violates it). */
+function isBad(program: Program, s: FinalState): boolean {
+  if (program.filter && !evalProp(program.filter, s, program)) return false;
+  const holds = evalProp(program.condition, s, program);
+  return program.quantifier === 'forall' ? !holds : holds;
+}
+
+/** Paths that hit undefined behaviour carry a reserved %-register; they are not outcomes. */
+function hasUndefinedBehaviour(regs: ReadonlyArray<ReadonlyMap<string, Value>>): boolean {
+  return regs.some((m) => [...m.keys()].some((k) => k.startsWith('%')));
+}
+
+export function explainSource(source: string, file: string, options: ExplainOptions = {}): ExplainResult {
+  const parsed = parseLitmus(source, file);
+  if (!parsed.ok) return parsed;
+  const lowered = lowerTest(parsed.test);
+  if (!lowered.ok) return lowered;
+  const model = resolveModel(options.model);
+  if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: `unknown model '${String(options.model)}'` }] };
+  const program = lowered.program;
+  const want = options.witnesses ?? 1;
+  const bad: ConsistentExecution[] = [];
+  const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined;
+  const result = checkProgram(parsed.test, program, model, {
+    maxExecutions: options.maxExecutions,
+    deadline,
+    onExecution: (e) => {
+      if (bad.length < want && !hasUndefinedBehaviour(e.regs) && isBad(program, { regs: e.regs, memory: e.memory })) bad.push(e);
+    },
+  });
+  const common: Common = {
+    name: program.name,
+    file,
+    model: model.name,
+    verdict: verdictText(result),
+    outcome: program.outcome ? outcomeWords(program.outcome) : program.quantifier === 'forall' ? 'a state violating the condition' : "the condition's state",
+    condition: program.outcome ? `bad ${program.outcome} (${result.conditionText.replace(/^exists \((.*)\)$/, '$1')})` : result.conditionText,
+    mismatch: expectationMismatch(result),
+    incomplete: result.stats.incomplete,
+    result,
+  };
+  if (bad.length > 0) {
+    // A witness proves reachability even when a limit stopped the search early.
+    const verdict = result.judgement.complete ? common.verdict : program.outcome ? `${common.outcome}: reachable` : 'reachable';
+    return { ok: true, explanation: { ...common, verdict, kind: 'reachable', witnesses: bad.map((e) => explainWitness(program, e, model.name)) } };
+  }
+
+  // Never (or nothing found before a limit): which checks reject the candidates that would get there.
+  const byCheck = new Map<string, { count: number; first: RejectedExecution }>();
+  let candidates = 0;
+  const stats = explore(program, model, () => undefined, {
+    maxExecutions: options.maxExecutions,
+    deadline: options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined,
+    onRejected: (r) => {
+      if (hasUndefinedBehaviour(r.regs) || !isBad(program, { regs: r.regs, memory: r.memory })) return;
+      candidates++;
+      const seen = byCheck.get(r.failed);
+      if (seen) seen.count++;
+      else byCheck.set(r.failed, { count: 1, first: r });
+    },
+  });
+  const ruledOut: RuledOut[] = [...byCheck.entries()]
+    // The ordering checks say something about barriers; coherence and atomicity rarely do.
+    .sort((a, b) => Number(BASIC_CHECKS.has(a[0])) - Number(BASIC_CHECKS.has(b[0])) || b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
+    .map(([check, { count, first }]) => {
+      const graph: ExecutionGraph = { skeleton: first.skeleton, rf: first.rf, co: first.co, regs: first.regs, memory: first.memory };
+      const view = new ExecutionView(program, graph, model.name);
+      // The cycle the model objects to runs through steps it keeps; fall back to any cycle.
+      const judge = pairJudge(model.name);
+      const cycle = shortestCycle(view, (a, b) => judge(graph.skeleton, a, b).held) ?? shortestCycle(view);
+      return {
+        check,
+        meaning: CHECK_MEANING[check] ?? `the model's ${check} check`,
+        candidates: count,
+        example: { graph, state: finalState(program, graph), threads: view.threadViews(), cycle: cycle ? explainCycle(view, cycle).edges : null },
+      };
+    });
+  const incomplete = common.incomplete ?? stats.incomplete;
+  return { ok: true, explanation: { ...common, incomplete, kind: 'never', candidates, ruledOut } };
+}
+
+/** The observed state of an execution, values named as the condition names them. */
+function finalState(program: Program, g: ExecutionGraph): string[] {
+  const names = conditionNames(program.condition, program);
+  const view = new ExecutionView(program, g);
+  return program.observed.map((o) => {
+    const v = o.obs.k === 'reg' ? (g.regs[o.obs.thread]?.get(o.obs.reg) ?? 0) : (g.memory.get(o.obs.name) ?? 0);
+    const named = names.get(o.label)?.get(v);
+    const shown = named ? `${named} (${formatValue(v)})` : o.obs.k === 'mem' ? view.namer.value(o.obs.name, v) : formatValue(v);
+    return `${o.label}=${shown}`;
+  });
+}
+
+function explainWitness(program: Program, e: ConsistentExecution, modelName: string): Witness {
+  const graph: ExecutionGraph = { skeleton: e.skeleton, rf: e.rf, co: e.co, regs: e.regs, memory: e.memory };
+  const view = new ExecutionView(program, graph, modelName);
+  const threads = view.threadViews();
+  const state = finalState(program, graph);
+  const cycle = shortestCycle(view);
+  if (!cycle) {
+    const order = interleaving(view) ?? [];
+    const stepOf = new Map<number, StepView>();
+    for (const t of threads) for (const s of t.steps) for (const id of s.events) stepOf.set(id, s);
+    const steps: StepView[] = [];
+    for (const ev of order) {
+      const s = stepOf.get(ev.id);
+      if (s && !steps.includes(s)) steps.push(s);
+    }
+    return { graph, state, threads, cycle: null, reasons: [], failed: [], held: [], interleaving: steps };
+  }
+  const told = explainCycle(view, cycle);
+  return { graph, state, threads, cycle: told.edges, reasons: told.reasons, failed: told.failed, held: told.held, interleaving: null };
+}
+
+function describeAccess(view: ExecutionView, e: Event): string {
+  const o = e.origin;
+  const what = o ? `${o.primitive}${o.part && o.part !== o.primitive ? ` (${o.part})` : ''}` : '';
+  return `${view.where(e)}: ${what} ${e.kind === 'W' ? 'writes' : 'reads'} ${e.loc} = ${view.val(e)}`;
+}
+
+/** The program-order rules of a model: LKMM's barriers, x86's store buffer, or none (SC). */
+function pairJudge(modelName: string): (sk: Skeleton, a: Event, b: Event) => PairVerdict {
+  return modelName === 'tso' ? judgePairTso : modelName === 'sc' ? judgePairSc : judgePair;
+}
+
+/** Words for each step of a cycle, and which program-order steps held. */
+function explainCycle(view: ExecutionView, cycle: CycleEdge[]): { edges: ExplainedEdge[]; reasons: string[]; failed: string[]; held: string[] } {
+  const sk = view.graph.skeleton;
+  const reasons: string[] = [];
+  const failed: string[] = [];
+  const held: string[] = [];
+  const access = (e: Event) => `${e.kind === 'W' ? 'write' : 'read'} of ${e.loc}`;
+  const named = (e: Event) => `${view.label(e)} (line ${e.origin?.pos.line ?? '?'})`;
+  const verdicts = new Map<CycleEdge, PairVerdict>();
+  // Program-order rules are the model's: LKMM's barriers, or x86's store buffer under tso.
+  const judge = pairJudge(view.modelName);
+  for (const edge of cycle) if (edge.kind === 'po') verdicts.set(edge, judge(sk, edge.from, edge.to));
+
+  // Reads are told in each thread's program order, whatever edge the cycle starts from.
+  const reasonKey = new Map<string, number>();
+  const edges: ExplainedEdge[] = cycle.map((edge, i) => {
+    const { from: a, to: b } = edge;
+    const pair = verdicts.get(edge) ?? null;
+    let sentence: string;
+    switch (edge.kind) {
+      case 'po': {
+        const p = pair!;
+        const head = `P${a.thread}: ${named(a)}, a ${access(a)}, before ${named(b)}, a ${access(b)}`;
+        if (p.held) {
+          sentence = `${head}: kept by ${p.orderings.map(describeOrdering).join(' and ')}`;
+          held.push(sentence);
+        } else {
+          const weak = p.insufficient.length > 0 ? ` (${p.insufficient.join('; ')})` : '';
+          sentence = `${head}: not kept: ${p.needed}, and there is none${weak}`;
+          failed.push(sentence);
+        }
+        break;
+      }
+      case 'rf':
+        sentence = `${view.where(b)} read ${b.loc} = ${view.val(b)} from ${view.where(a)} (${view.label(a)})`;
+        reasons.push(sentence);
+        reasonKey.set(sentence, b.thread * 1e6 + b.poIndex);
+        break;
+      case 'co':
+        sentence = `${view.where(b)} wrote ${b.loc} = ${view.val(b)} after ${view.where(a)}'s write of ${view.val(a)} (in coherence order)`;
+        reasons.push(sentence);
+        reasonKey.set(sentence, b.thread * 1e6 + b.poIndex);
+        break;
+      case 'fr': {
+        // The read missed the write; say what should have ordered the read after the reader's
+        // earlier access on the cycle.
+        const into = cycle[(i - 1 + cycle.length) % cycle.length];
+        const intoPair = into.kind === 'po' ? verdicts.get(into) : undefined;
+        let why: string;
+        if (intoPair && !intoPair.held) why = `nothing orders P${a.thread}'s ${view.label(into.from)} (line ${into.from.origin?.pos.line ?? '?'}) before that read`;
+        else if (intoPair) why = `P${a.thread}'s own accesses are ordered (by ${intoPair.orderings.map(describeOrdering).join(' and ')}), but ${view.where(b)}'s write had not reached it yet`;
+        else why = `${view.where(b)}'s write had not reached P${a.thread} yet`;
+        sentence = `${view.where(a)} read ${a.loc} = ${view.val(a)} although ${view.where(b)} had written ${view.val(b)}: ${why}`;
+        reasons.push(sentence);
+        reasonKey.set(sentence, a.thread * 1e6 + a.poIndex);
+        break;
+      }
+    }
+    return { ...edge, pair, sentence, fromText: describeAccess(view, a), toText: describeAccess(view, b) };
+  });
+  reasons.sort((x, y) => (reasonKey.get(x) ?? 0) - (reasonKey.get(y) ?? 0));
+  return { edges, reasons, failed, held };
+}
+

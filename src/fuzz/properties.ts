@@ -1,0 +1,301 @@
+// The fuzz properties. Each is a generator plus a check over litmus TEXT (what the generator's
+// value prints to), so a failure is a file that the same check can replay.
+import fc from 'fast-check';
+import { checkProgram, resolveModel } from '../api.js';
+import { lowerTest } from '../lower/lower.js';
+import type { Program, Value } from '../lower/program.js';
+import { interleave, type EngineBreak, type OperationalModel } from '../interleave/interleave.js';
+import { parseLitmus } from '../parse/parser.js';
+import { printLitmus } from '../parse/print.js';
+import type { LitmusTest } from '../parse/ast.js';
+import { canonicalAst, litmusAstArb } from './ast-gen.js';
+import { applyMutation, buildTest, mutationArb, programSpecArb, type GenOptions, type Mutation, type ProgramSpec } from './generate.js';
+import { buildKvmTest, kvmPlacement, kvmSpecArb, type KvmSpec } from './kvm-gen.js';
+import { mutatedTextArb } from './text-gen.js';
+
+export interface PropertyOptions {
+  /** Models to check (the property's default when empty). */
+  models?: string[];
+  /** Self-test only: a deliberately broken interleaving engine. */
+  break?: EngineBreak;
+  /** Seed texts for the parser property (e.g. corpus files). */
+  seeds?: string[];
+  gen?: GenOptions;
+}
+
+export type Verdict = { ok: true; skipped?: string } | { ok: false; message: string };
+
+/** A property ready to run: everything bound to the campaign's options. */
+export interface BoundProperty<T> {
+  name: string;
+  arbitrary: fc.Arbitrary<T>;
+  /** The litmus file(s) a value stands for: what is written for a failure and what replay reads. */
+  files(value: T): string[];
+  /** Checks the files (one, or two for strengthen-monotone): how a written failure is replayed. */
+  checkFiles(files: string[]): Verdict;
+  /** Checks a generated value; checkFiles(files(value)) unless the value knows more than its text. */
+  check(value: T): Verdict;
+  /** Groups failures for the report (the KVM campaign's barrier placement). */
+  group?(value: T): string;
+  /** How many failures to shrink by default (a placement is its own minimal case). */
+  defaultShrinks: number;
+}
+
+export interface PropertyInfo {
+  name: string;
+  summary: string;
+  defaultModels: string[];
+  files: number;
+}
+
+export const PROPERTIES: readonly PropertyInfo[] = [
+  { name: 'engines-agree', summary: 'the axiomatic and the interleaving engine give the same final states (sc, tso)', defaultModels: ['sc', 'tso'], files: 1 },
+  { name: 'sc-subset', summary: 'every SC outcome is a TSO outcome and an LKMM outcome', defaultModels: ['tso', 'lkmm'], files: 1 },
+  { name: 'strengthen-monotone', summary: 'adding a fence or strengthening an access never adds an outcome', defaultModels: ['sc', 'tso', 'lkmm'], files: 2 },
+  { name: 'print-parse', summary: 'printing an AST then parsing it gives the same AST', defaultModels: [], files: 1 },
+  { name: 'parse-total', summary: 'the parser (and lowering) never throw: bad text gives diagnostics', defaultModels: [], files: 1 },
+  { name: 'kvm-lost-request', summary: 'KVM vCPU-request protocols: for which barrier placements is a lost request reachable', defaultModels: ['lkmm'], files: 1 },
+];
+
+export function propertyInfo(name: string): PropertyInfo | undefined {
+  return PROPERTIES.find((p) => p.name === name);
+}
+
+// ---- shared helpers ---------------------------------------------------------------------
+
+type Loaded = { ok: true; test: LitmusTest; program: Program } | { ok: false; message: string };
+
+function load(text: string, file = 'fuzz.litmus'): Loaded {
+  const parsed = parseLitmus(text, file);
+  if (!parsed.ok) return { ok: false, message: `generated test does not parse: ${parsed.diagnostics[0]?.message}` };
+  const lowered = lowerTest(parsed.test);
+  if (!lowered.ok) return { ok: false, message: `generated test does not lower: ${lowered.diagnostics[0]?.message}` };
+  return { ok: true, test: parsed.test, program: lowered.program };
+}
+
+function showValue(v: Value): string {
+  return typeof v === 'number' ? String(v) : v;
+}
+
+/** A final state as herd7 prints it: `0:r0=1; [x]=2;`. */
+function stateText(program: Program, values: Value[]): string {
+  return program.observed.map((o, i) => `${o.label}=${showValue(values[i])};`).join(' ');
+}
+
+/** The axiomatic engine's final states; null when a limit stopped it. */
+function axiomaticStates(test: LitmusTest, program: Program, model: string): Set<string> | null {
+  const m = resolveModel(model);
+  if (!m) throw new Error(`unknown model ${model}`);
+  const r = checkProgram(test, program, m);
+  if (!r.judgement.complete) return null;
+  return new Set(r.judgement.states.map((s) => stateText(program, s.values)));
+}
+
+function minus(a: Set<string>, b: Set<string>): string[] {
+  return [...a].filter((x) => !b.has(x)).sort();
+}
+
+function listStates(states: string[]): string {
+  return states.length === 0 ? '(none)' : states.map((s) => `\n    ${s}`).join('');
+}
+
+function commented(test: LitmusTest, comment: string): string {
+  return printLitmus(test, comment);
+}
+
+// ---- the properties -----------------------------------------------------------------------
+
+function enginesAgree(models: string[], brk: EngineBreak | undefined): (files: string[]) => Verdict {
+  return ([text]) => {
+    const l = load(text);
+    if (!l.ok) return { ok: false, message: l.message };
+    for (const model of models) {
+      if (model !== 'sc' && model !== 'tso') throw new Error(`engines-agree compares sc and tso only, not ${model}`);
+      const axiomatic = axiomaticStates(l.test, l.program, model);
+      const operational = interleave(l.program, model as OperationalModel, { break: brk });
+      if (axiomatic === null || !operational.complete) return { ok: true, skipped: 'limit hit' };
+      const op = new Set(operational.states.map((s) => stateText(l.program, s)));
+      const onlyAx = minus(axiomatic, op);
+      const onlyOp = minus(op, axiomatic);
+      if (onlyAx.length > 0 || onlyOp.length > 0) {
+        return {
+          ok: false,
+          message: `model ${model}${brk ? ` (interleaving engine broken: ${brk})` : ''}: the engines disagree\n  only the axiomatic engine:${listStates(onlyAx)}\n  only the interleaving engine:${listStates(onlyOp)}`,
+        };
+      }
+    }
+    return { ok: true };
+  };
+}
+
+function scSubset(models: string[]): (files: string[]) => Verdict {
+  return ([text]) => {
+    const l = load(text);
+    if (!l.ok) return { ok: false, message: l.message };
+    const sc = axiomaticStates(l.test, l.program, 'sc');
+    if (sc === null) return { ok: true, skipped: 'limit hit' };
+    for (const model of models) {
+      const other = axiomaticStates(l.test, l.program, model);
+      if (other === null) return { ok: true, skipped: 'limit hit' };
+      const missing = minus(sc, other);
+      if (missing.length > 0) return { ok: false, message: `SC outcomes that ${model} does not allow:${listStates(missing)}` };
+    }
+    return { ok: true };
+  };
+}
+
+function monotone(models: string[]): (files: string[]) => Verdict {
+  return ([weakText, strongText]) => {
+    const weak = load(weakText, 'weak.litmus');
+    if (!weak.ok) return { ok: false, message: weak.message };
+    const strong = load(strongText, 'strong.litmus');
+    if (!strong.ok) return { ok: false, message: strong.message };
+    const sameObserved = weak.program.observed.map((o) => o.label).join() === strong.program.observed.map((o) => o.label).join();
+    if (!sameObserved) return { ok: false, message: 'the two tests observe different things' };
+    for (const model of models) {
+      const w = axiomaticStates(weak.test, weak.program, model);
+      const s = axiomaticStates(strong.test, strong.program, model);
+      if (w === null || s === null) return { ok: true, skipped: 'limit hit' };
+      const added = minus(s, w);
+      if (added.length > 0) return { ok: false, message: `model ${model}: the stronger test has outcomes the weaker one lacks:${listStates(added)}` };
+    }
+    return { ok: true };
+  };
+}
+
+function printParse([text]: string[]): Verdict {
+  const first = parseLitmus(text, 'fuzz.litmus');
+  if (!first.ok) return { ok: false, message: `does not parse: ${first.diagnostics[0]?.line}:${first.diagnostics[0]?.col}: ${first.diagnostics[0]?.message}` };
+  const printed = printLitmus(first.test);
+  const second = parseLitmus(printed, 'fuzz.litmus');
+  if (!second.ok) return { ok: false, message: `the printed AST does not parse: ${second.diagnostics[0]?.line}:${second.diagnostics[0]?.col}: ${second.diagnostics[0]?.message}\n${printed}` };
+  if (canonicalAst(first.test) !== canonicalAst(second.test)) return { ok: false, message: `print then parse changes the AST; printed:\n${printed}` };
+  return { ok: true };
+}
+
+/** Parsing, and lowering what parses, return values: any exception is a failure. */
+export function parseTotal([text]: string[]): Verdict {
+  try {
+    const parsed = parseLitmus(text, 'fuzz.litmus');
+    if (!parsed.ok) {
+      const d = parsed.diagnostics[0];
+      if (!d || !(d.line >= 1 && d.col >= 1)) return { ok: false, message: 'a diagnostic without a valid position' };
+      return { ok: true };
+    }
+    lowerTest(parsed.test);
+    return { ok: true };
+  } catch (e) {
+    const err = e instanceof Error ? `${e.name}: ${e.message}\n${(e.stack ?? '').split('\n').slice(1, 4).join('\n')}` : String(e);
+    return { ok: false, message: `threw ${err}` };
+  }
+}
+
+function kvmLost(model: string): (files: string[]) => Verdict {
+  return ([text]) => {
+    const l = load(text);
+    if (!l.ok) return { ok: false, message: l.message };
+    const m = resolveModel(model);
+    if (!m) throw new Error(`unknown model ${model}`);
+    const r = checkProgram(l.test, l.program, m);
+    if (!r.judgement.complete) return { ok: true, skipped: 'limit hit' };
+    if (r.judgement.positive === 0) return { ok: true };
+    const bad = r.judgement.states.find((s) => s.satisfies)!;
+    return { ok: false, message: `lost request reachable under ${model} (${r.judgement.positive} of ${r.judgement.positive + r.judgement.negative} executions), e.g. ${stateText(l.program, bad.values)}` };
+  };
+}
+
+/** The named property with the campaign's options applied; null for an unknown name. */
+export function bindProperty(name: string, options: PropertyOptions = {}): BoundProperty<unknown> | null {
+  const info = propertyInfo(name);
+  if (!info) return null;
+  const models = options.models && options.models.length > 0 ? options.models : info.defaultModels;
+  const gen = options.gen ?? {};
+  switch (name) {
+    case 'engines-agree': {
+      // Spinlocks included: the interleaving engine blocks on a held lock, as lock.cat requires.
+      const check = enginesAgree(models, options.break);
+      return program(name, programSpecArb({ locks: true, ...gen }), check, 'engines-agree');
+    }
+    case 'sc-subset':
+      return program(name, programSpecArb({ locks: true, ...gen }), scSubset(models), 'sc-subset');
+    case 'strengthen-monotone': {
+      const arb = fc.tuple(programSpecArb({ locks: true, ...gen }), mutationArb);
+      const p: BoundProperty<[ProgramSpec, Mutation]> = {
+        name,
+        arbitrary: arb,
+        files([spec, mutation]) {
+          const mutated = applyMutation(spec, mutation) ?? { spec, change: 'no change' };
+          return [
+            commented(buildTest(spec, 'weak'), `fuzz strengthen-monotone: the weaker test`),
+            commented(buildTest(mutated.spec, 'strong'), `fuzz strengthen-monotone: the weaker test with one change: ${mutated.change}`),
+          ];
+        },
+        checkFiles: monotone(models),
+        check(value) {
+          return this.checkFiles(this.files(value));
+        },
+        defaultShrinks: 3,
+      };
+      return p as BoundProperty<unknown>;
+    }
+    case 'print-parse': {
+      const p: BoundProperty<LitmusTest> = {
+        name,
+        arbitrary: litmusAstArb,
+        files: (t) => [printLitmus(t)],
+        // Against the generated AST itself: a printer that loses something in a way that is
+        // stable on re-printing would pass a text-only round trip.
+        check: (t) => {
+          const text = printLitmus(t);
+          const parsed = parseLitmus(text, 'fuzz.litmus');
+          if (!parsed.ok) return { ok: false, message: `the printed AST does not parse: ${parsed.diagnostics[0]?.line}:${parsed.diagnostics[0]?.col}: ${parsed.diagnostics[0]?.message}` };
+          if (canonicalAst(parsed.test) !== canonicalAst(t)) return { ok: false, message: 'print then parse gives a different AST' };
+          return { ok: true };
+        },
+        checkFiles: printParse,
+        defaultShrinks: 3,
+      };
+      return p as BoundProperty<unknown>;
+    }
+    case 'parse-total': {
+      const p: BoundProperty<string> = {
+        name,
+        arbitrary: mutatedTextArb(options.seeds ?? []),
+        files: (t) => [t],
+        checkFiles: parseTotal,
+        check: (t) => parseTotal([t]),
+        defaultShrinks: 3,
+      };
+      return p as BoundProperty<unknown>;
+    }
+    case 'kvm-lost-request': {
+      const p: BoundProperty<KvmSpec> = {
+        name,
+        arbitrary: kvmSpecArb,
+        files: (s) => [commented(buildKvmTest(s), `fuzz kvm-lost-request, placement: ${kvmPlacement(s)}`)],
+        checkFiles: kvmLost(models[0]),
+        check(value) {
+          return this.checkFiles(this.files(value));
+        },
+        group: kvmPlacement,
+        defaultShrinks: 1,
+      };
+      return p as BoundProperty<unknown>;
+    }
+  }
+  return null;
+}
+
+function program(name: string, arb: fc.Arbitrary<ProgramSpec>, check: (files: string[]) => Verdict, label: string): BoundProperty<unknown> {
+  const p: BoundProperty<ProgramSpec> = {
+    name,
+    arbitrary: arb,
+    files: (spec) => [commented(buildTest(spec, label), `fuzz ${label}`)],
+    checkFiles: check,
+    check(value) {
+      return this.checkFiles(this.files(value));
+    },
+    defaultShrinks: 3,
+  };
+  return p as BoundProperty<unknown>;
+}
