@@ -124,13 +124,18 @@ class Parser {
         this.expect('end', "'end' closing the 'if'");
         return { k: 'ifvariant', cond, then, else: els, pos };
       }
-      case 'show': {
-        this.next();
-        this.exp();
-        if (this.accept('as')) this.name();
-        return { k: 'ignored', what: 'show', pos };
-      }
+      case 'show':
       case 'unshow':
+        // `show a, b, c` (names) or `show EXPR as name`.
+        this.next();
+        if (this.is('var') && this.peek().kind === ',') {
+          this.next();
+          while (this.accept(',')) this.name();
+        } else {
+          this.union();
+          if (this.accept('as')) this.name();
+        }
+        return { k: 'ignored', what: t.kind, pos };
       case 'debug': {
         this.next();
         this.exp();

@@ -1,7 +1,7 @@
 // The command line: a thin layer over the library. Only this layer prints and exits.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_BAD_INPUT } from './exit-codes.js';
-import { runCommand, runCommandParallel, type RunOptions } from './run.js';
+import { runCommandAdaptive, runCommandParallel, type RunOptions } from './run.js';
 import { checkCommand } from './check.js';
 import { fencesCommand } from './fences.js';
 import { explainCommand } from './explain.js';
@@ -63,8 +63,8 @@ export function buildProgram(): Command {
     .option('--unroll <n>', 'explore loops up to N iterations (results are then bounded; without it a loop is an error)', positiveInt)
     .action((paths: string[], _opts, cmd: Command) => {
       const opts: RunOptions = { ...cmd.optsWithGlobals<RunOptions>(), modelFlagGiven: cmd.getOptionValueSource('model') === 'cli' };
-      if (opts.jobs !== undefined) settle(runCommandParallel(paths, opts));
-      else process.exitCode = runCommand(paths, opts);
+      // Without --jobs, long runs move to every core by themselves (see runCommandAdaptive).
+      settle(opts.jobs !== undefined ? runCommandParallel(paths, opts) : runCommandAdaptive(paths, opts));
     });
 
   program

@@ -9,7 +9,8 @@ import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, sum
 import { collectLitmusFiles, readLitmusFile } from './files.js';
 import { terminalStyle } from './style.js';
 import type { TestRun } from '../check/outcome.js';
-import { runInWorkers } from './parallel.js';
+import { defaultJobs, runInWorkers } from './parallel.js';
+import { runOne } from './run-one.js';
 import { loadModelFromOptions, wantsModelFiles, type ModelFileOptions } from './model-options.js';
 
 export interface RunOptions extends ModelFileOptions {
@@ -32,6 +33,31 @@ export async function runCommandParallel(paths: string[], opts: RunOptions): Pro
   const { files } = collectLitmusFiles(paths);
   const runs = await runInWorkers(files, { model: opts.model, jobs: opts.jobs, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, unroll: opts.unroll });
   return runCommand(paths, opts, new Map(runs.map((r) => [r.file, r])));
+}
+
+/** How long a run stays on the main thread before the remaining tests go to every core. */
+const IN_PROCESS_MS = 250;
+
+/**
+ * `run` without --jobs: quick runs stay in this process (workers cost start-up time); once a
+ * run has taken IN_PROCESS_MS, the remaining files are decided on one worker per core.
+ */
+export async function runCommandAdaptive(paths: string[], opts: RunOptions): Promise<number> {
+  const { files } = collectLitmusFiles(paths);
+  if (!resolveModel(opts.model) || wantsModelFiles(opts) || files.length < 2 || defaultJobs() < 2) return runCommand(paths, opts);
+  const task = (file: string) => ({ file, model: opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, unroll: opts.unroll });
+  const done = new Map<string, TestRun>();
+  const start = performance.now();
+  let next = 0;
+  while (next < files.length && performance.now() - start < IN_PROCESS_MS) {
+    done.set(files[next], runOne(task(files[next])));
+    next++;
+  }
+  if (next < files.length) {
+    const rest = await runInWorkers(files.slice(next), { model: opts.model, timeoutMs: task('').timeoutMs, maxExecutions: opts.maxExecutions, unroll: opts.unroll });
+    for (const r of rest) done.set(r.file, r);
+  }
+  return runCommand(paths, opts, done);
 }
 
 export function runCommand(paths: string[], opts: RunOptions, precomputed?: Map<string, TestRun>): number {

@@ -186,9 +186,9 @@ export function describeOrdering(o: Ordering): string {
     case 'grace-period':
       return `the grace period${where(o.by)}`;
     case 'release':
-      return `the release store${where(o.by)}`;
+      return `${name(o.by)}()${where(o.by)}, a release`;
     case 'acquire':
-      return `the acquire load${where(o.by)}`;
+      return `${name(o.by)}()${where(o.by)}, an acquire`;
     case 'wmb':
       return `smp_wmb()${where(o.by)}`;
     case 'rmb':
