@@ -105,7 +105,8 @@ let compared = 0;
 function agreeOnTest(test: LitmusTest, native: string, cat: LoadedModel): void {
   const a = lowerTest(test);
   const b = lowerTest(test, cat.primitives ? { primitives: cat.primitives } : {});
-  if (!a.ok || !b.ok) throw new Error(`generated test does not lower: ${(a.ok ? b : a).ok ? '' : JSON.stringify(a.ok ? (b as { diagnostics: unknown }).diagnostics : a.diagnostics)}`);
+  if (!a.ok) throw new Error(`generated test does not lower: ${a.diagnostics[0].message}`);
+  if (!b.ok) throw new Error(`generated test does not lower with the model's primitives: ${b.diagnostics[0].message}`);
   const limits = { maxExecutions: 20_000 };
   const ja = checkProgram(test, a.program, MODELS.get(native)!, limits).judgement;
   const jb = checkProgram(test, b.program, cat.model, limits).judgement;

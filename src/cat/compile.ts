@@ -456,6 +456,8 @@ class Compiler {
     const code: Code = (c, f) => {
       const st = c.p;
       let acc: Relation | null = null;
+      // Whether acc was built here (and may be changed in place) rather than read from a name.
+      let owned = false;
       let dom: EventSet | null = null;
       for (let i = 0; i < codes.length; i++) {
         const v = codes[i](c, f);
@@ -463,10 +465,20 @@ class Compiler {
         if (isId[i]) {
           const s = ops.asSet(st, v, at[i]);
           if (acc === null) dom = dom ? dom.inter(s) : s;
-          else acc = acc.restrict(null, s);
+          else if (owned) restrictRangeInPlace(acc, s);
+          else {
+            acc = acc.restrict(null, s);
+            owned = true;
+          }
         } else {
           const r = ops.asRel(st, v, at[i]);
-          acc = acc === null ? (dom ? r.restrict(dom, null) : r) : acc.seq(r);
+          if (acc === null) {
+            acc = dom ? r.restrict(dom, null) : r;
+            owned = dom !== null;
+          } else {
+            acc = acc.seq(r);
+            owned = true;
+          }
         }
         if (acc ? acc.isEmpty() : dom!.isEmpty()) return acc ?? new Relation(st.n);
       }
@@ -584,6 +596,11 @@ class Compiler {
     const code: Code = (c, f) => (condHolds(c, test, a(c, f), b(c, f), pos) ? t(c, f) : e(c, f));
     return { code, dyn: k.dyn, depth: k.depth, trivial: false };
   }
+}
+
+function restrictRangeInPlace(r: Relation, s: EventSet): void {
+  const stride = r.stride;
+  for (let a = 0; a < r.n; a++) for (let k = 0; k < stride; k++) r.bits[a * stride + k] &= s.words[k];
 }
 
 function constant(v: Value): Compiled {

@@ -9,9 +9,9 @@ import type { Candidate, Event } from '../explore/execution.js';
 import { EventSet, Relation } from '../models/relation.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
-import { asRel, asSet, article, domainOf, rangeOf } from './ops.js';
+import { addElement, asRel, asSet, article, domainOf, rangeOf } from './ops.js';
 import type { Ctx, SkeletonState } from './runtime.js';
-import { ChoiceSet, Closure, CrossChoice, EmptyV, Linearisations, ListedChoice, TupleV, ValueSet, type Value } from './values.js';
+import { ChoiceSet, Closure, CrossChoice, EmptyV, EventV, Linearisations, ListedChoice, PairV, TupleV, ValueSet, type Value } from './values.js';
 
 export interface Predefined {
   name: string;
@@ -153,7 +153,30 @@ export const BUILTINS: ReadonlyArray<[string, Value]> = [
     return new Linearisations(asSet(c.p, s, pos), asRel(c.p, r, pos));
   }),
   prim('cross', (v, c, pos) => crossOf(c.p, v, pos)),
+  // map f S: herd7 writes it in cat (a recursion over S); the same, without the recursion.
+  prim('map', (f, _c, pos) => {
+    if (!(f instanceof Closure)) throw new CatError(pos, `map needs a function, found ${article(f)}`);
+    return new Closure('map', (s, c, pos2) => {
+      let acc: Value = EmptyV.it;
+      for (const e of elementsOf(c, s, pos2)) acc = addElement(c.p, f.call(e, c, pos2), acc, pos2);
+      return acc;
+    });
+  }),
 ];
+
+function elementsOf(c: Ctx, s: Value, pos: CatPos): Value[] {
+  if (s instanceof EmptyV) return [];
+  if (s instanceof EventSet) return [...s.members()].map((i) => new EventV(i));
+  if (s instanceof Relation) return [...s.pairs()].map(([a, b]) => new PairV(a, b));
+  if (s instanceof ValueSet) return s.elems();
+  if (s instanceof ChoiceSet) {
+    const l = s.list(100_000);
+    if (l === null) throw new CatError(pos, 'this set of co orders is too large to iterate over');
+    return l;
+  }
+  void c;
+  throw new CatError(pos, `map needs a set, found ${article(s)}`);
+}
 
 /** Small products of listed sets are listed (models may iterate them); others stay lazy. */
 const LISTED_PRODUCT_LIMIT = 4096;

@@ -27,13 +27,7 @@ let nodetour(r1, r2, r3) = r1 \\ (r2 ; r3)
 (* the immediate steps of a transitive relation *)
 let singlestep(r) = nodetour(r, r, r)
 
-(* f applied to every element of a set (or pair of a relation) *)
-let map f =
-  let rec map-rest s = match s with
-  || {} -> {}
-  || x ++ rest -> f x ++ map-rest rest
-  end in
-  map-rest
+(* map f S, f applied to every element of S, is built in. *)
 `;
 
 const CROSS = `"co generation"

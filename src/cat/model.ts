@@ -16,6 +16,7 @@ type WithStep = Extract<Step, { k: 'with' }>;
 type Planned = TestStep | WithStep | { k: 'fail'; name: string };
 
 export class CatModel implements MemoryModel {
+  assumesCoherence = false;
   constructor(
     readonly name: string,
     readonly description: string,

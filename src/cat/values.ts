@@ -133,24 +133,37 @@ export function isEmptyValue(v: Value): boolean {
 export class Linearisations extends ChoiceSet {
   readonly support: Relation;
   private readonly required: Relation;
+  private readonly members: number[];
   constructor(
     private readonly nodes: EventSet,
     order: Relation,
   ) {
     super();
     const n = nodes.n;
-    this.support = Relation.cross(nodes, nodes).minus(Relation.identity(n));
+    const support = Relation.cross(nodes, nodes);
+    for (let i = 0; i < n; i++) support.bits[i * support.stride + (i >>> 5)] &= ~(1 << (i & 31));
+    this.support = support;
     this.required = order.restrict(nodes, nodes);
+    this.members = [...nodes.members()];
   }
   has(r: Relation): boolean {
     if (!this.required.minus(r).isEmpty()) return false;
-    const ms = [...this.nodes.members()];
+    // r (within the support) is a strict total order iff it is a tournament (exactly one
+    // direction between any two nodes) whose nodes all have different numbers of successors.
+    const ms = this.members;
+    const successors = new Array<boolean>(ms.length).fill(false);
     for (let i = 0; i < ms.length; i++) {
-      for (let j = i + 1; j < ms.length; j++) {
-        if (r.has(ms[i], ms[j]) === r.has(ms[j], ms[i])) return false; // not total, or not antisymmetric
+      let out = 0;
+      for (let j = 0; j < ms.length; j++) {
+        if (i === j) continue;
+        const ij = r.has(ms[i], ms[j]);
+        if (ij === r.has(ms[j], ms[i])) return false;
+        if (ij) out++;
       }
+      if (successors[out]) return false;
+      successors[out] = true;
     }
-    return r.seq(r).minus(r).isEmpty(); // transitive
+    return true;
   }
   list(limit: number): Relation[] | null {
     const ms = [...this.nodes.members()];

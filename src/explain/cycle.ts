@@ -17,8 +17,11 @@ const isAccess = (e: Event) => e.thread >= 0 && e.kind !== 'F';
 /** Which program-order pairs a cycle may use (all of them unless told otherwise). */
 export type PoFilter = (a: Event, b: Event) => boolean;
 
-/** Successors of each access: po within a thread, rf/co/fr across threads. */
-function successors(view: ExecutionView, usePo: PoFilter): Map<number, CycleEdge[]> {
+/**
+ * Successors of each access: po within a thread, rf/co/fr across threads; or, for a coherence
+ * cycle, po between accesses to one location and rf/co/fr within threads too.
+ */
+function successors(view: ExecutionView, usePo: PoFilter, coherence: boolean): Map<number, CycleEdge[]> {
   const ev = view.events.filter(isAccess);
   const { rf, co } = view.graph;
   const out = new Map<number, CycleEdge[]>();
@@ -27,8 +30,8 @@ function successors(view: ExecutionView, usePo: PoFilter): Map<number, CycleEdge
     for (const b of ev) {
       if (a === b) continue;
       if (a.thread === b.thread) {
-        if (a.poIndex < b.poIndex && usePo(a, b)) list.push({ from: a, to: b, kind: 'po' });
-        continue;
+        if (a.poIndex < b.poIndex && usePo(a, b) && (!coherence || a.loc === b.loc)) list.push({ from: a, to: b, kind: 'po' });
+        if (!coherence) continue;
       }
       if (rf.has(a.id, b.id)) list.push({ from: a, to: b, kind: 'rf' });
       else if (co.has(a.id, b.id)) list.push({ from: a, to: b, kind: 'co' });
@@ -47,7 +50,15 @@ function successors(view: ExecutionView, usePo: PoFilter): Map<number, CycleEdge
  * the program-order steps it may take (e.g. to those the model keeps).
  */
 export function shortestCycle(view: ExecutionView, usePo: PoFilter = () => true): CycleEdge[] | null {
-  const succ = successors(view, usePo);
+  return bfsCycle(successors(view, usePo, false));
+}
+
+/** The shortest cycle of po-loc | rf | co | fr: what a coherence violation looks like. */
+export function coherenceCycle(view: ExecutionView): CycleEdge[] | null {
+  return bfsCycle(successors(view, () => true, true));
+}
+
+function bfsCycle(succ: Map<number, CycleEdge[]>): CycleEdge[] | null {
   let best: CycleEdge[] | null = null;
   for (const start of [...succ.keys()].sort((x, y) => x - y)) {
     // BFS from start back to start.

@@ -4,12 +4,12 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { checkProgram, lowerTest, parseLitmus, resolveModel, type TestResult } from '../api.js';
 import type { Event, Skeleton } from '../explore/execution.js';
-import { explore, type ConsistentExecution, type RejectedExecution } from '../explore/explorer.js';
+import { explore, type ConsistentExecution } from '../explore/explorer.js';
 import { evalProp, formatValue, type FinalState } from '../judge/condition.js';
 import type { Program, Value } from '../lower/program.js';
 import type { MemoryModel } from '../models/model.js';
 import { expectationMismatch, outcomeWords, verdictText } from '../report/verdict.js';
-import { interleaving, shortestCycle, type CycleEdge } from './cycle.js';
+import { coherenceCycle, interleaving, shortestCycle, type CycleEdge } from './cycle.js';
 import { describeOrdering, judgePair, judgePairSc, judgePairTso, type PairVerdict } from './ordering.js';
 import { ExecutionView, conditionNames, type ExecutionGraph, type StepView, type ThreadView } from './views.js';
 
@@ -83,7 +83,13 @@ interface Common {
 
 export type Explanation =
   | (Common & { kind: 'reachable'; witnesses: Witness[] })
-  | (Common & { kind: 'never'; candidates: number; ruledOut: RuledOut[] });
+  | (Common & {
+      kind: 'never';
+      candidates: number;
+      ruledOut: RuledOut[];
+      /** Set when the search for rejected candidates stopped at a limit (the verdict stands). */
+      partial: string | null;
+    });
 
 export type ExplainResult = { ok: true; explanation: Explanation } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -97,9 +103,21 @@ const CHECK_MEANING: Record<string, string> = {
   'plain-coherence': 'plain accesses must follow coherence like marked ones when they are ordered',
   sc: 'sequential consistency: the execution must be one interleaving of the threads',
   tso: 'x86-TSO: a CPU may only let a read pass its own earlier write, and not across MFENCE or a locked instruction',
+  none: 'nothing: the model accepts these, but the search for witnesses stopped at a limit before reaching them',
 };
 
 const BASIC_CHECKS = new Set(['coherence', 'atomic']);
+
+/** Accepts every candidate, coherent or not: lets the explorer list them all for a Never. */
+const EVERY_CANDIDATE: MemoryModel = {
+  name: 'every-candidate',
+  description: 'accepts every candidate execution',
+  assumesCoherence: false,
+  prepare: () => ({ check: () => ({ consistent: true, failed: null, flags: [] }) }),
+};
+
+/** Default bound on the candidates a Never's explanation looks at (they are not pruned). */
+const MAX_CANDIDATES = 2_000_000;
 
 /** A bad execution: the condition's bad state (for forall, a state that violates it). */
 function isBad(program: Program, s: FinalState): boolean {
@@ -148,29 +166,37 @@ export function explainSource(source: string, file: string, options: ExplainOpti
     return { ok: true, explanation: { ...common, verdict, kind: 'reachable', witnesses: bad.map((e) => explainWitness(program, e, model.name)) } };
   }
 
-  // Never (or nothing found before a limit): which checks reject the candidates that would get there.
-  const byCheck = new Map<string, { count: number; first: RejectedExecution }>();
+  // Never (or nothing found before a limit): which checks reject the candidates that would get
+  // there. The explorer prunes what the model rules out early and never builds incoherent
+  // candidates, so it cannot list them; a model that accepts everything makes it enumerate every
+  // candidate, and the real model then says which check each bad one fails.
+  const byCheck = new Map<string, { count: number; first: ExecutionGraph }>();
   let candidates = 0;
-  const stats = explore(program, model, () => undefined, {
-    maxExecutions: options.maxExecutions,
-    deadline: options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined,
-    onRejected: (r) => {
-      if (hasUndefinedBehaviour(r.regs) || !isBad(program, { regs: r.regs, memory: r.memory })) return;
-      candidates++;
-      const seen = byCheck.get(r.failed);
-      if (seen) seen.count++;
-      else byCheck.set(r.failed, { count: 1, first: r });
-    },
+  const stats = explore(program, EVERY_CANDIDATE, (e) => {
+    if (hasUndefinedBehaviour(e.regs) || !isBad(program, { regs: e.regs, memory: e.memory })) return;
+    const verdict = model.prepare(e.skeleton).check({ rf: e.rf, co: e.co });
+    const failed = verdict.consistent ? 'none' : (verdict.failed ?? 'model');
+    candidates++;
+    const seen = byCheck.get(failed);
+    if (seen) seen.count++;
+    else byCheck.set(failed, { count: 1, first: { skeleton: e.skeleton, rf: e.rf, co: e.co, regs: e.regs, memory: e.memory } });
+  }, {
+    maxExecutions: options.maxExecutions ?? MAX_CANDIDATES,
+    deadline,
   });
   const ruledOut: RuledOut[] = [...byCheck.entries()]
     // The ordering checks say something about barriers; coherence and atomicity rarely do.
     .sort((a, b) => Number(BASIC_CHECKS.has(a[0])) - Number(BASIC_CHECKS.has(b[0])) || b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
-    .map(([check, { count, first }]) => {
-      const graph: ExecutionGraph = { skeleton: first.skeleton, rf: first.rf, co: first.co, regs: first.regs, memory: first.memory };
+    .map(([check, { count, first: graph }]) => {
       const view = new ExecutionView(program, graph, model.name);
       // The cycle the model objects to runs through steps it keeps; fall back to any cycle.
       const judge = pairJudge(model.name);
-      const cycle = shortestCycle(view, (a, b) => judge(graph.skeleton, a, b).held) ?? shortestCycle(view);
+      const cycle =
+        check === 'coherence'
+          ? coherenceCycle(view)
+          : check === 'atomic'
+            ? null
+            : (shortestCycle(view, (a, b) => judge(graph.skeleton, a, b).held) ?? shortestCycle(view));
       return {
         check,
         meaning: CHECK_MEANING[check] ?? `the model's ${check} check`,
@@ -178,8 +204,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
         example: { graph, state: finalState(program, graph), threads: view.threadViews(), cycle: cycle ? explainCycle(view, cycle).edges : null },
       };
     });
-  const incomplete = common.incomplete ?? stats.incomplete;
-  return { ok: true, explanation: { ...common, incomplete, kind: 'never', candidates, ruledOut } };
+  return { ok: true, explanation: { ...common, kind: 'never', candidates, ruledOut, partial: stats.incomplete } };
 }
 
 /** The observed state of an execution, values named as the condition names them. */

@@ -84,9 +84,10 @@ function formatWitness(x: Explanation, w: Witness, i: number, n: number, lines: 
     out.push('', 'Orderings that failed:');
     for (const f of w.failed) out.push(`  ${f}.`);
   } else {
-    out.push('', 'Every program-order step on this cycle is ordered on its own CPU, but the orderings are not');
-    out.push('strong enough to propagate the writes to the other CPUs in time (they are not cumulative):');
-    out.push('a full barrier (smp_mb()) is needed on the cycle.');
+    out.push('', 'Every program-order step on this cycle is kept on its own CPU, but none of these orderings');
+    out.push('makes a write that another CPU passed on, or that was overwritten, visible everywhere in time');
+    out.push('(they are not cumulative): the cycle needs a full barrier (smp_mb()), or a release store');
+    out.push('where a thread passes on a value it read.');
   }
   if (w.held.length > 0) {
     out.push('', 'Orderings that held:');
@@ -98,10 +99,12 @@ function formatWitness(x: Explanation, w: Witness, i: number, n: number, lines: 
 function formatNever(x: Extract<Explanation, { kind: 'never' }>, lines: readonly string[]): string[] {
   const out: string[] = [];
   if (x.candidates === 0) {
-    out.push(`No candidate execution ends in ${x.outcome}: whatever each read returns, the threads cannot produce that state.`);
+    if (x.partial) out.push(`No candidate execution examined ends in ${x.outcome} (${x.partial}).`);
+    else out.push(`No candidate execution ends in ${x.outcome}: whatever each read returns, no path of the threads produces that state.`);
     return out;
   }
   const plural = (k: number) => `${k} candidate execution${k === 1 ? '' : 's'}`;
+  if (x.partial) out.push(`(Only part of the candidates were examined: ${x.partial}.)`);
   out.push(`${plural(x.candidates)} would end in ${x.outcome}; ${x.model} rejects every one:`);
   for (const r of x.ruledOut) out.push(`  ${r.check}: ${plural(r.candidates)}`);
   for (const r of x.ruledOut) out.push('', ...formatRuledOut(r, lines));
@@ -111,6 +114,12 @@ function formatNever(x: Extract<Explanation, { kind: 'never' }>, lines: readonly
 function formatRuledOut(r: RuledOut, lines: readonly string[]): string[] {
   const out: string[] = [];
   out.push(`Ruled out by ${r.check}: ${r.meaning}.`);
+  if (r.check === 'coherence' && r.example.cycle) {
+    // Rarely about barriers: the accesses to one location that cannot be ordered are enough.
+    out.push(`For example, the candidate ending in ${r.example.state.join('; ')} needs:`);
+    out.push(...formatCycle(r.example.cycle, '    '));
+    return out;
+  }
   out.push(`For example, the candidate ending in ${r.example.state.join('; ')}:`);
   out.push(...formatThreads(r.example.threads, lines, '  '));
   if (r.example.cycle) {

@@ -21,7 +21,11 @@ export interface ExploreLimits {
   deadline?: number;
   /** Most paths one thread may have. */
   maxPaths?: number;
-  /** Called for every complete candidate the model rejects (slower: for `explain`). */
+  /**
+   * Called for each complete candidate the model rejects. Only candidates the explorer builds
+   * reach it: when the model assumes coherence, incoherent ones and those pruned as partial
+   * executions never do (explain uses a permissive model to see every candidate).
+   */
   onRejected?: (e: RejectedExecution) => void;
 }
 

@@ -90,6 +90,6 @@ export interface Program {
   observed: ObservedItem[];
   /** Named constants a condition may use (KVM modes, request bits). */
   constants: Map<string, number>;
-  /** Pseudo-registers that count protocol actions, e.g. IPIs sent by kvm_vcpu_kick. */
+  /** Things the lowering accepted but wants the user to know (e.g. bounded loop unrolling). */
   warnings: { pos: SourcePos; message: string }[];
 }

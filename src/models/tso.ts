@@ -8,8 +8,13 @@ import type { MemoryModel, ModelVerdict, PreparedModel } from './model.js';
 import { EventSet, Relation } from './relation.js';
 import { coherenceAndAtomicity } from './sc.js';
 
-/** Fence annotations that emit MFENCE (or an equivalent locked instruction) on x86. */
-const FULL_FENCES = new Set(['MB', 'sync-rcu']);
+/**
+ * Fence annotations that give full ordering on x86: smp_mb() is MFENCE; a grace period is at
+ * least that; smp_mb__after_srcu_read_unlock() relies on the smp_mb() inside
+ * srcu_read_unlock(), so together they act as a full fence. (smp_mb__{before,after}_atomic and
+ * smp_mb__after_spinlock emit nothing: the atomics and spin_lock next to them are locked.)
+ */
+const FULL_FENCES = new Set(['MB', 'sync-rcu', 'after-srcu-read-unlock']);
 
 export function tsoPreservedOrder(sk: Skeleton): Relation {
   const ev = sk.events;
