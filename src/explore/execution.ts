@@ -4,12 +4,8 @@ import { EventSet, Relation } from '../models/relation.js';
 
 export type LockKind = 'LKR' | 'LKW' | 'UL' | 'LF' | 'RL' | 'RU';
 
-export interface Event {
-  id: number;
-  /** -1 for the initial writes. */
-  thread: number;
-  /** Position in the thread's program order (0-based); -1 for initial writes. */
-  poIndex: number;
+/** What an event is, wherever it sits: a thread's step produces one, an execution numbers it. */
+export interface EventBody {
   kind: 'R' | 'W' | 'F';
   /** The location accessed (null for fences). */
   loc: string | null;
@@ -25,6 +21,14 @@ export interface Event {
   origin: Origin | null;
   /** The register a read's value went to, if any (for explanations). */
   dst: string | null;
+}
+
+export interface Event extends EventBody {
+  id: number;
+  /** -1 for the initial writes. */
+  thread: number;
+  /** Position in the thread's program order (0-based); -1 for initial writes. */
+  poIndex: number;
 }
 
 /** Everything about a candidate execution that does not depend on rf and co. */

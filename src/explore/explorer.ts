@@ -29,25 +29,26 @@ export interface ExploreLimits {
   onRejected?: (e: RejectedExecution) => void;
 }
 
-export interface ConsistentExecution {
+/** A complete candidate execution, with its final state. */
+export interface CandidateExecution {
+  /** The events, with the values the reads actually got. */
   skeleton: Skeleton;
   rf: Relation;
   co: Relation;
-  flags: string[];
   /** Final register values per thread (user registers only). */
   regs: Map<string, Value>[];
   /** Final value of every location (its co-last write). */
   memory: Map<string, Value>;
 }
 
+export interface ConsistentExecution extends CandidateExecution {
+  /** Flags the model raised (e.g. data-race). */
+  flags: string[];
+}
+
 /** A complete candidate the model rejected, with the check that failed (for explanations). */
-export interface RejectedExecution {
-  skeleton: Skeleton;
-  rf: Relation;
-  co: Relation;
+export interface RejectedExecution extends CandidateExecution {
   failed: string;
-  regs: Map<string, Value>[];
-  memory: Map<string, Value>;
 }
 
 export interface ExploreStats {

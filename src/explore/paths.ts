@@ -3,19 +3,12 @@
 // its events, their dependencies and the final registers.
 import type { SourcePos } from '../diagnostics.js';
 import type { Instr, Origin, Program, PureExpr, ThreadProgram, Value } from '../lower/program.js';
-import type { LockKind } from './execution.js';
+import type { EventBody, LockKind } from './execution.js';
 import { PathUndefined, binary, evaluate, mergeDeps, truthy, type Tainted } from './evaluate.js';
 
-export interface PathEvent {
-  kind: 'R' | 'W' | 'F';
-  loc: string | null;
-  value: Value | null;
-  ann: string;
-  rmwInstr: boolean;
-  lock: LockKind | null;
-  srcuSync: boolean;
+/** An event of a thread's path: every thread event comes from a source-level operation. */
+export interface PathEvent extends EventBody {
   origin: Origin;
-  dst: string | null;
 }
 
 export interface ThreadPath {

@@ -227,23 +227,12 @@ export class Relation {
     return s;
   }
   *pairs(): IterableIterator<[number, number]> {
-    for (let a = 0; a < this.n; a++) {
-      const row = a * this.stride;
-      for (let kw = 0; kw < this.stride; kw++) {
-        let w = this.bits[row + kw];
-        while (w !== 0) {
-          const t = w & -w;
-          w ^= t;
-          yield [a, (kw << 5) + (31 - Math.clz32(t))];
-        }
-      }
-    }
+    for (let a = 0; a < this.n; a++) yield* this.successors(a);
   }
   /** A cycle as a list of events, if there is one (for explanations). */
   findCycle(): number[] | null {
     const n = this.n;
     const colour = new Uint8Array(n);
-    const parent = new Int32Array(n).fill(-1);
     for (let start = 0; start < n; start++) {
       if (colour[start] !== 0) continue;
       const stack: Array<[number, Iterator<[number, number]>]> = [];
@@ -266,7 +255,6 @@ export class Relation {
         }
         if (colour[b] === 0) {
           colour[b] = 1;
-          parent[b] = top[0];
           stack.push([b, succ(b)]);
         }
       }

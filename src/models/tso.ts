@@ -2,11 +2,9 @@
 // a later read, which full fences and locked (LOCK-prefixed) instructions restore. On x86 every
 // atomic RMW, spin_lock and spin_trylock is locked; smp_mb() is MFENCE; smp_rmb/smp_wmb,
 // release and acquire compile to plain moves and compiler barriers.
-import type { Candidate, Skeleton } from '../explore/execution.js';
-import { lockDeadlock } from './locks.js';
-import type { MemoryModel, ModelVerdict, PreparedModel } from './model.js';
+import type { Skeleton } from '../explore/execution.js';
+import { globalOrderModel } from './global-order.js';
 import { EventSet, Relation } from './relation.js';
-import { coherenceAndAtomicity } from './sc.js';
 
 /**
  * Fence annotations that give full ordering on x86: smp_mb() is MFENCE; a grace period is at
@@ -32,30 +30,10 @@ export function tsoPreservedOrder(sk: Skeleton): Relation {
   return ppo.union(mfence, implied);
 }
 
-class PreparedTso implements PreparedModel {
-  private readonly deadlock: string | null;
-  private readonly ordered: Relation;
-  constructor(private readonly sk: Skeleton) {
-    this.deadlock = lockDeadlock(sk);
-    this.ordered = tsoPreservedOrder(sk);
-  }
-  /** Every check here is an acyclicity over relations that only grow with rf/co. */
-  mayExtend(c: Candidate): boolean {
-    return this.check(c).consistent;
-  }
-  check(c: Candidate): ModelVerdict {
-    if (this.deadlock) return { consistent: false, failed: this.deadlock, flags: [] };
-    const fr = c.rf.inverse().seq(c.co);
-    const basic = coherenceAndAtomicity(this.sk, c, fr);
-    if (basic) return { consistent: false, failed: basic, flags: [] };
-    const rfe = c.rf.inter(this.sk.ext);
-    if (!this.ordered.union(rfe, c.co, fr).isAcyclic()) return { consistent: false, failed: 'tso', flags: [] };
-    return { consistent: true, failed: null, flags: [] };
-  }
-}
-
-export const tso: MemoryModel = {
+export const tso = globalOrderModel({
   name: 'tso',
   description: 'x86-TSO: acyclic(ppo | rfe | co | fr | mfence | locked), ppo = po minus W->R',
-  prepare: (sk) => new PreparedTso(sk),
-};
+  check: 'tso',
+  preserved: tsoPreservedOrder,
+  internalRf: false,
+});
