@@ -63,9 +63,6 @@ class Scope {
     readonly names: ReadonlyMap<string, number>,
     readonly parent: Scope | null,
   ) {}
-  get size(): number {
-    return this.names.size;
-  }
 }
 
 /** Iterations allowed for a `let rec` fixpoint before it is declared divergent. */
@@ -116,12 +113,14 @@ class Compiler {
   readonly enums = new Map<string, string[]>();
   cacheSize = 0;
   private readonly globals = new Map<string, Slot>();
-  get names(): ReadonlyMap<string, Slot> {
-    return this.globals;
-  }
   private readonly tagEnum = new Map<string, string>();
 
   constructor(private readonly variants: ReadonlySet<string>) {}
+
+  /** Each name's binding so far (at the end: the model's final names). */
+  get names(): ReadonlyMap<string, Slot> {
+    return this.globals;
+  }
 
   program(instrs: readonly Instr[]): void {
     // herd7 derives an event set from every annotation its bell declares ('wmb gives Wmb).
@@ -386,7 +385,7 @@ class Compiler {
   }
 
   private opN(op: string, args: Expr[], scope: Scope | null, pos: CatPos): Compiled {
-    if (op === 'seq') return this.seq(args, scope, pos);
+    if (op === 'seq') return this.seq(args, scope);
     if (op === 'inter') {
       const cartAt = args.findIndex((a) => a.k === 'op' && a.op === 'cart');
       if (cartAt >= 0) {
@@ -413,7 +412,14 @@ class Compiler {
     let code: Code;
     switch (op) {
       case 'union':
-        code = (c, f) => ops.union(c.p, codes.map((x) => x(c, f)), pos);
+        if (codes.length === 2) {
+          const [a, b] = codes;
+          code = (c, f) => {
+            const av = a(c, f);
+            const bv = b(c, f);
+            return av instanceof Relation && bv instanceof Relation ? av.union(bv) : ops.union(c.p, [av, bv], pos);
+          };
+        } else code = (c, f) => ops.union(c.p, codes.map((x) => x(c, f)), pos);
         break;
       case 'inter': {
         const [a, b] = codes;
@@ -447,7 +453,7 @@ class Compiler {
   }
 
   /** a ; [S] ; b ; ...: identity factors become restrictions; stops at the first empty result. */
-  private seq(args: Expr[], scope: Scope | null, pos: CatPos): Compiled {
+  private seq(args: Expr[], scope: Scope | null): Compiled {
     const isId = args.map((a) => a.k === 'op1' && a.op === 'toid');
     const operands = args.map((a, i) => (isId[i] ? (a as Extract<Expr, { k: 'op1' }>).arg : a));
     const k = this.kids(operands.map((a) => this.expr(a, scope)));

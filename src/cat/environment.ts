@@ -5,7 +5,7 @@
 // Lock events are outside the basic R, W and M, as in herd7 (lock.cat adds them itself); the
 // candidate's rf and co are the explorer's complete ones, lock edges included: lock.cat's own
 // redefinitions of rf and co reproduce exactly those (see README, "Bring your own model").
-import type { Candidate, Event } from '../explore/execution.js';
+import { valueIn, type Candidate, type Event } from '../explore/execution.js';
 import { EventSet, Relation } from '../models/relation.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
@@ -121,8 +121,9 @@ export const BUILTINS: ReadonlyArray<[string, Value]> = [
   }),
   prim('different-values', (v, c, pos) => {
     const r = asRel(c.p, v, pos);
-    const ev = c.p.sk.events;
-    return Relation.ofPairs(c.p.n, [...r.pairs()].filter(([a, b]) => ev[a].value !== ev[b].value));
+    // With a candidate, a read takes its value from its rf source (see valueIn).
+    const value = (id: number) => (c.cand ? valueIn(c.p.sk, c.cand.rf, id) : c.p.sk.events[id].value);
+    return Relation.ofPairs(c.p.n, [...r.pairs()].filter(([a, b]) => value(a) !== value(b)));
   }),
   prim('classes-loc', (v, c, pos) => {
     const s = asSet(c.p, v, pos);
@@ -158,13 +159,13 @@ export const BUILTINS: ReadonlyArray<[string, Value]> = [
     if (!(f instanceof Closure)) throw new CatError(pos, `map needs a function, found ${article(f)}`);
     return new Closure('map', (s, c, pos2) => {
       let acc: Value = EmptyV.it;
-      for (const e of elementsOf(c, s, pos2)) acc = addElement(c.p, f.call(e, c, pos2), acc, pos2);
+      for (const e of elementsOf(s, pos2)) acc = addElement(c.p, f.call(e, c, pos2), acc, pos2);
       return acc;
     });
   }),
 ];
 
-function elementsOf(c: Ctx, s: Value, pos: CatPos): Value[] {
+function elementsOf(s: Value, pos: CatPos): Value[] {
   if (s instanceof EmptyV) return [];
   if (s instanceof EventSet) return [...s.members()].map((i) => new EventV(i));
   if (s instanceof Relation) return [...s.pairs()].map(([a, b]) => new PairV(a, b));
@@ -174,7 +175,6 @@ function elementsOf(c: Ctx, s: Value, pos: CatPos): Value[] {
     if (l === null) throw new CatError(pos, 'this set of co orders is too large to iterate over');
     return l;
   }
-  void c;
   throw new CatError(pos, `map needs a set, found ${article(s)}`);
 }
 

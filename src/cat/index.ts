@@ -56,10 +56,7 @@ export function loadCatModel(req: ModelRequest, read: FileReader): LoadResult {
   }
 }
 
-/**
- * Runs the model on a small test (reads, writes, fences, an RMW, a lock), so that most mistakes
- * in the model files show once, at load time, rather than once per test.
- */
+/** A small test with reads, writes, fences, an RMW, a plain access and a lock. */
 const VALIDATION_TEST = `C model-file-check
 {}
 P0(int *x, int *y, spinlock_t *s) { int r0; WRITE_ONCE(*x, 1); smp_mb(); r0 = READ_ONCE(*y); spin_lock(s); *x = 2; spin_unlock(s); }
@@ -67,6 +64,7 @@ P1(int *x, int *y) { int r1; int r2; r1 = xchg(y, 1); smp_wmb(); r2 = smp_load_a
 exists (0:r0=0 /\\ 1:r2=0)
 `;
 
+/** Runs the model on VALIDATION_TEST, so most mistakes in model files show once, at load time. */
 function validate(model: CatModel): void {
   const res = checkSource(VALIDATION_TEST, 'model-file-check.litmus', { model, maxExecutions: 200 });
   if (!res.ok) {

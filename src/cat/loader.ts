@@ -1,7 +1,7 @@
 // Reading a model: the .cfg file (as herd7 reads linux-kernel.cfg), the bell and cat files with
 // their includes, and the macros. File access goes through an injected reader so this stays
 // pure; the CLI passes one that reads the file system.
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { CatPos, Instr } from './ast.js';
 import { variantHolds } from './compile.js';
 import { CatError } from './errors.js';
@@ -41,7 +41,8 @@ export function readConfig(path: string, read: FileReader): ModelFiles {
     const [, key, value] = m;
     const file = () => {
       if (value.trim() === '') throw new CatError(pos, `'${key}' needs a file name`);
-      return join(dir, value.trim());
+      const name = value.trim();
+      return isAbsolute(name) ? name : join(dir, name);
     };
     if (key === 'model') cat = file();
     else if (key === 'bell') bell = file();
@@ -88,7 +89,7 @@ export function mustRead(path: string, read: FileReader): string {
 
 /** herd7's search order: beside the including file, then the standard library. */
 function findInclude(name: string, from: string, read: FileReader, pos: CatPos): { path: string; instrs: Instr[] } {
-  const beside = join(dirname(from), name);
+  const beside = isAbsolute(name) ? name : join(dirname(from), name);
   const text = from === 'stdlib.cat' || LIBRARY.has(from) ? null : read(beside);
   if (text !== null) return { path: beside, instrs: parseCat(text, beside).instrs };
   const lib = LIBRARY.get(name);

@@ -127,10 +127,9 @@ function lexDef(text: string, file: string): Tok[] {
       out.push({ t: 'num', v: text.slice(start, i), pos: pos(start) });
       continue;
     }
-    const three = ['&~'];
-    const two = ['==', '!=', '<=', '>=', '&&', '||', '<<', '>>'];
+    const two = ['&~', '==', '!=', '<=', '>=', '&&', '||', '<<', '>>'];
     const t2 = text.slice(i, i + 2);
-    if (three.includes(t2) || two.includes(t2)) {
+    if (two.includes(t2)) {
       out.push({ t: 'op', v: t2, pos: pos(i) });
       i += 2;
       continue;
@@ -156,7 +155,7 @@ class MacroParser {
   private params = new Set<string>();
   constructor(
     private readonly text: string,
-    private readonly file: string,
+    file: string,
   ) {
     this.toks = lexDef(text, file);
   }
@@ -219,7 +218,6 @@ class MacroParser {
     } else body = { k: 'expr', e: this.expr(0) };
     if (this.tok.t !== 'nl' && this.tok.t !== 'eof') throw new CatError(this.tok.pos, `unexpected '${this.tok.v}' after the definition of ${nameTok.v}`);
     const text = this.text.split('\n')[startLine - 1]?.trim() ?? nameTok.v;
-    void this.file;
     return { name: nameTok.v, params, body, text, pos: nameTok.pos };
   }
 

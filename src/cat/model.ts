@@ -16,7 +16,8 @@ type WithStep = Extract<Step, { k: 'with' }>;
 type Planned = TestStep | WithStep | { k: 'fail'; name: string };
 
 export class CatModel implements MemoryModel {
-  assumesCoherence = false;
+  /** A user's model may be weaker than coherence: the explorer must not prune for it. */
+  readonly assumesCoherence = false;
   constructor(
     readonly name: string,
     readonly description: string,

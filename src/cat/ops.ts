@@ -55,7 +55,6 @@ export function union(st: SkeletonState, vs: Value[], pos: CatPos): Value {
   if ((rels.length > 0 ? 1 : 0) + (set ? 1 : 0) + (vals ? 1 : 0) > 1) fail(pos, 'the union mixes relations, event sets and other sets');
   if (universe) return UniverseV.it;
   if (rels.length > 0) return rels.length === 1 ? rels[0] : rels[0].union(...rels.slice(1));
-  void st;
   return set ?? vals ?? EmptyV.it;
 }
 
@@ -68,7 +67,6 @@ export function inter(st: SkeletonState, a0: Value, b0: Value, pos: CatPos): Val
   if (a instanceof Relation && b instanceof Relation) return a.inter(b);
   if (a instanceof EventSet && b instanceof EventSet) return a.inter(b);
   if (a instanceof ValueSet && b instanceof ValueSet) return new ValueSet(a.elems().filter((x) => b.has(x)));
-  void st;
   return fail(pos, `cannot intersect ${article(a)} with ${article(b)}`);
 }
 
@@ -76,10 +74,7 @@ export function diff(st: SkeletonState, a0: Value, b0: Value, pos: CatPos): Valu
   const a = liftTag(a0);
   const b = liftTag(b0);
   if (b instanceof UniverseV || a instanceof EmptyV) return EmptyV.it;
-  if (b instanceof EmptyV) {
-    if (a instanceof UniverseV) return a;
-    return a;
-  }
+  if (b instanceof EmptyV) return a;
   if (a instanceof UniverseV) {
     if (b instanceof Relation) return st.universe.minus(b);
     if (b instanceof EventSet) return st.all.minus(b);
@@ -149,7 +144,6 @@ export function inverse(st: SkeletonState, v: Value, pos: CatPos): Value {
   if (v instanceof EmptyV || v instanceof UniverseV) return v;
   if (v instanceof Relation) return v.inverse();
   if (v instanceof PairV) return new PairV(v.b, v.a);
-  void st;
   return fail(pos, `^-1 needs a relation, found ${article(v)}`);
 }
 

@@ -79,6 +79,10 @@ export abstract class ChoiceSet {
   abstract readonly support: Relation;
   /** Whether r (a subset of the support) is a member. */
   abstract has(r: Relation): boolean;
+  /** Whether the part of r within the support is a member. */
+  hasWithin(r: Relation): boolean {
+    return this.has(r.inter(this.support));
+  }
   /** The members, listed (only when a model iterates over the set). */
   abstract list(limit: number): Relation[] | null;
 }
@@ -129,22 +133,41 @@ export function isEmptyValue(v: Value): boolean {
   return false;
 }
 
+const SHAPES = new WeakMap<EventSet, { support: Relation; members: number[] }>();
+
+function popcount(words: Uint32Array): number {
+  let c = 0;
+  for (let k = 0; k < words.length; k++) {
+    let w = words[k];
+    while (w !== 0) {
+      w &= w - 1;
+      c++;
+    }
+  }
+  return c;
+}
+
 /** The total orders of `nodes` that extend `order` (herd7's linearisations(S, r)). */
 export class Linearisations extends ChoiceSet {
   readonly support: Relation;
   private readonly required: Relation;
   private readonly members: number[];
-  constructor(
-    private readonly nodes: EventSet,
-    order: Relation,
-  ) {
+  constructor(nodes: EventSet, order: Relation) {
     super();
-    const n = nodes.n;
-    const support = Relation.cross(nodes, nodes);
-    for (let i = 0; i < n; i++) support.bits[i * support.stride + (i >>> 5)] &= ~(1 << (i & 31));
-    this.support = support;
+    // The same node sets come back for every candidate of a skeleton: share their support.
+    let shape = SHAPES.get(nodes);
+    if (!shape) {
+      const support = Relation.cross(nodes, nodes);
+      for (let i = 0; i < nodes.n; i++) support.bits[i * support.stride + (i >>> 5)] &= ~(1 << (i & 31));
+      shape = { support, members: [...nodes.members()] };
+      SHAPES.set(nodes, shape);
+    }
+    this.support = shape.support;
+    this.members = shape.members;
     this.required = order.restrict(nodes, nodes);
-    this.members = [...nodes.members()];
+  }
+  override hasWithin(r: Relation): boolean {
+    return this.has(r); // has() only looks at pairs of nodes
   }
   has(r: Relation): boolean {
     if (!this.required.minus(r).isEmpty()) return false;
@@ -166,11 +189,11 @@ export class Linearisations extends ChoiceSet {
     return true;
   }
   list(limit: number): Relation[] | null {
-    const ms = [...this.nodes.members()];
+    const ms = this.members;
     const out: Relation[] = [];
     const placed: number[] = [];
     const used = new Set<number>();
-    const n = this.nodes.n;
+    const n = this.support.n;
     const rec = (): boolean => {
       if (placed.length === ms.length) {
         const r = new Relation(n);
@@ -204,18 +227,14 @@ export class CrossChoice extends ChoiceSet {
     n: number,
   ) {
     super();
-    let support = new Relation(n);
-    let disjoint = true;
-    for (const p of parts) {
-      if (!support.inter(p.support).isEmpty()) disjoint = false;
-      support = support.union(p.support);
-    }
+    const support = parts.length === 0 ? new Relation(n) : parts[0].support.union(...parts.slice(1).map((p) => p.support));
     this.support = support;
-    this.disjoint = disjoint;
+    // Disjoint exactly when no pair is counted twice.
+    this.disjoint = parts.reduce((k, p) => k + popcount(p.support.bits), 0) === popcount(support.bits);
   }
   has(r: Relation): boolean {
     if (!r.minus(this.support).isEmpty()) return false;
-    if (this.disjoint) return this.parts.every((p) => p.has(r.inter(p.support)));
+    if (this.disjoint) return this.parts.every((p) => p.hasWithin(r));
     // Overlapping parts: search for a choice per part whose union is r.
     const lists = this.parts.map((p) => p.list(100_000));
     if (lists.some((l) => l === null)) throw new Error('cross: overlapping sets too large to search');

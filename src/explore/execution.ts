@@ -72,3 +72,14 @@ export function describeEvent(e: Event): string {
   const what = e.kind === 'F' ? `F[${e.ann}]` : `${e.lock ?? e.kind}${e.ann ? `[${e.ann}]` : ''} ${e.loc}=${String(e.value)}`;
   return `P${e.thread}:${what}`;
 }
+
+/**
+ * The value an event has in a candidate. Paths that differ only in the values read share one
+ * skeleton, where such a read's value is null: it is then the value of the write it reads from.
+ */
+export function valueIn(sk: Skeleton, rf: Relation, id: number): Value | null {
+  const e = sk.events[id];
+  if (e.value !== null || e.kind !== 'R') return e.value;
+  for (let w = 0; w < sk.n; w++) if (rf.has(w, id)) return sk.events[w].value;
+  return null;
+}

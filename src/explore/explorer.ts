@@ -256,6 +256,9 @@ function coUnits(sk: Skeleton, writes: Event[]): CoUnit[] | null {
         unmatched++;
         units.push({ events: [w.id], thread: w.thread, mustBeLast: true });
       }
+    } else if (w.lock === 'UL') {
+      // An unlock with no lock before it: lock.cat leaves it out of co altogether.
+      continue;
     } else units.push({ events: [w.id], thread: w.thread, mustBeLast: false });
   }
   if (unmatched > 1) return null; // two locks never released: every execution deadlocks

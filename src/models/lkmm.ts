@@ -2,7 +2,7 @@
 // (../shared/models/lkmm) transcribed relation by relation. Names follow the cat files so the
 // two can be read side by side. Everything that depends only on the program is computed once
 // per skeleton in prepare(); check() does the rf/co-dependent rest.
-import type { Candidate, Skeleton } from '../explore/execution.js';
+import { valueIn, type Candidate, type Skeleton } from '../explore/execution.js';
 import type { MemoryModel, ModelVerdict, PreparedModel } from './model.js';
 import { lockDeadlock } from './locks.js';
 import { EventSet, Relation } from './relation.js';
@@ -295,7 +295,7 @@ class PreparedLkmm implements PreparedModel {
       if (!s.SrcuUnlock.minus(srcuRscs.range()).isEmpty()) flags.push('unmatched-srcu-unlock');
       if (!srcuRscs.inverse().seq(srcuRscs).minus(Relation.identity(n)).isEmpty()) flags.push('multiple-srcu-matches');
       for (const [a, b] of srcuRscs.pairs()) {
-        if (sk.events[a].value !== sk.events[b].value) {
+        if (valueIn(sk, rf, a) !== valueIn(sk, rf, b)) {
           flags.push('srcu-bad-value-match');
           break;
         }
