@@ -130,6 +130,10 @@ function agreeOnTest(test: LitmusTest, native: string, cat: LoadedModel): void {
   const ja = checkProgram(test, a.program, MODELS.get(native)!, limits).judgement;
   const jb = checkProgram(test, b.program, cat.model, limits).judgement;
   if (!ja.complete || !jb.complete) return;
+  // A spin_unlock() with no spin_lock() makes lock.cat flag the test as invalid and leave that
+  // unlock out of co; our cos-opt.cat still derives co edges for it from what is read, which can
+  // reject executions the native model keeps (seed 99 of a long campaign found one). Not compared.
+  if (ja.flags.includes('unmatched-unlock')) return;
   expect(summary(jb)).toEqual(summary(ja));
   compared++;
 }
