@@ -83,16 +83,18 @@ export class Judge {
     const undefinedBehaviour = [...this.undefinedAt.values()];
     return {
       ok, observation, positive, negative, states, flags: [...this.flags].sort(), filteredOut: this.filteredOut, complete: stats.incomplete === null,
-      undefinedBehaviour, vacuous: stats.incomplete === null ? this.vacuity(undefinedBehaviour.reduce((n, u) => n + u.executions, 0)) : null,
+      undefinedBehaviour, vacuous: stats.incomplete === null ? this.vacuity(stats, undefinedBehaviour.reduce((n, u) => n + u.executions, 0)) : null,
     };
   }
 
   /** Why no execution is left to judge, when none is: the verdict is then true of nothing. */
-  private vacuity(undefinedExecutions: number): string | null {
+  private vacuity(stats: ExploreStats, undefinedExecutions: number): string | null {
     if (this.positive + this.negative > 0) return null;
     const n = (k: number) => `${k} execution${k === 1 ? '' : 's'}`;
-    if (this.filteredOut > 0 && undefinedExecutions > 0) return `the filter removed ${n(this.filteredOut)} and the other ${n(undefinedExecutions)} have undefined behaviour`;
-    if (this.filteredOut > 0) return `the filter removed all ${n(this.filteredOut)}`;
+    // The explorer may drop whole path combinations the filter rejects: then there is no count.
+    const filtered = stats.filteredCombinations > 0 ? 'every execution' : this.filteredOut > 0 ? `all ${n(this.filteredOut)}` : null;
+    if (filtered && undefinedExecutions > 0) return `the filter removed the executions that do not have undefined behaviour (${n(undefinedExecutions)} do)`;
+    if (filtered) return `the filter removed ${filtered}`;
     if (undefinedExecutions > 0) return `every execution has undefined behaviour (${n(undefinedExecutions)})`;
     // Every interleaving of a loop-free program gives a sequentially consistent execution, which
     // every model accepts; so none at all means the threads cannot all finish.

@@ -39,16 +39,27 @@ async function main() {
   const started = performance.now();
   const totals = { mutants: 0, kinds: {}, crashes: [], hangs: [], slowest: { ms: 0, what: '' }, times: [] };
   const outDir = join(tmpdir(), 'litmus-check-mutants');
-  const save = (what, m) => {
+  /** Keep a failing mutant (and how it was checked), and say so at once: a long run may be cut short. */
+  const save = (what, m, error = '') => {
     mkdirSync(outDir, { recursive: true });
-    const path = join(outDir, `${what}-${m.chunk}-${m.index}.litmus`);
+    const path = join(outDir, `${what}-${args.seed}-${m.chunk}-${m.index}.litmus`);
     writeFileSync(path, applyMutations(seeds[m.mutant.seed].bytes, m.mutant.ops));
+    writeFileSync(path + '.json', JSON.stringify({ ...m, seedFile: seeds[m.mutant.seed].name, error }, null, 2));
+    process.stdout.write(`${what.toUpperCase()} ${describe(seeds, m)}${error ? `: ${error.split('\n')[0]}` : ''}\n  saved as ${path}\n`);
     return path;
   };
   process.stdout.write(`mutation campaign: ${args.mutants} mutants of ${seeds.length} corpus files, ${args.workers} workers, seed ${args.seed}\n`);
 
   const countOf = (chunk) => Math.min(CHUNK, args.mutants - chunk * CHUNK);
-  const newWorker = () => new Worker(fileURLToPath(import.meta.url), { workerData: { seedCount: seeds.length } });
+  /** A worker whose events go to whichever chunk it is running (listeners stay attached). */
+  const newWorker = () => {
+    const w = new Worker(fileURLToPath(import.meta.url), { workerData: { seedCount: seeds.length } });
+    w.handler = null;
+    w.on('message', (msg) => w.handler?.message(msg));
+    w.on('error', (e) => w.handler?.lost(`worker error: ${e.message}`)); // e.g. out of memory
+    w.on('exit', (code) => w.handler?.lost(`worker exited (${code})`));
+    return w;
+  };
 
   /** Check mutants from..end of one chunk on w; resolves when done, or when w hung or died. */
   const runChunk = (w, chunk, from) =>
@@ -57,36 +68,35 @@ async function main() {
       let timer = null;
       const finish = (outcome) => {
         clearTimeout(timer);
-        w.removeAllListeners();
-        w.on('error', () => {});
+        w.handler = null;
         resolveChunk(outcome);
       };
-      const lost = (why) => {
-        if (!current) return rejectChunk(new Error(`a campaign worker failed before its first mutant: ${why}`));
-        totals.mutants++;
-        totals.crashes.push({ ...current, error: why, saved: save('crash', current) });
-        finish({ stopped: current.index });
-      };
-      w.on('message', (msg) => {
-        if (msg.type === 'start') {
-          current = msg;
-          clearTimeout(timer);
-          timer = setTimeout(() => {
-            totals.mutants++;
-            totals.hangs.push({ ...current, saved: save('hang', current) });
-            finish({ stopped: current.index });
-          }, args.hangSeconds * 1000);
-        } else if (msg.type === 'done') {
-          clearTimeout(timer);
+      w.handler = {
+        lost(why) {
+          if (!current) return rejectChunk(new Error(`a campaign worker failed before its first mutant: ${why}`));
           totals.mutants++;
-          totals.kinds[msg.kind] = (totals.kinds[msg.kind] ?? 0) + 1;
-          totals.times.push(msg.ms);
-          if (msg.ms > totals.slowest.ms) totals.slowest = { ms: msg.ms, what: describe(seeds, current) };
-          if (msg.kind === 'crash') totals.crashes.push({ ...current, error: msg.error, saved: save('crash', current) });
-        } else if (msg.type === 'chunk-done') finish({ stopped: null });
-      });
-      w.on('error', (e) => lost(`worker error: ${e.message}`)); // e.g. out of memory
-      w.on('exit', (code) => lost(`worker exited (${code})`));
+          totals.crashes.push({ ...current, error: why, saved: save('crash', current, why) });
+          finish({ stopped: current.index });
+        },
+        message(msg) {
+          if (msg.type === 'start') {
+            current = msg;
+            clearTimeout(timer);
+            timer = setTimeout(() => {
+              totals.mutants++;
+              totals.hangs.push({ ...current, saved: save('hang', current) });
+              finish({ stopped: current.index });
+            }, args.hangSeconds * 1000);
+          } else if (msg.type === 'done') {
+            clearTimeout(timer);
+            totals.mutants++;
+            totals.kinds[msg.kind] = (totals.kinds[msg.kind] ?? 0) + 1;
+            totals.times.push(msg.ms);
+            if (msg.ms > totals.slowest.ms) totals.slowest = { ms: msg.ms, what: describe(seeds, current) };
+            if (msg.kind === 'crash') totals.crashes.push({ ...current, error: msg.error, saved: save('crash', current, msg.error) });
+          } else if (msg.type === 'chunk-done') finish({ stopped: null });
+        },
+      };
       w.postMessage({ chunk, from, count: countOf(chunk), seed: args.seed });
     });
 
@@ -98,12 +108,14 @@ async function main() {
         const { stopped } = await runChunk(w, chunk, from);
         if (stopped === null) break;
         // The worker hung or died on a mutant: replace it and carry on after that mutant.
+        w.removeAllListeners('exit');
         await w.terminate();
         w = newWorker();
         from = stopped + 1;
       }
-      if (totals.mutants % 10_000 < CHUNK) process.stdout.write(`  ${totals.mutants} mutants, ${totals.crashes.length} crashes, ${totals.hangs.length} hangs, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+      if (process.env.MUTATE_VERBOSE || totals.mutants % 10_000 < CHUNK) process.stdout.write(`  ${totals.mutants} mutants, ${totals.crashes.length} crashes, ${totals.hangs.length} hangs, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
     }
+    w.removeAllListeners('exit');
     await w.terminate();
   };
   await Promise.all(Array.from({ length: args.workers }, lane));
@@ -120,8 +132,6 @@ async function main() {
     `total: ${seconds.toFixed(0)} s`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  for (const c of totals.crashes.slice(0, 20)) process.stdout.write(`CRASH ${describe(seeds, c)}: ${c.error}\n  saved as ${c.saved}\n`);
-  for (const h of totals.hangs.slice(0, 20)) process.stdout.write(`HANG ${describe(seeds, h)}\n  saved as ${h.saved}\n`);
   process.exitCode = totals.crashes.length + totals.hangs.length > 0 ? 1 : 0;
 }
 
