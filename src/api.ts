@@ -42,17 +42,28 @@ export function resolveModel(model: string | MemoryModel | undefined): MemoryMod
   return modelByName(model) ?? null;
 }
 
-/** Parse, lower, explore and judge one litmus test. Pure apart from reading the clock. */
-export function checkSource(source: string, file: string, options: CheckOptions = {}): CheckResult {
-  const start = performance.now();
+export type PreparedTest =
+  | { ok: true; test: LitmusTest; program: Program; model: MemoryModel }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** Parse and lower one litmus test and find its model: what every analysis starts from. */
+export function prepareTest(source: string, file: string, options: { model?: string | MemoryModel; lower?: LowerOptions } = {}): PreparedTest {
   const parsed = parseLitmus(source, file);
   if (!parsed.ok) return parsed;
   const lowered = lowerTest(parsed.test, options.lower);
   if (!lowered.ok) return lowered;
   const model = resolveModel(options.model);
   if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: `unknown model '${String(options.model)}' (known: ${[...MODELS.keys()].join(', ')})` }] };
+  return { ok: true, test: parsed.test, program: lowered.program, model };
+}
+
+/** Parse, lower, explore and judge one litmus test. Pure apart from reading the clock. */
+export function checkSource(source: string, file: string, options: CheckOptions = {}): CheckResult {
+  const start = performance.now();
+  const prepared = prepareTest(source, file, options);
+  if (!prepared.ok) return prepared;
   try {
-    return { ok: true, result: checkProgram(parsed.test, lowered.program, model, options, start) };
+    return { ok: true, result: checkProgram(prepared.test, prepared.program, prepared.model, options, start) };
   } catch (e) {
     // A model read from files can fail while it runs (say, a type error in a .cat file).
     if (e instanceof DiagnosticError) return { ok: false, diagnostics: [e.diagnostic] };

@@ -5,13 +5,12 @@
 //
 // "Bad outcome reachable": for `exists P` (and `bad NAME P`) and for `~exists P`, some execution
 // ends in a state satisfying P; for `forall P`, some execution ends in a state violating P.
-import { checkProgram, resolveModel, type CheckOptions, type TestResult } from '../api.js';
+import { checkProgram, prepareTest, type CheckOptions, type TestResult } from '../api.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { lowerTest } from '../lower/lower.js';
 import type { Program } from '../lower/program.js';
 import type { MemoryModel } from '../models/model.js';
 import type { LitmusTest } from '../parse/ast.js';
-import { parseLitmus } from '../parse/parser.js';
 import { applyInsertions, candidateInsertions, noStrongerThan, type Insertion } from './insertions.js';
 import { applyMutation, orderingPrimitives, primitiveIdentity, type Mutation, type OrderingPrimitive } from './ordering.js';
 
@@ -133,14 +132,9 @@ export function badOutcome(r: TestResult): Reach {
 
 export function analyzeFences(source: string, file: string, options: FencesOptions = {}): FencesResult {
   const start = performance.now();
-  const parsed = parseLitmus(source, file);
-  if (!parsed.ok) return parsed;
-  const lowered = lowerTest(parsed.test);
-  if (!lowered.ok) return lowered;
-  const model = resolveModel(options.model);
-  if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: `unknown model '${String(options.model)}'` }] };
-  const test = parsed.test;
-  const program = lowered.program;
+  const prepared = prepareTest(source, file, { model: options.model });
+  if (!prepared.ok) return prepared;
+  const { test, program, model } = prepared;
   const maxInsertions = options.maxInsertions ?? 2;
   const checker = new Checker(model, { timeoutMs: options.timeoutMs, maxExecutions: options.maxExecutions }, options.maxChecks ?? 2000);
   const base = checker.run(test, program);

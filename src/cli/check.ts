@@ -1,9 +1,10 @@
 // `litmus-check check`: the CI gate. Decides every test (on worker threads), compares each verdict
 // with what is expected, prints PASS/FAIL lines in path order and the closing line
 // `N passed, N failed[, N skipped][, N errors]`, and writes the requested reports.
+import { knownModel } from './inputs.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { resolveModel, warningsOf } from '../api.js';
+import { warningsOf } from '../api.js';
 import {
   baselineKey, expectationFromComment, formatBaseline, lookupExpectation, parseBaseline, parseExpectFile,
   type BaselineEntry, type Expectation, type ExpectationTable, type TableResult,
@@ -63,10 +64,7 @@ function loadTable(file: string, parse: (text: string, abs: string) => TableResu
 }
 
 export async function checkCommand(paths: string[], opts: CheckCliOptions): Promise<number> {
-  if (!resolveModel(opts.model)) {
-    process.stderr.write(`litmus-check: unknown model '${opts.model}' (known: lkmm, sc, tso)\n`);
-    return EXIT_BAD_INPUT;
-  }
+  if (!knownModel(opts.model)) return EXIT_BAD_INPUT;
   const expectTable = opts.expect !== undefined ? loadTable(opts.expect, parseExpectFile) : undefined;
   const baselineTable = opts.baseline !== undefined ? loadTable(opts.baseline, parseBaseline) : undefined;
   if (expectTable === null || baselineTable === null) return EXIT_BAD_INPUT;

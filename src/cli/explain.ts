@@ -1,8 +1,8 @@
 // `litmus-check explain FILE`: print why the test's bad outcome is reachable (a witness) or not
 // (the model check that rules it out); with --dot DIR, also write one Graphviz file per witness.
+import { knownModel } from './inputs.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveModel } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { toDot } from '../explain/dot.js';
 import { explainSource, type Explanation } from '../explain/explain.js';
@@ -40,10 +40,7 @@ function dotFiles(x: Explanation): Array<{ file: string; dot: string }> {
 }
 
 export function explainCommand(file: string, opts: ExplainCliOptions): number {
-  if (!resolveModel(opts.model)) {
-    process.stderr.write(`litmus-check: unknown model '${opts.model}' (known: lkmm, sc, tso)\n`);
-    return EXIT_BAD_INPUT;
-  }
+  if (!knownModel(opts.model)) return EXIT_BAD_INPUT;
   const read = readLitmusFile(file);
   if (!read.ok) {
     process.stderr.write(`${file}:1:1: error: ${read.message}\n`);

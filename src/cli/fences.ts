@@ -1,10 +1,10 @@
 // `litmus-check fences`: which barriers a test relies on, and where to add some when it is broken.
-import { resolveModel } from '../api.js';
+import { gatherInputs, knownModel } from './inputs.js';
 import { analyzeFences, type FencesReport } from '../analysis/fences.js';
 import { fencesJson, formatFencesText } from '../analysis/format.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit } from './exit-codes.js';
-import { collectLitmusFiles, readLitmusFile } from './files.js';
+import { readLitmusFile } from './files.js';
 import { terminalStyle } from './style.js';
 
 export interface FencesCommandOptions {
@@ -26,20 +26,10 @@ function exitFor(r: FencesReport): number {
 }
 
 export function fencesCommand(paths: string[], opts: FencesCommandOptions): number {
-  if (!resolveModel(opts.model)) {
-    process.stderr.write(`litmus-check: unknown model '${opts.model}' (known: lkmm, sc, tso)\n`);
-    return EXIT_BAD_INPUT;
-  }
-  const { files, missing } = collectLitmusFiles(paths);
-  const codes: number[] = [];
-  for (const m of missing) {
-    process.stderr.write(`${m}: error: no such file or directory\n`);
-    codes.push(EXIT_BAD_INPUT);
-  }
-  if (files.length === 0 && missing.length === 0) {
-    process.stderr.write('litmus-check: no .litmus files found\n');
-    return EXIT_BAD_INPUT;
-  }
+  if (!knownModel(opts.model)) return EXIT_BAD_INPUT;
+  const inputs = gatherInputs(paths);
+  if (!inputs) return EXIT_BAD_INPUT;
+  const { files, codes } = inputs;
   const style = terminalStyle(process.stdout);
   const json: FencesReport[] = [];
   let first = true;

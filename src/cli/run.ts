@@ -1,4 +1,5 @@
 // `litmus-check run`: decide litmus tests and report as a table, herd7's format or JSON.
+import { gatherInputs, knownModel } from './inputs.js';
 import { checkSource, resolveModel, warningsOf, type CheckOptions, type CheckResult, type TestResult } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatHerd } from '../report/herd.js';
@@ -61,20 +62,10 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
 }
 
 export function runCommand(paths: string[], opts: RunOptions, precomputed?: Map<string, TestRun>): number {
-  if (!resolveModel(opts.model)) {
-    process.stderr.write(`litmus-check: unknown model '${opts.model}' (known: lkmm, sc, tso)\n`);
-    return EXIT_BAD_INPUT;
-  }
-  const { files, missing } = collectLitmusFiles(paths);
-  const codes: number[] = [];
-  for (const m of missing) {
-    process.stderr.write(`${m}: error: no such file or directory\n`);
-    codes.push(EXIT_BAD_INPUT);
-  }
-  if (files.length === 0 && missing.length === 0) {
-    process.stderr.write('litmus-check: no .litmus files found\n');
-    return EXIT_BAD_INPUT;
-  }
+  if (!knownModel(opts.model)) return EXIT_BAD_INPUT;
+  const inputs = gatherInputs(paths);
+  if (!inputs) return EXIT_BAD_INPUT;
+  const { files, codes } = inputs;
   const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
   if (custom === 'error') return EXIT_BAD_INPUT;
   const checkOptions: CheckOptions = { model: custom?.model ?? opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll } };

@@ -2,7 +2,7 @@
 // source terms, with the program-order steps that were not kept), or why it is not (which
 // model check rejects every candidate execution that would reach it). Pure: no I/O.
 import type { Diagnostic } from '../diagnostics.js';
-import { checkProgram, lowerTest, parseLitmus, resolveModel, type TestResult } from '../api.js';
+import { checkProgram, prepareTest, type TestResult } from '../api.js';
 import type { Event, Skeleton } from '../explore/execution.js';
 import { explore, type ConsistentExecution } from '../explore/explorer.js';
 import { evalProp, formatValue, type FinalState } from '../judge/condition.js';
@@ -132,17 +132,13 @@ function hasUndefinedBehaviour(regs: ReadonlyArray<ReadonlyMap<string, Value>>):
 }
 
 export function explainSource(source: string, file: string, options: ExplainOptions = {}): ExplainResult {
-  const parsed = parseLitmus(source, file);
-  if (!parsed.ok) return parsed;
-  const lowered = lowerTest(parsed.test);
-  if (!lowered.ok) return lowered;
-  const model = resolveModel(options.model);
-  if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: `unknown model '${String(options.model)}'` }] };
-  const program = lowered.program;
+  const prepared = prepareTest(source, file, { model: options.model });
+  if (!prepared.ok) return prepared;
+  const { test, program, model } = prepared;
   const want = options.witnesses ?? 1;
   const bad: ConsistentExecution[] = [];
   const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined;
-  const result = checkProgram(parsed.test, program, model, {
+  const result = checkProgram(test, program, model, {
     maxExecutions: options.maxExecutions,
     deadline,
     onExecution: (e) => {

@@ -58,7 +58,7 @@ const MODE_NAMES = ['OUTSIDE_GUEST_MODE', 'IN_GUEST_MODE', 'EXITING_GUEST_MODE',
 /** Names values the way the protocol does: modes by name, request bitmaps by request. */
 export class ValueNamer {
   private readonly requestNames = new Map<number, string>();
-  constructor(private readonly program: Program) {
+  constructor(program: Program) {
     for (const [name, v] of program.constants) if (name.startsWith('KVM_REQ_') && !this.requestNames.has(v)) this.requestNames.set(v, name);
   }
 

@@ -574,26 +574,22 @@ class Parser {
   }
 
   private parseProp(): Prop {
-    const outer = this.depth;
-    let left = this.parseConj();
-    for (;;) {
-      const t = this.peek('top');
-      if (!this.accept('top', '\\/')) break;
-      this.enterChain(t.pos);
-      left = { k: 'or', left, right: this.parseConj() };
-    }
-    this.depth = outer;
-    return left;
+    return this.parseChain('\\/', 'or', () => this.parseConj());
   }
 
   private parseConj(): Prop {
+    return this.parseChain('/\\', 'and', () => this.parseNeg());
+  }
+
+  /** `a op b op c`, left-associated; a long chain counts towards the nesting limit. */
+  private parseChain(op: string, k: 'and' | 'or', operand: () => Prop): Prop {
     const outer = this.depth;
-    let left = this.parseNeg();
+    let left = operand();
     for (;;) {
       const t = this.peek('top');
-      if (!this.accept('top', '/\\')) break;
+      if (!this.accept('top', op)) break;
       this.enterChain(t.pos);
-      left = { k: 'and', left, right: this.parseNeg() };
+      left = { k, left, right: operand() };
     }
     this.depth = outer;
     return left;

@@ -1,0 +1,29 @@
+// What every command checks about its inputs before deciding anything, said the same way.
+import { resolveModel } from '../api.js';
+import { EXIT_BAD_INPUT } from './exit-codes.js';
+import { collectLitmusFiles } from './files.js';
+
+/** False (after saying so on stderr) when the model name is not one we know. */
+export function knownModel(name: string): boolean {
+  if (resolveModel(name)) return true;
+  process.stderr.write(`litmus-check: unknown model '${name}' (known: lkmm, sc, tso)\n`);
+  return false;
+}
+
+/**
+ * The .litmus files under `paths`, with an exit code 2 for each path that does not exist (each
+ * said on stderr); null when there is nothing at all to run.
+ */
+export function gatherInputs(paths: string[]): { files: string[]; codes: number[] } | null {
+  const { files, missing } = collectLitmusFiles(paths);
+  const codes: number[] = [];
+  for (const m of missing) {
+    process.stderr.write(`${m}: error: no such file or directory\n`);
+    codes.push(EXIT_BAD_INPUT);
+  }
+  if (files.length === 0 && missing.length === 0) {
+    process.stderr.write('litmus-check: no .litmus files found\n');
+    return null;
+  }
+  return { files, codes };
+}
