@@ -5,10 +5,11 @@ import { runCommandAdaptive, runCommandParallel, type RunOptions } from './run.j
 import { checkCommand } from './check.js';
 import { fencesCommand } from './fences.js';
 import { explainCommand } from './explain.js';
+import { registerFuzzCommand } from './fuzz.js';
 import { mergeReportsCommand } from './merge-reports.js';
 import { collectReporter } from './reporters.js';
 import { parseShard } from '../check/shard.js';
-import { addModelFileOptions } from './model-options.js';
+import { addModelFileOptions, wantsModelFiles } from './model-options.js';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -50,6 +51,11 @@ export function buildProgram(): Command {
     .exitOverride();
   // --conf/--cat/--bell/--macros/--variant: global, so they may come before or after the subcommand.
   addModelFileOptions(program);
+  program.hook('preAction', (_program, action) => {
+    if (action.name() !== 'run' && wantsModelFiles(action.optsWithGlobals())) {
+      action.error(`error: --conf, --cat, --bell, --macros and --variant work with 'run' only, not '${action.name()}'`, { exitCode: EXIT_BAD_INPUT });
+    }
+  });
 
   program
     .command('run')
@@ -117,6 +123,7 @@ export function buildProgram(): Command {
     .action((file: string, opts) => {
       process.exitCode = explainCommand(file, opts);
     });
+  registerFuzzCommand(program);
   return program;
 }
 

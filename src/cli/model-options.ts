@@ -36,7 +36,7 @@ export function addModelFileOptions(cmd: Command): Command {
 }
 
 export function wantsModelFiles(o: ModelFileOptions): boolean {
-  return o.conf !== undefined || o.cat !== undefined || o.bell !== undefined || o.macros !== undefined;
+  return o.conf !== undefined || o.cat !== undefined || o.bell !== undefined || o.macros !== undefined || o.variant !== undefined;
 }
 
 /** The file system, for the model loader (which itself never touches it). */
@@ -56,11 +56,11 @@ function readModelFile(path: string): string | null {
 export function loadModelFromOptions(o: ModelFileOptions, explicitModelFlag = false): CustomModel | null | 'error' {
   if (!wantsModelFiles(o)) return null;
   if (explicitModelFlag) {
-    process.stderr.write('litmus-check: --model cannot be combined with --conf, --cat, --bell or --macros\n');
+    process.stderr.write('litmus-check: --model cannot be combined with --conf, --cat, --bell, --macros or --variant\n');
     return 'error';
   }
   if (o.conf === undefined && o.cat === undefined) {
-    process.stderr.write('litmus-check: --bell and --macros need a model: give --conf FILE.cfg or --cat FILE.cat\n');
+    process.stderr.write('litmus-check: --bell, --macros and --variant need a model: give --conf FILE.cfg or --cat FILE.cat\n');
     return 'error';
   }
   const req: ModelRequest = { conf: o.conf, cat: o.cat, bell: o.bell, macros: o.macros, variants: o.variant };

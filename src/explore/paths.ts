@@ -57,7 +57,7 @@ export const MAX_PATH_WORK = 30_000_000;
 /** Work left for path enumeration, shared by the rounds of computeDomains. */
 export interface PathBudget {
   work: number;
-  /** Wall-clock deadline (ms since the epoch), checked every few thousand steps. */
+  /** Wall-clock deadline (ms since the epoch), checked every 50,000 units of work. */
   deadline?: number;
 }
 

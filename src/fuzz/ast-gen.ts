@@ -50,6 +50,7 @@ const simpleStmt: fc.Arbitrary<Stmt> = fc.oneof(
 /** Whether a branch ends in an `if` without `else`, which would take a following `else`. */
 function endsWithOpenIf(branch: Stmt[]): boolean {
   const last = branch.length === 1 ? branch[0] : undefined;
+  if (last?.k === 'loop') return last.kind !== 'do' && endsWithOpenIf(last.body);
   if (!last || last.k !== 'if') return false;
   return last.else === null || endsWithOpenIf(last.else);
 }
@@ -64,6 +65,11 @@ const stmtArb: fc.Arbitrary<Stmt> = fc.letrec<{ stmt: Stmt; branch: Stmt[] }>((t
       const dangling = endsWithOpenIf(then);
       return { k: 'if', cond, then: dangling && els !== null ? [{ k: 'block', body: then, pos: NOWHERE }] : then, else: els, pos: NOWHERE };
     }),
+    // Loops (the parser keeps them whole; lowering unrolls or rejects them).
+    fc.tuple(fc.constantFrom('while' as const, 'do' as const), exprArb, tie('branch')).map(([kind, cond, body]): Stmt => ({ k: 'loop', kind, init: [], cond, step: null, body, pos: NOWHERE })),
+    fc.tuple(fc.option(simpleStmt, { nil: null }), fc.option(exprArb, { nil: null }), fc.option(exprArb, { nil: null }), tie('branch')).map(
+      ([init, cond, step, body]): Stmt => ({ k: 'loop', kind: 'for', init: init === null ? [] : [init], cond, step, body, pos: NOWHERE }),
+    ),
   ),
   // What can stand as the branch of an if: nothing (`;`) or one statement.
   branch: fc.oneof(fc.constant([] as Stmt[]), tie('stmt').map((s) => [s])),

@@ -141,9 +141,25 @@ function shrink(prop: BoundProperty<unknown>, seed: number, path: string, run: n
     { seed, path, numRuns: 1, interruptAfterTimeLimit: timeMs },
   );
   if (!details.failed || details.counterexample === null) return null;
-  const value = details.counterexample[0];
-  // The last message seen belongs to the last failing value, which is the counterexample.
-  const final = prop.check(value);
+  let value = details.counterexample[0];
+  let steps = details.numShrinks;
+  // Then greedily: fast-check's shrinker can stop at a local minimum. Deterministic, so the
+  // printed path still replays to the same file.
+  const deadline = performance.now() + timeMs;
+  let final = prop.check(value);
+  for (let progress = true; progress && prop.simplify && performance.now() < deadline; ) {
+    progress = false;
+    for (const smaller of prop.simplify(value)) {
+      const v = prop.check(smaller);
+      if (!v.ok) {
+        value = smaller;
+        final = v;
+        steps++;
+        progress = true;
+        break;
+      }
+    }
+  }
   if (!final.ok) message = final.message;
   const runFromPath = Number(path.split(':')[0]);
   return {
@@ -153,6 +169,6 @@ function shrink(prop: BoundProperty<unknown>, seed: number, path: string, run: n
     message,
     files: prop.files(value),
     shrunk: true,
-    shrinkSteps: details.numShrinks,
+    shrinkSteps: steps,
   };
 }

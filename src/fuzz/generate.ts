@@ -2,9 +2,9 @@
 // and shrinks: threads of instruction choices), then built into a litmus AST and printed. Every
 // spec builds a valid test, so shrinking can drop or simplify anything without breaking it.
 import fc from 'fast-check';
-import type { LitmusTest, Observable, Param, Prop, Stmt } from '../parse/ast.js';
+import type { LitmusTest, Param, Prop, Stmt } from '../parse/ast.js';
 import {
-  addrOf, assign, binary, call, conjunction, declInt, deref, eq, exprStmt, ident, ifStmt, litmusTest, memObs, num, param,
+  assign, binary, call, conjunction, declInt, deref, eq, exprStmt, ident, ifStmt, litmusTest, memObs, num, param,
   regObs, store, thread,
 } from './ast-build.js';
 import type { Expr } from '../parse/ast.js';
@@ -29,14 +29,18 @@ export type SimpleSpec =
 
 export type InstrSpec =
   | SimpleSpec
-  /** `if (r == equals) { then } else { else }`: a control dependency on a register. */
-  | { k: 'if'; back: number; equals: number; then: SimpleSpec[]; else: SimpleSpec[] | null }
+  /**
+   * `if (r == equals) { then } else { else }`: a control dependency on a register. With `guard`
+   * false the branch is inlined (then only): what shrinking moves towards, so a failure sheds
+   * the `if` but keeps its body.
+   */
+  | { k: 'if'; guard: boolean; back: number; equals: number; then: SimpleSpec[]; else: SimpleSpec[] | null }
   /** Publish a location's address in the pointer p: `WRITE_ONCE(*p, y)`. */
   | { k: 'publish'; kind: PublishKind; target: number }
   /** Follow the pointer: `ra = READ_ONCE(*p); rb = READ_ONCE(*ra)` (an address dependency). */
   | { k: 'chase'; kind: ChaseKind }
-  /** `spin_lock(s); body; spin_unlock(s);` */
-  | { k: 'critical'; body: SimpleSpec[] };
+  /** `spin_lock(s); body; spin_unlock(s);` (just the body when `locked` is false, as for `if`). */
+  | { k: 'critical'; locked: boolean; body: SimpleSpec[] };
 
 export interface ProgramSpec {
   /** How many data locations (x, y, z, w) the test may use. */
@@ -91,7 +95,7 @@ function instrArb(o: Required<GenOptions>): fc.Arbitrary<InstrSpec> {
   const branch = fc.array(simple, { minLength: 1, maxLength: 2 });
   const options: Array<fc.WeightedArbitrary<InstrSpec>> = [
     { arbitrary: simple, weight: 12 },
-    { arbitrary: fc.record({ k: fc.constant('if' as const), back: fc.nat(2), equals: fc.nat(1), then: branch, else: fc.option(branch, { nil: null }) }), weight: 2 },
+    { arbitrary: fc.record({ k: fc.constant('if' as const), guard: fc.boolean(), back: fc.nat(2), equals: fc.nat(1), then: branch, else: fc.option(branch, { nil: null }) }), weight: 3 },
   ];
   if (o.pointers) {
     options.push(
@@ -99,7 +103,7 @@ function instrArb(o: Required<GenOptions>): fc.Arbitrary<InstrSpec> {
       { arbitrary: fc.record({ k: fc.constant('chase' as const), kind: fc.constantFrom<ChaseKind>('once', 'rcu', 'acquire') }), weight: 1 },
     );
   }
-  if (o.locks) options.push({ arbitrary: fc.record({ k: fc.constant('critical' as const), body: branch }), weight: 1 });
+  if (o.locks) options.push({ arbitrary: fc.record({ k: fc.constant('critical' as const), locked: fc.boolean(), body: branch }), weight: 2 });
   return fc.oneof(...options);
 }
 
@@ -185,6 +189,7 @@ class ThreadBuilder {
   instr(s: InstrSpec): Stmt[] {
     switch (s.k) {
       case 'if': {
+        if (!s.guard) return s.then.flatMap((i) => this.simple(i));
         const r = this.earlier(s.back);
         const cond = r === null ? num(s.equals) : binary('==', ident(r), num(s.equals));
         const then = s.then.flatMap((i) => this.simple(i));
@@ -206,6 +211,7 @@ class ThreadBuilder {
         return [assign(ptr, load), assign(this.fresh(), call('READ_ONCE', deref(ident(ptr))))];
       }
       case 'critical': {
+        if (!s.locked) return s.body.flatMap((i) => this.simple(i));
         this.usedLocks.add('s');
         return [exprStmt(call('spin_lock', ident('s'))), ...s.body.flatMap((i) => this.simple(i)), exprStmt(call('spin_unlock', ident('s')))];
       }
@@ -322,19 +328,50 @@ function describe(s: InstrSpec): string {
   }
 }
 
-/** Every observable of the test, for comparisons that need the full final state. */
-export function observablesOf(test: LitmusTest): Observable[] {
-  const out: Observable[] = [];
-  const walk = (p: Prop) => {
-    if (p.k === 'eq') out.push(p.lhs);
-    else if (p.k === 'not') walk(p.arg);
-    else if (p.k === 'and' || p.k === 'or') {
-      walk(p.left);
-      walk(p.right);
-    }
-  };
-  walk(test.condition.prop);
-  return out;
+// ---- greedy simplification, after fast-check's shrinking -----------------------------------
+
+function simplerInstr(s: InstrSpec): InstrSpec[] {
+  switch (s.k) {
+    case 'if':
+      return [
+        ...(s.guard ? [{ ...s, guard: false }] : []),
+        // The else branch alone, unguarded.
+        ...(s.else !== null ? [{ ...s, guard: false, then: s.else, else: null }] : []),
+        ...(s.else !== null ? [{ ...s, else: null }] : []),
+        ...s.then.map((_, i) => ({ ...s, then: s.then.filter((__, j) => j !== i) })).filter((x) => x.then.length > 0),
+      ];
+    case 'critical':
+      return [
+        ...(s.locked ? [{ ...s, locked: false }] : []),
+        // An empty critical section still orders (spin_lock is a locked RMW on x86).
+        ...s.body.map((_, i) => ({ ...s, body: s.body.filter((__, j) => j !== i) })),
+      ];
+    case 'store':
+      return s.value.k === 'reg' ? [{ ...s, value: { k: 'const', v: 1 } }] : [];
+    default:
+      return [];
+  }
 }
 
-export { addrOf };
+/**
+ * Smaller variants of a spec, one change each: a thread, an instruction or a branch dropped, an
+ * `if` or a lock unwrapped, a register value made constant. fast-check's shrinker can stop at a
+ * local minimum; trying these greedily until none fails gets closer to a minimal test.
+ */
+export function simplerSpecs(spec: ProgramSpec, minThreads = 2): ProgramSpec[] {
+  const out: ProgramSpec[] = [];
+  const threads = spec.threads;
+  if (threads.length > minThreads) threads.forEach((_, t) => out.push({ ...spec, threads: threads.filter((__, u) => u !== t) }));
+  threads.forEach((instrs, t) => {
+    const replace = (body: InstrSpec[]) => out.push({ ...spec, threads: threads.map((x, u) => (u === t ? body : x)) });
+    if (instrs.length > 1) instrs.forEach((_, i) => replace(instrs.filter((__, j) => j !== i)));
+    instrs.forEach((s, i) => {
+      // An unwrapped if or lock is just its body: splice it in, so its parts can go one by one.
+      const inline = (s.k === 'if' && !s.guard) ? s.then : s.k === 'critical' && !s.locked ? s.body : null;
+      if (inline) replace([...instrs.slice(0, i), ...inline, ...instrs.slice(i + 1)]);
+      simplerInstr(s).forEach((simpler) => replace(instrs.map((x, j) => (j === i ? simpler : x))));
+    });
+  });
+  if (spec.locations > 1) out.push({ ...spec, locations: spec.locations - 1 });
+  return out;
+}

@@ -3,7 +3,7 @@
 // entered the guest without seeing the request, and no requester saw it in guest mode (no IPI).
 import fc from 'fast-check';
 import type { LitmusTest, Prop, Stmt } from '../parse/ast.js';
-import { arrow, assign, call, conjunction, declInt, eq, exprStmt, ident, litmusTest, param, regObs, thread, NOWHERE } from './ast-build.js';
+import { addrOf, arrow, assign, call, conjunction, declInt, eq, exprStmt, ident, litmusTest, param, regObs, thread, NOWHERE } from './ast-build.js';
 
 /** Barriers a developer might put between the two halves of either side. */
 export const KVM_BARRIERS = ['none', 'smp_mb', 'smp_wmb', 'smp_rmb', 'smp_mb__after_atomic', 'smp_mb__before_atomic'] as const;
@@ -19,7 +19,7 @@ export interface KvmSpec {
   requesters: Array<{ make: MakeRequest; barrier: KvmBarrier; notify: Notify }>;
 }
 
-export const kvmSpecArb: fc.Arbitrary<KvmSpec> = fc.record({
+export const kvmSpecArb = (maxRequesters = 2): fc.Arbitrary<KvmSpec> => fc.record({
   vcpu: fc.record({
     write: fc.constantFrom<ModeWrite>('WRITE_ONCE', 'smp_store_mb', 'smp_store_release', 'xchg'),
     barrier: fc.constantFrom(...KVM_BARRIERS),
@@ -31,7 +31,7 @@ export const kvmSpecArb: fc.Arbitrary<KvmSpec> = fc.record({
       barrier: fc.constantFrom(...KVM_BARRIERS),
       notify: fc.constantFrom<Notify>('READ_ONCE', 'kvm_vcpu_kick', 'kvm_vcpu_exiting_guest_mode'),
     }),
-    { minLength: 1, maxLength: 2 },
+    { minLength: 1, maxLength: Math.max(1, Math.min(2, maxRequesters)) },
   ),
 });
 
@@ -41,8 +41,13 @@ function barrier(b: KvmBarrier): Stmt[] {
   return b === 'none' ? [] : [exprStmt(call(b))];
 }
 
-/** One line per thread naming its helpers and barrier: the placement a campaign reports on. */
+/** Where the barriers are: what the campaign groups its report by (helpers vary inside a group). */
 export function kvmPlacement(spec: KvmSpec): string {
+  return [`vCPU: ${spec.vcpu.barrier}`, ...spec.requesters.map((r, i) => `P${i + 1}: ${r.barrier}`)].join(' | ');
+}
+
+/** The whole protocol on one line: each thread's helpers and barrier. */
+export function kvmDescription(spec: KvmSpec): string {
   const v = spec.vcpu;
   const parts = [`vCPU: ${v.write}(mode); ${v.barrier}; ${v.check}`];
   spec.requesters.forEach((r, i) => parts.push(`P${i + 1}: ${r.make}; ${r.barrier}; ${r.notify === 'READ_ONCE' ? 'READ_ONCE(mode)' : r.notify}`));
@@ -54,8 +59,8 @@ export function buildKvmTest(spec: KvmSpec, name = 'kvm-fuzz'): LitmusTest {
   const mode = arrow('vcpu', 'mode');
   const v = spec.vcpu;
   const entry: Stmt[] = [declInt('r0'), exprStmt(call('local_irq_disable'))];
-  if (v.write === 'xchg') entry.push(declInt('r1'), assign('r1', call('xchg', { k: 'unary', op: '&', arg: mode, pos: NOWHERE }, ident('IN_GUEST_MODE'))));
-  else if (v.write === 'smp_store_release') entry.push(exprStmt(call('smp_store_release', { k: 'unary', op: '&', arg: mode, pos: NOWHERE }, ident('IN_GUEST_MODE'))));
+  if (v.write === 'xchg') entry.push(declInt('r1'), assign('r1', call('xchg', addrOf(mode), ident('IN_GUEST_MODE'))));
+  else if (v.write === 'smp_store_release') entry.push(exprStmt(call('smp_store_release', addrOf(mode), ident('IN_GUEST_MODE'))));
   else entry.push(exprStmt(call(v.write, mode, ident('IN_GUEST_MODE'))));
   entry.push(...barrier(v.barrier));
   const vcpuArg = ident('vcpu');
@@ -67,7 +72,7 @@ export function buildKvmTest(spec: KvmSpec, name = 'kvm-fuzz'): LitmusTest {
   spec.requesters.forEach((r, i) => {
     const t = i + 1;
     const body: Stmt[] = [declInt('r0')];
-    const bits = { k: 'unary' as const, op: '&' as const, arg: arrow('vcpu', 'requests'), pos: NOWHERE };
+    const bits = addrOf(arrow('vcpu', 'requests'));
     if (r.make === 'kvm_make_request') body.push(exprStmt(call('kvm_make_request', ident(REQ), vcpuArg)));
     else if (r.make === 'set_bit') body.push(exprStmt(call('set_bit', ident(REQ), bits)));
     else body.push(declInt('r1'), assign('r1', call('test_and_set_bit', ident(REQ), bits)));

@@ -9,8 +9,8 @@ import { parseLitmus } from '../parse/parser.js';
 import { printLitmus } from '../parse/print.js';
 import type { LitmusTest } from '../parse/ast.js';
 import { canonicalAst, litmusAstArb } from './ast-gen.js';
-import { applyMutation, buildTest, mutationArb, programSpecArb, type GenOptions, type Mutation, type ProgramSpec } from './generate.js';
-import { buildKvmTest, kvmPlacement, kvmSpecArb, type KvmSpec } from './kvm-gen.js';
+import { applyMutation, buildTest, mutationArb, programSpecArb, simplerSpecs, type GenOptions, type Mutation, type ProgramSpec } from './generate.js';
+import { buildKvmTest, kvmDescription, kvmPlacement, kvmSpecArb, type KvmSpec } from './kvm-gen.js';
 import { mutatedTextArb } from './text-gen.js';
 
 export interface PropertyOptions {
@@ -21,6 +21,8 @@ export interface PropertyOptions {
   /** Seed texts for the parser property (e.g. corpus files). */
   seeds?: string[];
   gen?: GenOptions;
+  /** Time limit for checking one generated test under one model (ms); past it the run is skipped. */
+  runTimeoutMs?: number;
 }
 
 export type Verdict = { ok: true; skipped?: string } | { ok: false; message: string };
@@ -39,6 +41,8 @@ export interface BoundProperty<T> {
   group?(value: T): string;
   /** How many failures to shrink by default (a placement is its own minimal case). */
   defaultShrinks: number;
+  /** Smaller variants of a value, tried greedily after fast-check's shrinking. */
+  simplify?(value: T): T[];
 }
 
 export interface PropertyInfo {
@@ -83,10 +87,10 @@ function stateText(program: Program, values: Value[]): string {
 }
 
 /** The axiomatic engine's final states; null when a limit stopped it. */
-function axiomaticStates(test: LitmusTest, program: Program, model: string): Set<string> | null {
+function axiomaticStates(test: LitmusTest, program: Program, model: string, runTimeoutMs: number): Set<string> | null {
   const m = resolveModel(model);
   if (!m) throw new Error(`unknown model ${model}`);
-  const r = checkProgram(test, program, m);
+  const r = checkProgram(test, program, m, { timeoutMs: runTimeoutMs });
   if (!r.judgement.complete) return null;
   return new Set(r.judgement.states.map((s) => stateText(program, s.values)));
 }
@@ -105,14 +109,14 @@ function commented(test: LitmusTest, comment: string): string {
 
 // ---- the properties -----------------------------------------------------------------------
 
-function enginesAgree(models: string[], brk: EngineBreak | undefined): (files: string[]) => Verdict {
+function enginesAgree(models: string[], brk: EngineBreak | undefined, runTimeoutMs: number): (files: string[]) => Verdict {
   return ([text]) => {
     const l = load(text);
     if (!l.ok) return { ok: false, message: l.message };
     for (const model of models) {
       if (model !== 'sc' && model !== 'tso') throw new Error(`engines-agree compares sc and tso only, not ${model}`);
-      const axiomatic = axiomaticStates(l.test, l.program, model);
-      const operational = interleave(l.program, model as OperationalModel, { break: brk });
+      const axiomatic = axiomaticStates(l.test, l.program, model, runTimeoutMs);
+      const operational = interleave(l.program, model as OperationalModel, { break: brk, deadline: Date.now() + runTimeoutMs });
       if (axiomatic === null || !operational.complete) return { ok: true, skipped: 'limit hit' };
       const op = new Set(operational.states.map((s) => stateText(l.program, s)));
       const onlyAx = minus(axiomatic, op);
@@ -128,14 +132,14 @@ function enginesAgree(models: string[], brk: EngineBreak | undefined): (files: s
   };
 }
 
-function scSubset(models: string[]): (files: string[]) => Verdict {
+function scSubset(models: string[], runTimeoutMs: number): (files: string[]) => Verdict {
   return ([text]) => {
     const l = load(text);
     if (!l.ok) return { ok: false, message: l.message };
-    const sc = axiomaticStates(l.test, l.program, 'sc');
+    const sc = axiomaticStates(l.test, l.program, 'sc', runTimeoutMs);
     if (sc === null) return { ok: true, skipped: 'limit hit' };
     for (const model of models) {
-      const other = axiomaticStates(l.test, l.program, model);
+      const other = axiomaticStates(l.test, l.program, model, runTimeoutMs);
       if (other === null) return { ok: true, skipped: 'limit hit' };
       const missing = minus(sc, other);
       if (missing.length > 0) return { ok: false, message: `SC outcomes that ${model} does not allow:${listStates(missing)}` };
@@ -144,7 +148,7 @@ function scSubset(models: string[]): (files: string[]) => Verdict {
   };
 }
 
-function monotone(models: string[]): (files: string[]) => Verdict {
+function monotone(models: string[], runTimeoutMs: number): (files: string[]) => Verdict {
   return ([weakText, strongText]) => {
     const weak = load(weakText, 'weak.litmus');
     if (!weak.ok) return { ok: false, message: weak.message };
@@ -153,8 +157,8 @@ function monotone(models: string[]): (files: string[]) => Verdict {
     const sameObserved = weak.program.observed.map((o) => o.label).join() === strong.program.observed.map((o) => o.label).join();
     if (!sameObserved) return { ok: false, message: 'the two tests observe different things' };
     for (const model of models) {
-      const w = axiomaticStates(weak.test, weak.program, model);
-      const s = axiomaticStates(strong.test, strong.program, model);
+      const w = axiomaticStates(weak.test, weak.program, model, runTimeoutMs);
+      const s = axiomaticStates(strong.test, strong.program, model, runTimeoutMs);
       if (w === null || s === null) return { ok: true, skipped: 'limit hit' };
       const added = minus(s, w);
       if (added.length > 0) return { ok: false, message: `model ${model}: the stronger test has outcomes the weaker one lacks:${listStates(added)}` };
@@ -190,13 +194,13 @@ export function parseTotal([text]: string[]): Verdict {
   }
 }
 
-function kvmLost(model: string): (files: string[]) => Verdict {
+function kvmLost(model: string, runTimeoutMs: number): (files: string[]) => Verdict {
   return ([text]) => {
     const l = load(text);
     if (!l.ok) return { ok: false, message: l.message };
     const m = resolveModel(model);
     if (!m) throw new Error(`unknown model ${model}`);
-    const r = checkProgram(l.test, l.program, m);
+    const r = checkProgram(l.test, l.program, m, { timeoutMs: runTimeoutMs });
     if (!r.judgement.complete) return { ok: true, skipped: 'limit hit' };
     if (r.judgement.positive === 0) return { ok: true };
     const bad = r.judgement.states.find((s) => s.satisfies)!;
@@ -209,15 +213,16 @@ export function bindProperty(name: string, options: PropertyOptions = {}): Bound
   const info = propertyInfo(name);
   if (!info) return null;
   const models = options.models && options.models.length > 0 ? options.models : info.defaultModels;
+  const runTimeoutMs = options.runTimeoutMs ?? 10_000;
   const gen = options.gen ?? {};
   switch (name) {
     case 'engines-agree': {
       // Spinlocks included: the interleaving engine blocks on a held lock, as lock.cat requires.
-      const check = enginesAgree(models, options.break);
-      return program(name, programSpecArb({ locks: true, ...gen }), check, 'engines-agree');
+      const check = enginesAgree(models, options.break, runTimeoutMs);
+      return programProperty(name, programSpecArb({ locks: true, ...gen }), check, 'engines-agree');
     }
     case 'sc-subset':
-      return program(name, programSpecArb({ locks: true, ...gen }), scSubset(models), 'sc-subset');
+      return programProperty(name, programSpecArb({ locks: true, ...gen }), scSubset(models, runTimeoutMs), 'sc-subset');
     case 'strengthen-monotone': {
       const arb = fc.tuple(programSpecArb({ locks: true, ...gen }), mutationArb);
       const p: BoundProperty<[ProgramSpec, Mutation]> = {
@@ -230,7 +235,8 @@ export function bindProperty(name: string, options: PropertyOptions = {}): Bound
             commented(buildTest(mutated.spec, 'strong'), `fuzz strengthen-monotone: the weaker test with one change: ${mutated.change}`),
           ];
         },
-        checkFiles: monotone(models),
+        checkFiles: monotone(models, runTimeoutMs),
+        simplify: ([spec, mutation]) => simplerSpecs(spec).map((smaller): [ProgramSpec, Mutation] => [smaller, mutation]),
         check(value) {
           return this.checkFiles(this.files(value));
         },
@@ -271,9 +277,9 @@ export function bindProperty(name: string, options: PropertyOptions = {}): Bound
     case 'kvm-lost-request': {
       const p: BoundProperty<KvmSpec> = {
         name,
-        arbitrary: kvmSpecArb,
-        files: (s) => [commented(buildKvmTest(s), `fuzz kvm-lost-request, placement: ${kvmPlacement(s)}`)],
-        checkFiles: kvmLost(models[0]),
+        arbitrary: kvmSpecArb((gen.maxThreads ?? 3) - 1),
+        files: (s) => [commented(buildKvmTest(s), `fuzz kvm-lost-request: ${kvmDescription(s)}`)],
+        checkFiles: kvmLost(models[0], runTimeoutMs),
         check(value) {
           return this.checkFiles(this.files(value));
         },
@@ -286,12 +292,14 @@ export function bindProperty(name: string, options: PropertyOptions = {}): Bound
   return null;
 }
 
-function program(name: string, arb: fc.Arbitrary<ProgramSpec>, check: (files: string[]) => Verdict, label: string): BoundProperty<unknown> {
+/** A property over generated programs: one litmus file per value, simplified greedily after shrinking. */
+function programProperty(name: string, arb: fc.Arbitrary<ProgramSpec>, check: (files: string[]) => Verdict, label: string): BoundProperty<unknown> {
   const p: BoundProperty<ProgramSpec> = {
     name,
     arbitrary: arb,
     files: (spec) => [commented(buildTest(spec, label), `fuzz ${label}`)],
     checkFiles: check,
+    simplify: (spec) => simplerSpecs(spec),
     check(value) {
       return this.checkFiles(this.files(value));
     },

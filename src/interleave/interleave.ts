@@ -17,6 +17,8 @@ export interface InterleaveOptions {
   maxStates?: number;
   /** Self-test only: run a deliberately wrong variant of the engine. */
   break?: EngineBreak;
+  /** Wall-clock deadline (ms since the epoch); the result is incomplete when it passes. */
+  deadline?: number;
 }
 
 export interface InterleaveResult {
@@ -282,6 +284,10 @@ export function interleave(program: Program, model: OperationalModel, options: I
   const stack: State[] = [initial];
   seen.add(stateKey(initial));
   while (stack.length > 0) {
+    if (options.deadline !== undefined && (seen.size & 1023) === 0 && Date.now() > options.deadline) {
+      complete = false;
+      break;
+    }
     const s = stack.pop()!;
     let moved = false;
     const push = (next: State) => {

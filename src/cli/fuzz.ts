@@ -1,0 +1,204 @@
+// `litmus-check fuzz`: property-based campaigns over generated litmus tests. The campaign itself is
+// in src/fuzz (pure); this layer parses options, reads seed files, writes failures and prints.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ENGINE_BREAKS, type EngineBreak } from '../interleave/interleave.js';
+import { runCampaign, type CampaignReport } from '../fuzz/campaign.js';
+import { bindProperty, PROPERTIES, propertyInfo } from '../fuzz/properties.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK } from './exit-codes.js';
+import { collectLitmusFiles, readLitmusFile } from './files.js';
+
+export interface FuzzOptions {
+  property: string;
+  runs: number;
+  seed?: number;
+  path?: string;
+  model?: string;
+  out?: string;
+  timeBudget?: number;
+  maxShrinks?: number;
+  maxThreads: number;
+  maxInstructions: number;
+  runTimeout: number;
+  corpus?: string[];
+  replay?: string[];
+  break?: EngineBreak;
+}
+
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+export function registerFuzzCommand(program: Command): void {
+  program
+    .command('fuzz')
+    .description('run a property-based campaign over generated litmus tests; failures are shrunk to minimal litmus files')
+    .addOption(new Option('-p, --property <name>', 'the property to check').choices(PROPERTIES.map((p) => p.name)).makeOptionMandatory())
+    .option('-n, --runs <n>', 'generated tests to check', wholeNumber(1), 1000)
+    .option('-s, --seed <n>', 'random seed (printed, so any campaign can be rerun); default: from the clock', wholeNumber(-0x80000000, 0x7fffffff))
+    .option('--path <path>', "replay one failure: the path printed with it (needs the campaign's --seed)")
+    .addOption(new Option('-m, --model <name>', "model to check (default: the property's models)").choices(['lkmm', 'sc', 'tso']))
+    .option('-o, --out <dir>', 'write each failure as a minimal litmus file into DIR')
+    .option('--time-budget <seconds>', 'stop starting new runs after this long (exit 3 if no failure was found)', positiveNumber)
+    .option('--max-shrinks <n>', 'failures to shrink (default 3; 1 for kvm-lost-request)', wholeNumber(0))
+    .option('--max-threads <n>', 'most threads in a generated test (2 to 4)', wholeNumber(2, 4), 3)
+    .option('--max-instructions <n>', 'most instructions per generated thread (1 to 6)', wholeNumber(1, 6), 3)
+    .option('--run-timeout <seconds>', 'time limit for checking one generated test; past it the run is counted as skipped', positiveNumber, 10)
+    .option('--corpus <paths...>', 'parse-total: also mutate these .litmus files (or directories)')
+    .option('--replay <files...>', 'check these litmus files against the property instead of generating (strengthen-monotone: WEAK STRONG)')
+    .addOption(new Option('--break <bug>', 'self-test only: deliberately break the interleaving engine').choices([...ENGINE_BREAKS]).hideHelp())
+    .action((opts: FuzzOptions) => {
+      process.exitCode = fuzzCommand(opts);
+    });
+}
+
+function readSeeds(paths: string[] | undefined): { texts: string[]; errors: string[] } {
+  if (!paths) return { texts: [], errors: [] };
+  const { files, missing } = collectLitmusFiles(paths);
+  const texts: string[] = [];
+  const errors = missing.map((m) => `${m}: error: no such file or directory`);
+  for (const f of files) {
+    const r = readLitmusFile(f);
+    if (r.ok) texts.push(r.text);
+    else errors.push(`${f}: error: ${r.message}`);
+  }
+  return { texts, errors };
+}
+
+export function fuzzCommand(opts: FuzzOptions): number {
+  const info = propertyInfo(opts.property);
+  if (!info) {
+    process.stderr.write(`litmus-check: unknown property '${opts.property}'\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (opts.model && info.defaultModels.length === 0) {
+    process.stderr.write(`litmus-check: --model does not apply to ${info.name}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (opts.model === 'lkmm' && info.name === 'engines-agree') {
+    process.stderr.write('litmus-check: engines-agree compares the sc and tso models (the interleaving engine has no LKMM)\n');
+    return EXIT_BAD_INPUT;
+  }
+  if (opts.model === 'sc' && info.name === 'sc-subset') {
+    process.stderr.write('litmus-check: sc-subset compares sc with --model tso or lkmm\n');
+    return EXIT_BAD_INPUT;
+  }
+  const seeds = readSeeds(opts.corpus);
+  for (const e of seeds.errors) process.stderr.write(e + '\n');
+  if (seeds.errors.length > 0) return EXIT_BAD_INPUT;
+  const prop = bindProperty(info.name, {
+    models: opts.model ? [opts.model] : [],
+    break: opts.break,
+    seeds: seeds.texts,
+    gen: { maxThreads: opts.maxThreads, maxInstrs: opts.maxInstructions },
+    runTimeoutMs: opts.runTimeout * 1000,
+  })!;
+  const models = opts.model ? [opts.model] : info.defaultModels;
+  const modelText = models.length > 0 ? ` (models: ${models.join(', ')})` : '';
+  const breakText = opts.break ? ` [self-test: interleaving engine broken: ${opts.break}]` : '';
+
+  if (opts.replay) {
+    if (opts.replay.length !== info.files) {
+      process.stderr.write(`litmus-check: --replay for ${info.name} takes ${info.files} file${info.files === 1 ? '' : 's'}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    const texts: string[] = [];
+    for (const f of opts.replay) {
+      const r = readLitmusFile(f);
+      if (!r.ok) {
+        process.stderr.write(`${f}:1:1: error: ${r.message}\n`);
+        return EXIT_BAD_INPUT;
+      }
+      texts.push(r.text);
+    }
+    const v = prop.checkFiles(texts);
+    if (v.ok) {
+      process.stdout.write(`${info.name}${modelText}${breakText}: ${opts.replay.join(' ')}: ${v.skipped ? `skipped (${v.skipped})` : 'holds'}\n`);
+      return v.skipped ? EXIT_INCOMPLETE : EXIT_OK;
+    }
+    process.stdout.write(`${info.name}${modelText}${breakText}: ${opts.replay.join(' ')}: FAILS\n  ${v.message}\n`);
+    return EXIT_FAILED;
+  }
+
+  const seed = opts.seed ?? (Date.now() ^ (process.pid << 8)) | 0;
+  process.stdout.write(`fuzz ${info.name}${modelText}${breakText}: ${info.summary}\nseed ${seed}${opts.path ? `, replaying path ${opts.path}` : `, ${opts.runs} runs`}${opts.timeBudget ? `, time budget ${opts.timeBudget} s` : ''}\n`);
+  const report = runCampaign(prop, {
+    runs: opts.runs,
+    seed,
+    path: opts.path,
+    timeBudgetMs: opts.timeBudget !== undefined ? opts.timeBudget * 1000 : undefined,
+    maxShrinks: opts.maxShrinks,
+  });
+  if (opts.out && report.failures.length > 0) {
+    try {
+      mkdirSync(opts.out, { recursive: true });
+    } catch (e) {
+      process.stderr.write(`litmus-check: cannot create ${opts.out}: ${(e as Error).message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+  }
+  process.stdout.write(formatReport(report, opts, seed));
+  if (report.failures.length > 0) return EXIT_FAILED;
+  return report.timedOut ? EXIT_INCOMPLETE : EXIT_OK;
+}
+
+function replayCommand(opts: FuzzOptions, seed: number, path: string): string {
+  const parts = [`litmus-check fuzz --property ${opts.property} --seed ${seed} --path ${path}`];
+  if (opts.model) parts.push(`--model ${opts.model}`);
+  if (opts.maxThreads !== 3) parts.push(`--max-threads ${opts.maxThreads}`);
+  if (opts.maxInstructions !== 3) parts.push(`--max-instructions ${opts.maxInstructions}`);
+  if (opts.runTimeout !== 10) parts.push(`--run-timeout ${opts.runTimeout}`);
+  if (opts.corpus) parts.push(`--corpus ${opts.corpus.join(' ')}`);
+  if (opts.break) parts.push(`--break ${opts.break}`);
+  return parts.join(' ');
+}
+
+function indentText(text: string, pad: string): string {
+  return text.replace(/\n$/, '').split('\n').map((l) => pad + l).join('\n') + '\n';
+}
+
+function formatReport(r: CampaignReport, opts: FuzzOptions, seed: number): string {
+  let out = '';
+  if (r.groups.length > 0) {
+    const failing = r.groups.filter((g) => g.failures > 0);
+    out += `\nbarrier placements seen: ${r.groups.length}; a lost request is reachable in ${failing.length}\n`;
+    out += `(lost: generated protocols with that placement, helpers chosen at random, where a lost request is reachable)\n`;
+    out += `  ${'lost'.padStart(9)}  placement\n`;
+    const sorted = [...r.groups].sort((a, b) => (a.failures > 0 ? 1 : 0) - (b.failures > 0 ? 1 : 0) || (a.group < b.group ? -1 : 1));
+    for (const g of sorted) out += `  ${`${g.failures}/${g.runs}`.padStart(9)}  ${g.group}\n`;
+  }
+  r.failures.forEach((f, i) => {
+    if (i > 0 && f.group !== null) {
+      // Grouped (KVM placements): one line each after the first, which is shown in full.
+      const file = opts.out ? join(opts.out, `${r.property}-${i + 1}.litmus`) : null;
+      if (file) writeFileSync(file, f.files[0]);
+      out += `${i === 1 ? '\nfurther placements with a lost request (one protocol each):\n' : ''}  ${file ?? `--path ${f.path}`}  ${f.group}\n`;
+      return;
+    }
+    const how = f.shrunk ? `shrunk in ${f.shrinkSteps} step${f.shrinkSteps === 1 ? '' : 's'}` : 'as generated';
+    out += `\nfailure ${i + 1} (run ${f.run}, ${how}):\n${indentText(f.message, '  ')}`;
+    out += `  replay: ${replayCommand(opts, seed, f.path)}\n`;
+    if (opts.out) {
+      const names = f.files.length === 1 ? [`${r.property}-${i + 1}.litmus`] : f.files.map((_, k) => `${r.property}-${i + 1}-${k === 0 ? 'weak' : 'strong'}.litmus`);
+      names.forEach((n, k) => writeFileSync(join(opts.out!, n), f.files[k]));
+      out += `  written: ${names.map((n) => join(opts.out!, n)).join(' ')}\n`;
+    }
+    if (i === 0) out += f.files.map((t) => `\n${indentText(t, '    ')}`).join('');
+  });
+  const seconds = (r.timeMs / 1000).toFixed(1);
+  const skipped = r.skipped > 0 ? `, ${r.skipped} skipped (limits)` : '';
+  const cut = r.timedOut ? ` (time budget reached after ${r.runs} of ${r.runsRequested})` : '';
+  out += `\n${r.property}: ${r.runs} runs${skipped}${cut}, ${r.failingRuns} failing, ${seconds} s, seed ${seed}\n`;
+  return out;
+}
