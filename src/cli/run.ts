@@ -36,12 +36,15 @@ export async function runCommandParallel(paths: string[], opts: RunOptions): Pro
   return runCommand(paths, opts, new Map(runs.map((r) => [r.file, r])));
 }
 
-/** How long a run stays on the main thread before the remaining tests go to every core. */
+/** A run stays on the main thread at least this long... */
 const IN_PROCESS_MS = 250;
+/** ...and moves to every core only if what is left looks longer than this (workers start cold). */
+const WORTH_WORKERS_MS = 1000;
 
 /**
  * `run` without --jobs: quick runs stay in this process (workers cost start-up time); once a
- * run has taken IN_PROCESS_MS, the remaining files are decided on one worker per core.
+ * run has taken IN_PROCESS_MS and the files left would take more than WORTH_WORKERS_MS at the
+ * pace so far, the remaining files are decided on one worker per core.
  */
 export async function runCommandAdaptive(paths: string[], opts: RunOptions): Promise<number> {
   const { files } = collectLitmusFiles(paths);
@@ -50,7 +53,11 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
   const done = new Map<string, TestRun>();
   const start = performance.now();
   let next = 0;
-  while (next < files.length && performance.now() - start < IN_PROCESS_MS) {
+  const worthWorkers = () => {
+    const elapsed = performance.now() - start;
+    return elapsed >= IN_PROCESS_MS && (elapsed / next) * (files.length - next) > WORTH_WORKERS_MS;
+  };
+  while (next < files.length && (next === 0 || !worthWorkers())) {
     done.set(files[next], runOne(task(files[next])));
     next++;
   }
