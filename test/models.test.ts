@@ -111,3 +111,16 @@ describe('LKMM on the same shapes (cross-check against the kernel documentation)
     expect(verdict(src, 'lkmm').observation).toBe(expected);
   });
 });
+
+describe('LKMM on the RCU cycles of the kernel documentation (litmus-tests.txt, "Performance")', () => {
+  // The RCU guarantee (explanation.txt): a cycle of read-side critical sections and grace
+  // periods is forbidden exactly when it has at least as many grace periods as critical
+  // sections. The 10-process test of the documentation (R R G G G G R R R R) is Sometimes.
+  it.each([2, 3, 4, 5, 6, 7, 8, 9, 10])('%i processes', async (n) => {
+    const { rcuFamily } = await import('../bench/families.mjs');
+    const pattern = 'RRGGGGRRRRGGGGRRRRRR'.slice(0, n);
+    const gps = [...pattern].filter((c) => c === 'G').length;
+    const expected = gps >= n - gps ? 'Never' : 'Sometimes';
+    expect(verdict(rcuFamily(n), 'lkmm').observation).toBe(expected);
+  });
+});

@@ -267,18 +267,23 @@ class PreparedLkmm implements PreparedModel {
       const srcuRscsI = srcuRscs!.inverse();
       const rcuLink = this.poOpt.seq(hbStar).seq(pbStar).seq(prop).seq(po);
       const loc = sk.loc;
-      let order = rcuGp.union(srcuGp);
+      // rcu-order, the least fixpoint of linux-kernel.cat's definition. Every term is
+      // (left ; order? ; right) for a fixed left and right, so those are composed once; the
+      // SRCU terms drop out when there is no synchronize_srcu().
+      const withSrcu = !s.SyncSrcu.isEmpty();
+      // [X, Y, same location]: the terms X ; rcu-link ; Y and X ; rcu-link ; order ; rcu-link ; Y.
+      const ends: Array<[Relation, Relation, boolean]> = [
+        [rcuGp, this.rcuRscsI, false],
+        [this.rcuRscsI, rcuGp, false],
+      ];
+      if (withSrcu) ends.push([srcuGp, srcuRscsI, true], [srcuRscsI, srcuGp, true]);
+      const pairs = ends.map(([x, y, sameLoc]) => ({ left: x.seq(rcuLink), right: rcuLink.seq(y), y, sameLoc }));
+      const atLoc = (r: Relation, sameLoc: boolean) => (sameLoc ? r.inter(loc) : r);
+      const base = rcuGp.union(srcuGp, ...pairs.map((p) => atLoc(p.left.seq(p.y), p.sameLoc)));
+      let order = base;
       for (;;) {
-        const next = rcuGp.union(
-          srcuGp,
-          rcuGp.seq(rcuLink).seq(this.rcuRscsI),
-          srcuGp.seq(rcuLink).seq(srcuRscsI).inter(loc),
-          this.rcuRscsI.seq(rcuLink).seq(rcuGp),
-          srcuRscsI.seq(rcuLink).seq(srcuGp).inter(loc),
-          rcuGp.seq(rcuLink).seq(order).seq(rcuLink).seq(this.rcuRscsI),
-          srcuGp.seq(rcuLink).seq(order).seq(rcuLink).seq(srcuRscsI).inter(loc),
-          this.rcuRscsI.seq(rcuLink).seq(order).seq(rcuLink).seq(rcuGp),
-          srcuRscsI.seq(rcuLink).seq(order).seq(rcuLink).seq(srcuGp).inter(loc),
+        const next = base.union(
+          ...pairs.map((p) => atLoc(p.left.seq(order).seq(p.right), p.sameLoc)),
           order.seq(rcuLink).seq(order),
         );
         if (next.equals(order)) break;
