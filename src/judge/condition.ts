@@ -19,23 +19,43 @@ function resolve(v: CondValue, program: Program): Value {
   return program.constants.get(v.name) ?? v.name;
 }
 
-export function evalProp(p: Prop, s: FinalState, program: Program): boolean {
+/**
+ * Evaluate a proposition whose atoms may be unknown (null): the answer is null only when the
+ * known atoms do not decide it. With every atom known it is plain boolean evaluation.
+ */
+function evalPropWith(p: Prop, atom: (a: Extract<Prop, { k: 'eq' }>) => boolean | null): boolean | null {
   switch (p.k) {
     case 'true':
       return true;
     case 'false':
       return false;
     case 'eq': {
-      const equal = observe(p.lhs, s) === resolve(p.rhs, program);
-      return p.negated ? !equal : equal;
+      const equal = atom(p);
+      return equal === null ? null : p.negated ? !equal : equal;
     }
-    case 'not':
-      return !evalProp(p.arg, s, program);
-    case 'and':
-      return evalProp(p.left, s, program) && evalProp(p.right, s, program);
-    case 'or':
-      return evalProp(p.left, s, program) || evalProp(p.right, s, program);
+    case 'not': {
+      const v = evalPropWith(p.arg, atom);
+      return v === null ? null : !v;
+    }
+    case 'and': {
+      const a = evalPropWith(p.left, atom);
+      if (a === false) return false;
+      const b = evalPropWith(p.right, atom);
+      if (b === false) return false;
+      return a === true && b === true ? true : null;
+    }
+    case 'or': {
+      const a = evalPropWith(p.left, atom);
+      if (a === true) return true;
+      const b = evalPropWith(p.right, atom);
+      if (b === true) return true;
+      return a === false && b === false ? false : null;
+    }
   }
+}
+
+export function evalProp(p: Prop, s: FinalState, program: Program): boolean {
+  return evalPropWith(p, (a) => observe(a.lhs, s) === resolve(a.rhs, program)) === true;
 }
 
 export function formatValue(v: Value): string {
@@ -80,33 +100,5 @@ export function formatCondition(q: Quantifier, p: Prop): string {
  * combinations a filter rejects before building any execution.
  */
 export function evalPropOnRegisters(p: Prop, regs: ReadonlyArray<ReadonlyMap<string, Value>>, program: Program): boolean | null {
-  switch (p.k) {
-    case 'true':
-      return true;
-    case 'false':
-      return false;
-    case 'eq': {
-      if (p.lhs.k !== 'reg') return null;
-      const equal = (regs[p.lhs.thread]?.get(p.lhs.reg) ?? 0) === resolve(p.rhs, program);
-      return p.negated ? !equal : equal;
-    }
-    case 'not': {
-      const v = evalPropOnRegisters(p.arg, regs, program);
-      return v === null ? null : !v;
-    }
-    case 'and': {
-      const a = evalPropOnRegisters(p.left, regs, program);
-      if (a === false) return false;
-      const b = evalPropOnRegisters(p.right, regs, program);
-      if (b === false) return false;
-      return a === true && b === true ? true : null;
-    }
-    case 'or': {
-      const a = evalPropOnRegisters(p.left, regs, program);
-      if (a === true) return true;
-      const b = evalPropOnRegisters(p.right, regs, program);
-      if (b === true) return true;
-      return a === false && b === false ? false : null;
-    }
-  }
+  return evalPropWith(p, (a) => (a.lhs.k === 'reg' ? (regs[a.lhs.thread]?.get(a.lhs.reg) ?? 0) === resolve(a.rhs, program) : null));
 }
