@@ -4,7 +4,7 @@
 import type { Event, Skeleton } from '../explore/execution.js';
 import type { Program, Value } from '../lower/program.js';
 import { Relation } from '../models/relation.js';
-import type { Prop } from '../parse/ast.js';
+import { propAtoms, type Prop } from '../parse/ast.js';
 
 /** An execution's graph: the skeleton and the choices of rf and co (consistent or not). */
 export interface ExecutionGraph {
@@ -184,30 +184,14 @@ export class ExecutionView {
 /** Observable label -> the constant names the condition compares it with, for display. */
 export function conditionNames(prop: Prop, program: Program): Map<string, Map<Value, string>> {
   const out = new Map<string, Map<Value, string>>();
-  const walk = (p: Prop) => {
-    switch (p.k) {
-      case 'eq': {
-        if (p.rhs.k !== 'sym' || program.locations.has(p.rhs.name)) return;
-        const v = program.constants.get(p.rhs.name);
-        if (v === undefined) return;
-        const label = p.lhs.k === 'reg' ? `${p.lhs.thread}:${p.lhs.reg}` : `[${p.lhs.name}]`;
-        let m = out.get(label);
-        if (!m) out.set(label, (m = new Map()));
-        m.set(v, p.rhs.name);
-        return;
-      }
-      case 'not':
-        walk(p.arg);
-        return;
-      case 'and':
-      case 'or':
-        walk(p.left);
-        walk(p.right);
-        return;
-      default:
-        return;
-    }
-  };
-  walk(prop);
+  for (const p of propAtoms(prop)) {
+    if (p.rhs.k !== 'sym' || program.locations.has(p.rhs.name)) continue;
+    const v = program.constants.get(p.rhs.name);
+    if (v === undefined) continue;
+    const label = p.lhs.k === 'reg' ? `${p.lhs.thread}:${p.lhs.reg}` : `[${p.lhs.name}]`;
+    let m = out.get(label);
+    if (!m) out.set(label, (m = new Map()));
+    m.set(v, p.rhs.name);
+  }
   return out;
 }

@@ -1,7 +1,7 @@
 // Lowering: litmus AST -> thread programs. Resolves names (registers, shared locations,
 // constants), expands every primitive, and flattens expressions with side effects.
 import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostics.js';
-import type { Expr, LitmusTest, Observable, Prop, Stmt, ThreadDecl } from '../parse/ast.js';
+import { propAtoms, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
 import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
 import { KVM_CONSTANTS, KVM_PRIMITIVES, KVM_STRUCT_FIELDS, RequestBits } from './kvm.js';
 import type { Instr, ObservedItem, Origin, Program, PureExpr, ThreadProgram, Value } from './program.js';
@@ -164,21 +164,11 @@ class Lowering {
       if (!observed.some((x) => sameObs(x, o))) observed.push(o);
     };
     const walk = (p: Prop) => {
-      switch (p.k) {
-        case 'eq':
-          addObs(p.lhs);
-          if (p.rhs.k === 'sym' && !this.locations.has(p.rhs.name) && this.constantValue(p.rhs.name) === undefined) {
-            throw new StageError(p.pos, `unknown value ${p.rhs.name}: not a location or a known constant`);
-          }
-          break;
-        case 'not':
-          walk(p.arg);
-          break;
-        case 'and':
-        case 'or':
-          walk(p.left);
-          walk(p.right);
-          break;
+      for (const atom of propAtoms(p)) {
+        addObs(atom.lhs);
+        if (atom.rhs.k === 'sym' && !this.locations.has(atom.rhs.name) && this.constantValue(atom.rhs.name) === undefined) {
+          throw new StageError(atom.pos, `unknown value ${atom.rhs.name}: not a location or a known constant`);
+        }
       }
     };
     part = 'the locations list';

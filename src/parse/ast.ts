@@ -68,6 +68,21 @@ export type Prop =
   | { k: 'and'; left: Prop; right: Prop }
   | { k: 'or'; left: Prop; right: Prop };
 
+/** The `P:r=v` / `x=v` atoms of a proposition, left to right. */
+export function propAtoms(p: Prop): Array<Extract<Prop, { k: 'eq' }>> {
+  switch (p.k) {
+    case 'eq':
+      return [p];
+    case 'not':
+      return propAtoms(p.arg);
+    case 'and':
+    case 'or':
+      return [...propAtoms(p.left), ...propAtoms(p.right)];
+    default:
+      return [];
+  }
+}
+
 export type Quantifier = 'exists' | '~exists' | 'forall';
 
 export interface Condition {
