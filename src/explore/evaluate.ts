@@ -81,6 +81,10 @@ export function binary(op: string, a: Value, b: Value): Value {
     case '||':
       return truthy(a) || truthy(b) ? 1 : 0;
   }
+  // An address plus or minus zero is that address (herd7's `y + (r1 ^ r1)`); other arithmetic on
+  // addresses has no meaning for a named location.
+  if ((op === '+' || op === '-') && typeof a === 'string' && b === 0) return a;
+  if (op === '+' && a === 0 && typeof b === 'string') return b;
   const x = asInt(a, op);
   const y = asInt(b, op);
   switch (op) {

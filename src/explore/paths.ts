@@ -92,6 +92,12 @@ interface Frame {
   instrs: readonly Instr[];
   at: number;
   next: Frame | null;
+  /**
+   * The control dependencies in force after this block: an if's branch restores the ones from
+   * before the if, since herd7's ctrl orders only the events inside the branches, not the code
+   * after the join (compilers may hoist it).
+   */
+  ctrlAfter?: readonly number[];
 }
 
 /** One way to continue a path; `ended` when it stops at undefined behaviour. */
@@ -162,8 +168,9 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
       }
       case 'if': {
         const c = evaluate(instr.cond, s.regs);
+        const ctrlAfter = s.ctrlDeps;
         s.ctrlDeps = mergeDeps(s.ctrlDeps, c.deps);
-        return [{ s, k: { instrs: truthy(c.v) ? instr.then : instr.else, at: 0, next: rest } }];
+        return [{ s, k: { instrs: truthy(c.v) ? instr.then : instr.else, at: 0, next: rest, ctrlAfter } }];
       }
       case 'assume': {
         const c = evaluate(instr.cond, s.regs);
@@ -277,7 +284,10 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
         finish(s, ended);
         break;
       }
-      while (k !== null && k.at >= k.instrs.length) k = k.next;
+      while (k !== null && k.at >= k.instrs.length) {
+        if (k.ctrlAfter !== undefined) s.ctrlDeps = k.ctrlAfter;
+        k = k.next;
+      }
       if (k === null) {
         finish(s, undefined);
         break;
@@ -286,7 +296,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
       spend(1);
       let next: Branch[];
       try {
-        next = exec(s, instr, { instrs: k.instrs, at: k.at + 1, next: k.next });
+        next = exec(s, instr, { instrs: k.instrs, at: k.at + 1, next: k.next, ctrlAfter: k.ctrlAfter });
       } catch (e) {
         if (!(e instanceof PathUndefined)) throw e;
         next = [{ s, k: null, ended: undefinedAt(instr, e) }];

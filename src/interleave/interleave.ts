@@ -339,8 +339,9 @@ function observe(o: Observable, s: State): Value {
   return s.memory.get(o.name) ?? 0;
 }
 
-function valueOf(v: CondValue, program: Program): Value {
+function valueOf(v: CondValue, program: Program, s: State): Value {
   if (v.k === 'int') return v.value;
+  if (v.k === 'obs') return observe(v.obs, s);
   if (program.locations.has(v.name)) return v.name;
   return program.constants.get(v.name) ?? v.name;
 }
@@ -349,7 +350,7 @@ function holds(p: Prop, s: State, program: Program): boolean {
   switch (p.k) {
     case 'true': return true;
     case 'false': return false;
-    case 'eq': return (observe(p.lhs, s) === valueOf(p.rhs, program)) !== p.negated;
+    case 'eq': return (observe(p.lhs, s) === valueOf(p.rhs, program, s)) !== p.negated;
     case 'not': return !holds(p.arg, s, program);
     case 'and': return holds(p.left, s, program) && holds(p.right, s, program);
     case 'or': return holds(p.left, s, program) || holds(p.right, s, program);

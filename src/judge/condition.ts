@@ -13,8 +13,10 @@ export function observe(o: Observable, s: FinalState): Value {
   return s.memory.get(o.name) ?? 0;
 }
 
-function resolve(v: CondValue, program: Program): Value {
+/** The value a condition compares with; another register or location is read from `s`. */
+function resolve(v: CondValue, program: Program, s: FinalState): Value {
   if (v.k === 'int') return v.value;
+  if (v.k === 'obs') return observe(v.obs, s);
   if (program.locations.has(v.name)) return v.name;
   return program.constants.get(v.name) ?? v.name;
 }
@@ -55,7 +57,7 @@ function evalPropWith(p: Prop, atom: (a: Extract<Prop, { k: 'eq' }>) => boolean 
 }
 
 export function evalProp(p: Prop, s: FinalState, program: Program): boolean {
-  return evalPropWith(p, (a) => observe(a.lhs, s) === resolve(a.rhs, program)) === true;
+  return evalPropWith(p, (a) => observe(a.lhs, s) === resolve(a.rhs, program, s)) === true;
 }
 
 export function formatValue(v: Value): string {
@@ -74,7 +76,7 @@ export function formatProp(p: Prop, top = true): string {
     case 'false':
       return 'false';
     case 'eq':
-      return `${formatObs(p.lhs)}${p.negated ? '!=' : '='}${p.rhs.k === 'int' ? p.rhs.value : p.rhs.name}`;
+      return `${formatObs(p.lhs)}${p.negated ? '!=' : '='}${p.rhs.k === 'int' ? p.rhs.value : p.rhs.k === 'obs' ? formatObs(p.rhs.obs) : p.rhs.name}`;
     case 'not':
       return `not (${formatProp(p.arg, true)})`;
     case 'and':
@@ -100,5 +102,7 @@ export function formatCondition(q: Quantifier, p: Prop): string {
  * combinations a filter rejects before building any execution.
  */
 export function evalPropOnRegisters(p: Prop, regs: ReadonlyArray<ReadonlyMap<string, Value>>, program: Program): boolean | null {
-  return evalPropWith(p, (a) => (a.lhs.k === 'reg' ? (regs[a.lhs.thread]?.get(a.lhs.reg) ?? 0) === resolve(a.rhs, program) : null));
+  const onlyRegs: FinalState = { regs, memory: new Map() };
+  const known = (o: Observable) => o.k === 'reg';
+  return evalPropWith(p, (a) => (known(a.lhs) && (a.rhs.k !== 'obs' || known(a.rhs.obs)) ? observe(a.lhs, onlyRegs) === resolve(a.rhs, program, onlyRegs) : null));
 }

@@ -58,7 +58,8 @@ export type Observable =
   | { k: 'reg'; thread: number; reg: string; pos: SourcePos }
   | { k: 'mem'; name: string; pos: SourcePos };
 
-export type CondValue = { k: 'int'; value: number } | { k: 'sym'; name: string };
+/** The right of `=` in a condition: a number, a location or constant name, or another register (`0:r1=1:r4`). */
+export type CondValue = { k: 'int'; value: number } | { k: 'sym'; name: string } | { k: 'obs'; obs: Observable };
 
 export type Prop =
   | { k: 'true' }

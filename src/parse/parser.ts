@@ -111,7 +111,8 @@ class Parser {
       throw new StageError(archTok.pos, `unsupported architecture '${archTok.text}': only C litmus tests are supported`);
     }
     const namePos = this.lex.position();
-    const name = this.lex.restOfLine().trim().split(/\s+/)[0] ?? '';
+    // herd7 names a test `C foo.litmus` as foo.
+    const name = (this.lex.restOfLine().trim().split(/\s+/)[0] ?? '').replace(/\.litmus$/, '');
     if (name === '') throw new StageError(namePos, 'expected the test name after "C"');
     this.skipHeader();
     const init = this.parseInit();
@@ -232,6 +233,12 @@ class Parser {
     if (t.kind === 'ident') {
       this.take('top');
       if (t.text === 'NULL') return { k: 'int', value: 0 };
+      if (t.text === 'ATOMIC_INIT' && this.accept('top', '(')) {
+        // atomic_t z = ATOMIC_INIT(v): the kernel's initialiser, an int as herd7 reads it.
+        const v = this.parseInitValue();
+        this.expect('top', ')', "')' after the ATOMIC_INIT value");
+        return v;
+      }
       return { k: 'addr', name: t.text };
     }
     throw this.unexpected(t, 'a value (a number or a location name)');
@@ -656,7 +663,12 @@ class Parser {
       this.take('top');
       return { k: 'int', value: -n.value };
     }
-    if (t.kind === 'num') return { k: 'int', value: this.take('top').value };
+    if (t.kind === 'num') {
+      this.take('top');
+      if (!this.accept('top', ':')) return { k: 'int', value: t.value };
+      const r = this.expectIdent('top', 'a register name');
+      return { k: 'obs', obs: { k: 'reg', thread: t.value, reg: r.text, pos: t.pos } };
+    }
     if (this.accept('top', '&')) return { k: 'sym', name: this.expectIdent('top', 'a location name').text };
     if (t.kind === 'ident') return { k: 'sym', name: this.take('top').text };
     throw this.unexpected(t, 'a value (a number, a location or a constant)');

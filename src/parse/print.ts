@@ -143,7 +143,7 @@ export function printObservable(o: Observable): string {
 }
 
 function printCondValue(v: CondValue): string {
-  return v.k === 'int' ? String(v.value) : v.name;
+  return v.k === 'int' ? String(v.value) : v.k === 'obs' ? printObservable(v.obs) : v.name;
 }
 
 /** A proposition; `ctx` is the connective it appears under (its left-associativity matters). */
