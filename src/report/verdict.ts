@@ -1,5 +1,6 @@
 // Words for verdicts: herd7's Never/Sometimes/Always, and the protocol's own for KVM outcomes.
 import type { TestResult } from '../api.js';
+import { verdictMeets } from '../check/expectations.js';
 
 /** "lost-request" -> "lost request". */
 export function outcomeWords(outcome: string): string {
@@ -20,7 +21,7 @@ export function expectationMismatch(r: TestResult): string | null {
   const e = r.test.expected;
   if (!e || !r.judgement.complete) return null;
   const race = r.judgement.flags.includes('data-race');
-  if (e.verdict !== r.judgement.observation || (r.model === 'lkmm' && e.dataRace !== race)) {
+  if (!verdictMeets(e, { observation: r.judgement.observation, dataRace: race }, r.model === 'lkmm')) {
     return `expected ${e.verdict}${e.dataRace ? ' DATARACE' : ''}, got ${r.judgement.observation}${race ? ' DATARACE' : ''}`;
   }
   return null;
