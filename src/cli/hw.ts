@@ -1,0 +1,146 @@
+// `litmus-check hw`: run litmus tests on this machine and check what it does against a model.
+// The I/O half of src/hw: writes the generated C, runs the C compiler and the program, prints.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkProgram, prepareTest } from '../api.js';
+import { formatDiagnostic } from '../diagnostics.js';
+import { formatCondition } from '../judge/condition.js';
+import { generateC, hwLayout, hwRefusals } from '../hw/generate.js';
+import { MAPPINGS, mappingByName, mappingForNodeArch, type Mapping } from '../hw/mapping.js';
+import { formatHwReport } from '../hw/report.js';
+import { allowedStates, compareWithModel, modelProgram, parseHarnessOutput } from '../hw/tally.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, summarizeExits } from './exit-codes.js';
+import { readLitmusFile } from './files.js';
+import { gatherInputs, knownModel } from './inputs.js';
+
+export interface HwOptions {
+  runs: number;
+  size: number;
+  model?: string;
+  cc?: string;
+  keep?: string;
+  /** Hidden: x86-64, arm64, or the self-test x86-64-broken-mb. */
+  mapping?: string;
+  /** Seconds each compiled test may run before it is stopped (exit 3). */
+  timeout: number;
+}
+
+/** Default compilers to look for when generating for another architecture. */
+const CROSS_CC: Readonly<Record<string, string[]>> = { arm64: ['aarch64-linux-gnu-gcc'], 'x86-64': ['x86_64-linux-gnu-gcc'] };
+
+function fail(file: string, message: string): number {
+  process.stderr.write(`${file}: error: ${message}\n`);
+  return EXIT_BAD_INPUT;
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.+-]/g, '_').slice(0, 100) || 'test';
+}
+
+function compilerWorks(cc: string): boolean {
+  const r = spawnSync(cc, ['--version'], { encoding: 'utf8' });
+  return r.error === undefined && r.status === 0;
+}
+
+export function hwCommand(paths: string[], opts: HwOptions): number {
+  const host = mappingForNodeArch(process.arch);
+  let mapping: Mapping | null;
+  if (opts.mapping !== undefined) {
+    mapping = mappingByName(opts.mapping) ?? null;
+    if (!mapping) {
+      process.stderr.write(`litmus-check: unknown mapping '${opts.mapping}' (known: ${[...MAPPINGS.keys()].join(', ')})\n`);
+      return EXIT_BAD_INPUT;
+    }
+  } else mapping = host;
+  if (!mapping) {
+    process.stderr.write(`litmus-check: no mapping for this machine (${process.arch}); give --mapping x86-64 or arm64 to generate C only\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const runHere = host !== null && host.arch === mapping.arch;
+  // The model each observation is checked against: x86-TSO on x86, LKMM elsewhere.
+  const model = opts.model ?? (mapping.arch === 'x86-64' ? 'tso' : 'lkmm');
+  if (!knownModel(model)) return EXIT_BAD_INPUT;
+  let cc = opts.cc;
+  if (cc === undefined) cc = runHere ? 'cc' : CROSS_CC[mapping.arch]?.find(compilerWorks);
+  if (cc !== undefined && !compilerWorks(cc)) {
+    if (runHere) {
+      process.stderr.write(`litmus-check: C compiler '${cc}' not found (give one with --cc)\n`);
+      return EXIT_BAD_INPUT;
+    }
+    cc = undefined;
+  }
+  const inputs = gatherInputs(paths);
+  if (!inputs) return EXIT_BAD_INPUT;
+  const { files, codes } = inputs;
+  if (mapping.broken) process.stderr.write(`litmus-check: warning: mapping ${mapping.name} is wrong on purpose (a self-test of the checker)\n`);
+  const dir = opts.keep !== undefined ? resolve(opts.keep) : mkdtempSync(join(tmpdir(), 'litmus-check-hw-'));
+  if (opts.keep !== undefined) mkdirSync(dir, { recursive: true });
+  try {
+    for (const file of files) {
+      codes.push(runFile(file, { ...opts, model }, mapping, cc, runHere, dir));
+    }
+  } finally {
+    if (opts.keep === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+  if (codes.length > 1) process.stdout.write(summarizeExits(codes) + '\n');
+  return combineExit(codes);
+}
+
+function runFile(file: string, opts: HwOptions & { model: string }, mapping: Mapping, cc: string | undefined, runHere: boolean, dir: string): number {
+  const read = readLitmusFile(file);
+  if (!read.ok) return fail(`${file}:${read.pos.line}:${read.pos.col}`, read.message);
+  const prepared = prepareTest(read.text, file, { model: opts.model });
+  if (!prepared.ok) {
+    for (const d of prepared.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
+    return EXIT_BAD_INPUT;
+  }
+  const { program, test } = prepared;
+  const refused = hwRefusals(program);
+  if (refused.length > 0) {
+    for (const d of refused) process.stderr.write(formatDiagnostic(d, read.text) + '\n');
+    return EXIT_BAD_INPUT;
+  }
+  const layout = hwLayout(program);
+  const base = join(dir, safeName(program.name));
+  const cFile = `${base}.c`;
+  const exe = base;
+  writeFileSync(cFile, generateC(program, mapping));
+  if (!runHere) {
+    let note = `${file}: generated ${cFile} for ${mapping.arch}`;
+    if (cc !== undefined) {
+      const c = spawnSync(cc, ['-O2', '-pthread', '-o', exe, cFile], { encoding: 'utf8' });
+      if (c.status !== 0) return fail(file, `${cc} failed on ${cFile}:\n${c.stderr}`);
+      note += `, compiled with ${cc}`;
+    } else note += ` (no ${mapping.arch} compiler found; give one with --cc)`;
+    process.stdout.write(`${note}; not run: this machine is ${process.arch}\n`);
+    return EXIT_OK;
+  }
+  // The model's allowed states first: a test that can only deadlock would never finish.
+  const modelResult = checkProgram(test, modelProgram(program, layout), prepared.model, { timeoutMs: opts.timeout * 1000 });
+  if (!modelResult.judgement.complete) {
+    process.stderr.write(`${file}: incomplete: the ${opts.model} model's states could not all be enumerated within ${opts.timeout} s\n`);
+    return EXIT_INCOMPLETE;
+  }
+  if (modelResult.judgement.vacuous?.includes('deadlock')) {
+    process.stderr.write(`${file}: error: not run: ${modelResult.judgement.vacuous}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const compiled = spawnSync(cc ?? 'cc', ['-O2', '-pthread', '-o', exe, cFile], { encoding: 'utf8' });
+  if (compiled.error) return fail(file, `cannot run the C compiler '${cc}': ${compiled.error.message}`);
+  if (compiled.status !== 0) return fail(file, `${cc} failed on ${cFile}:\n${compiled.stderr}`);
+  const ran = spawnSync(exe, [String(opts.runs), String(opts.size)], { encoding: 'utf8', timeout: opts.timeout * 1000, maxBuffer: 64 * 1024 * 1024 });
+  if (ran.error && (ran.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+    process.stderr.write(`${file}: incomplete: the compiled test did not finish within ${opts.timeout} s (--timeout)\n`);
+    return EXIT_INCOMPLETE;
+  }
+  if (ran.status !== 0) return fail(file, `the compiled test ${exe} failed (${ran.signal ?? `exit ${ran.status}`}): ${ran.stderr}`);
+  const parsed = parseHarnessOutput(ran.stdout, layout);
+  if (!parsed.ok) return fail(file, parsed.message);
+  const cmp = compareWithModel(parsed.run, program, layout, allowedStates(modelResult.judgement));
+  process.stdout.write(
+    formatHwReport({ name: program.name, quantifier: program.quantifier, conditionText: formatCondition(program.quantifier, program.condition), run: parsed.run, layout, cmp, model: opts.model, mapping: mapping.name }) + '\n',
+  );
+  return cmp.forbidden.length > 0 ? EXIT_FAILED : EXIT_OK;
+}
