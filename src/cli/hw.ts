@@ -120,7 +120,7 @@ function runFile(file: string, opts: HwOptions & { model: string }, mapping: Map
   // The model's allowed states first: a test that can only deadlock would never finish.
   const modelResult = checkProgram(test, modelProgram(program, layout), prepared.model, { timeoutMs: opts.timeout * 1000 });
   if (!modelResult.judgement.complete) {
-    process.stderr.write(`${file}: incomplete: the ${opts.model} model's states could not all be enumerated within ${opts.timeout} s\n`);
+    process.stderr.write(`${file}: incomplete: the ${opts.model} model's allowed states could not all be enumerated (${modelResult.stats.incomplete ?? 'limit hit'})\n`);
     return EXIT_INCOMPLETE;
   }
   if (modelResult.judgement.vacuous?.includes('deadlock')) {
