@@ -198,7 +198,8 @@ describe('hw: the C each primitive becomes', () => {
       "sync.litmus:20:2: hw: cannot run synchronize_rcu(): an RCU/SRCU grace period has no user-space equivalent (use 'run' to decide this test under a model)",
     ]);
     const srcu = lower('C t\n{}\nP0(struct srcu_struct *s, int *x)\n{\n\tsynchronize_srcu(s);\n}\nexists (x=0)\n');
-    expect(hwRefusals(srcu).map((d) => `${d.line}:${d.col}: ${d.message.slice(0, 37)}`)).toEqual(['5:2: hw: cannot run synchronize_srcu(): ']);
+    expect(hwRefusals(srcu).map((d) => `${d.line}:${d.col}: ${d.message.split(':')[0]}`)).toEqual(['5:2: hw']);
+    expect(hwRefusals(srcu)[0]?.message).toMatch(/^hw: cannot run synchronize_srcu\(\): an RCU\/SRCU grace period/);
     expect(hwRefusals(lower(readFileSync(join(ROOT, 'test/fixtures/hw/pointers.litmus'), 'utf8')))).toEqual([]);
   });
 
