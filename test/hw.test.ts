@@ -252,6 +252,27 @@ describe('hw: tally and comparison with the model', () => {
     expect(ok.unobserved).toEqual([]);
     expect(ok.observation).toBe('Never');
   });
+
+  it('a filter: filtered-out states are shown apart, not counted as witnesses, and still checked against the model', () => {
+    const src = 'C filt\n{}\nP0(int *x, int *y)\n{\n\tWRITE_ONCE(*x, 1);\n\tWRITE_ONCE(*y, 1);\n}\nP1(int *x, int *y)\n{\n\tint r0; int r1;\n\tr0 = READ_ONCE(*y);\n\tr1 = READ_ONCE(*x);\n}\nfilter (1:r0=1)\nexists (1:r1=0)\n';
+    const p = prepareTest(src, 'filt.litmus', { model: 'tso' });
+    if (!p.ok) throw new Error('filt does not prepare');
+    const lay = hwLayout(p.program);
+    expect(lay.observables.map((o) => o.label)).toEqual(['1:r1', '1:r0']);
+    expect(lay.shown).toBe(1);
+    const allow = allowedStates(checkProgram(p.test, modelProgram(p.program, lay), p.model).judgement);
+    // MP under TSO: r0=1 (y seen) with r1=0 (x not seen) is forbidden, filtered or not.
+    expect([...allow.keys()].sort()).toEqual(['0;0', '1;0', '1;1']);
+    const run = parseHarnessOutput('hw-litmus 1\nstate 5 0 0\nstate 3 1 1\nstate 2 0 1\n', lay);
+    if (!run.ok) throw new Error(run.message);
+    const cmp = compareWithModel(run.run, p.program, lay, allow);
+    expect(cmp.filteredOut).toBe(5);
+    expect(cmp.positive).toBe(2);
+    expect(cmp.negative).toBe(3);
+    expect(cmp.forbidden).toEqual([{ values: [0, 1], count: 2 }]);
+    expect(cmp.states.map((s) => [s.shown[0], s.count, s.filteredOut, s.forbidden.length])).toEqual([[0, 2, false, 1], [1, 3, false, 0], [0, 5, true, 0]]);
+    expect(cmp.unobserved).toEqual([[1, 0]]);
+  });
 });
 
 const HAVE_CC = spawnSync('cc', ['--version']).status === 0;
@@ -265,7 +286,7 @@ function counts(report: string): { executions: number; positive: number; negativ
   return { executions: Number(m[1]), positive: Number(w[1]), negative: Number(w[2]) };
 }
 
-describe.skipIf(!HAVE_CC)('hw: real runs on this machine (cc present)', () => {
+describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skipped: no C compiler "cc" on PATH)'}`, () => {
   it('SB, MP, LB and 2+2W complete, count runs * size executions, and observe nothing tso forbids', () => {
     ensureBuilt();
     const files = ['lkmm-kernel/SB+poonceonces.litmus', 'lkmm-kernel/MP+poonceonces.litmus', 'lkmm-kernel/LB+poonceonces.litmus', 'herd-catalogue-linux/C-2+2W+o-o+o-o.litmus'].map((f) => join(SHARED, 'corpus', f));
@@ -320,6 +341,31 @@ describe.skipIf(!HAVE_CC)('hw: real runs on this machine (cc present)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('test/fixtures/hw/synchronize-rcu.litmus:20:2: error: hw: cannot run synchronize_rcu()');
     expect(r.stdout).toBe('');
+  });
+
+  it('no usable compiler is exit 2, said once', () => {
+    ensureBuilt();
+    const r = cli(['hw', '--cc', '/nonexistent/cc', 'litmus/kvm/dekker+mbs.litmus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("litmus-check: C compiler '/nonexistent/cc' not found (give one with --cc)\n");
+  });
+
+  it('--mapping arm64 on another machine generates (and compiles when it can) but does not run', () => {
+    ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'hw-test-'));
+    try {
+      const r = cli(['hw', '--mapping', 'arm64', '--keep', dir, 'litmus/kvm/dekker+mbs.litmus']);
+      if (process.arch === 'arm64') return;
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`generated ${join(dir, 'kvm-dekker+mbs.c')} for arm64`);
+      expect(r.stdout).toContain(HAVE_ARM64_CC ? 'compiled with aarch64-linux-gnu-gcc' : 'no arm64 compiler found');
+      expect(r.stdout).toContain('not run');
+      const c = readFileSync(join(dir, 'kvm-dekker+mbs.c'), 'utf8');
+      expect(c).toContain('#define smp_mb() __asm__ __volatile__("dmb ish" ::: "memory")');
+      expect(c).toContain('smp_wmb(); /* kvm_make_request: smp_wmb');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the generated C for every primitive compiles cleanly with -O2 -Wall', () => {
