@@ -357,10 +357,10 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
       const r = cli(['hw', '--mapping', 'arm64', '--keep', dir, 'litmus/kvm/dekker+mbs.litmus']);
       if (process.arch === 'arm64') return;
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`generated ${join(dir, 'kvm-dekker+mbs.c')} for arm64`);
+      expect(r.stdout).toContain(`generated ${join(dir, '001-kvm-dekker+mbs.c')} for arm64`);
       expect(r.stdout).toContain(HAVE_ARM64_CC ? 'compiled with aarch64-linux-gnu-gcc' : 'no arm64 compiler found');
       expect(r.stdout).toContain('not run');
-      const c = readFileSync(join(dir, 'kvm-dekker+mbs.c'), 'utf8');
+      const c = readFileSync(join(dir, '001-kvm-dekker+mbs.c'), 'utf8');
       expect(c).toContain('#define smp_mb() __asm__ __volatile__("dmb ish" ::: "memory")');
       expect(c).toContain('smp_wmb(); /* kvm_make_request: smp_wmb');
     } finally {

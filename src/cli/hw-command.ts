@@ -27,6 +27,14 @@ export function registerHwCommand(program: Command): void {
     .option('--timeout <seconds>', 'time limit for each compiled test, and for the model (exit 3 when hit)', positiveNumber, 120)
     .addOption(new Option('--mapping <name>', 'primitive mapping: x86-64, arm64 (generate only unless on arm64), x86-64-broken-mb (self-test)').hideHelp())
     .action((paths: string[], opts: HwOptions) => {
-      process.exitCode = hwCommand(paths, opts);
+      hwCommand(paths, opts).then(
+        (code) => {
+          process.exitCode = code;
+        },
+        (e: unknown) => {
+          process.stderr.write(`litmus-check: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+          process.exitCode = 2;
+        },
+      );
     });
 }

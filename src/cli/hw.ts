@@ -1,8 +1,8 @@
 // `litmus-check hw`: run litmus tests on this machine and check what it does against a model.
 // The I/O half of src/hw: writes the generated C, runs the C compiler and the program, prints.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkProgram, prepareTest } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
@@ -11,6 +11,8 @@ import { generateC, hwLayout, hwRefusals } from '../hw/generate.js';
 import { MAPPINGS, mappingByName, mappingForNodeArch, type Mapping } from '../hw/mapping.js';
 import { formatHwReport } from '../hw/report.js';
 import { allowedStates, compareWithModel, modelProgram, parseHarnessOutput } from '../hw/tally.js';
+import type { HwLayout } from '../hw/generate.js';
+import type { Program, Value } from '../lower/program.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, summarizeExits } from './exit-codes.js';
 import { readLitmusFile } from './files.js';
 import { gatherInputs, knownModel } from './inputs.js';
@@ -44,7 +46,7 @@ function compilerWorks(cc: string): boolean {
   return r.error === undefined && r.status === 0;
 }
 
-export function hwCommand(paths: string[], opts: HwOptions): number {
+export async function hwCommand(paths: string[], opts: HwOptions): Promise<number> {
   const host = mappingForNodeArch(process.arch);
   let mapping: Mapping | null;
   if (opts.mapping !== undefined) {
@@ -78,8 +80,19 @@ export function hwCommand(paths: string[], opts: HwOptions): number {
   const dir = opts.keep !== undefined ? resolve(opts.keep) : mkdtempSync(join(tmpdir(), 'litmus-check-hw-'));
   if (opts.keep !== undefined) mkdirSync(dir, { recursive: true });
   try {
-    for (const file of files) {
-      codes.push(runFile(file, { ...opts, model }, mapping, cc, runHere, dir));
+    // Prepare every test (errors are said now), compile them two at a time, then run them one
+    // at a time: a test has the machine to itself while it runs.
+    const prepared = files.map((file, index) => prepareFile(file, index, { ...opts, model }, mapping, cc, runHere, dir));
+    const jobs = prepared.filter((p): p is Job => typeof p !== 'number');
+    const compiled = await inPool(jobs, Math.max(1, Math.min(2, availableParallelism())), (j) => compile(cc ?? 'cc', j.cFile, j.exe));
+    const results = new Map(jobs.map((j, i) => [j, compiled[i]]));
+    for (const p of prepared) {
+      if (typeof p === 'number') {
+        codes.push(p);
+        continue;
+      }
+      const c = results.get(p);
+      codes.push(c && !c.ok ? fail(p.file, c.message) : runJob(p, { ...opts, model }, mapping));
     }
   } finally {
     if (opts.keep === undefined) rmSync(dir, { recursive: true, force: true });
@@ -88,12 +101,50 @@ export function hwCommand(paths: string[], opts: HwOptions): number {
   return combineExit(codes);
 }
 
-function runFile(file: string, opts: HwOptions & { model: string }, mapping: Mapping, cc: string | undefined, runHere: boolean, dir: string): number {
+/** A test ready to compile and run. */
+interface Job {
+  file: string;
+  program: Program;
+  layout: HwLayout;
+  allowed: Map<string, Value[]>;
+  cFile: string;
+  exe: string;
+}
+
+function compile(cc: string, cFile: string, exe: string): Promise<{ ok: boolean; message: string }> {
+  return new Promise((done) => {
+    const child = spawn(cc, ['-O2', '-pthread', '-o', exe, cFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', (e) => done({ ok: false, message: `cannot run the C compiler '${cc}': ${e.message}` }));
+    child.on('close', (code) => done(code === 0 ? { ok: true, message: '' } : { ok: false, message: `${cc} failed on ${cFile}:\n${err}` }));
+  });
+}
+
+/** f over items, at most n at a time; results in the items' order. */
+async function inPool<T, R>(items: readonly T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+function prepareFile(file: string, index: number, opts: HwOptions & { model: string }, mapping: Mapping, cc: string | undefined, runHere: boolean, dir: string): Job | number {
   const read = readLitmusFile(file);
   if (!read.ok) return fail(`${file}:${read.pos.line}:${read.pos.col}`, read.message);
   const prepared = prepareTest(read.text, file, { model: opts.model });
   if (!prepared.ok) {
-    for (const d of prepared.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
+    for (const d of prepared.diagnostics) {
+      // Lowering suggests --unroll for loops; hw has none (see docs/hw.md).
+      const message = d.message.replace(/ \(litmus tests are loop-free; run with --unroll N[^)]*\)/, ' (hw cannot run loops)');
+      process.stderr.write(formatDiagnostic({ ...d, message }, d.file === file ? read.text : undefined) + '\n');
+    }
     return EXIT_BAD_INPUT;
   }
   const { program, test } = prepared;
@@ -103,7 +154,8 @@ function runFile(file: string, opts: HwOptions & { model: string }, mapping: Map
     return EXIT_BAD_INPUT;
   }
   const layout = hwLayout(program);
-  const base = join(dir, safeName(program.name));
+  // Numbered, so that two tests with the same name (from two folders) keep their own files.
+  const base = join(dir, `${String(index + 1).padStart(3, '0')}-${safeName(program.name)}`);
   const cFile = `${base}.c`;
   const exe = base;
   writeFileSync(cFile, generateC(program, mapping));
@@ -127,9 +179,11 @@ function runFile(file: string, opts: HwOptions & { model: string }, mapping: Map
     process.stderr.write(`${file}: error: not run: ${modelResult.judgement.vacuous}\n`);
     return EXIT_BAD_INPUT;
   }
-  const compiled = spawnSync(cc ?? 'cc', ['-O2', '-pthread', '-o', exe, cFile], { encoding: 'utf8' });
-  if (compiled.error) return fail(file, `cannot run the C compiler '${cc}': ${compiled.error.message}`);
-  if (compiled.status !== 0) return fail(file, `${cc} failed on ${cFile}:\n${compiled.stderr}`);
+  return { file, program, layout, allowed: allowedStates(modelResult.judgement), cFile, exe };
+}
+
+function runJob(job: Job, opts: HwOptions & { model: string }, mapping: Mapping): number {
+  const { file, program, layout, exe } = job;
   const ran = spawnSync(exe, [String(opts.runs), String(opts.size)], { encoding: 'utf8', timeout: opts.timeout * 1000, maxBuffer: 64 * 1024 * 1024 });
   if (ran.error && (ran.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
     process.stderr.write(`${file}: incomplete: the compiled test did not finish within ${opts.timeout} s (--timeout)\n`);
@@ -138,7 +192,7 @@ function runFile(file: string, opts: HwOptions & { model: string }, mapping: Map
   if (ran.status !== 0) return fail(file, `the compiled test ${exe} failed (${ran.signal ?? `exit ${ran.status}`}): ${ran.stderr}`);
   const parsed = parseHarnessOutput(ran.stdout, layout);
   if (!parsed.ok) return fail(file, parsed.message);
-  const cmp = compareWithModel(parsed.run, program, layout, allowedStates(modelResult.judgement));
+  const cmp = compareWithModel(parsed.run, program, layout, job.allowed);
   process.stdout.write(
     formatHwReport({ name: program.name, quantifier: program.quantifier, conditionText: formatCondition(program.quantifier, program.condition), run: parsed.run, layout, cmp, model: opts.model, mapping: mapping.name }) + '\n',
   );
