@@ -214,7 +214,8 @@ describe('hw: the C each primitive becomes', () => {
     expect(c).toContain('I->loc[0].v = ((val_t)&I->loc[2].v); /* p */');
     // The reader dereferences a register: checked against the instance's cells.
     expect(c).toContain('r_r1 = READ_ONCE(hw_ptr(I, r_r0, 1, &ub));');
-    expect(generateC(program, mapping('x86-64'), { lineBytes: 64 })).toContain('#define LINE 64');
+    expect(generateC(program, 'x86-64', { lineBytes: 64 })).toContain('#define LINE 64');
+    expect(generateC(program, 'arm64')).toContain('#define HW_ARCH "arm64"');
   });
 });
 

@@ -166,7 +166,7 @@ function prepareFile(file: string, index: number, opts: HwOptions & { model: str
       if (c.status !== 0) return fail(file, `${cc} failed on ${cFile}:\n${c.stderr}`);
       note += `, compiled with ${cc}`;
     } else note += ` (no ${mapping.arch} compiler found; give one with --cc)`;
-    process.stdout.write(`${note}; not run: this machine is ${process.arch}\n`);
+    process.stdout.write(`${note}; not run: this machine is ${mappingForNodeArch(process.arch)?.arch ?? process.arch}\n`);
     return EXIT_OK;
   }
   // The model's allowed states first: a test that can only deadlock would never finish.

@@ -6,7 +6,7 @@
 import { diag, type Diagnostic } from '../diagnostics.js';
 import { propAtoms, type Observable } from '../parse/ast.js';
 import type { Instr, Program, PureExpr, Value } from '../lower/program.js';
-import { ALU_NAME, ORDER_SUFFIX, type Mapping } from './mapping.js';
+import { ALU_NAME, MAPPINGS, ORDER_SUFFIX, type Mapping, type MappingName } from './mapping.js';
 
 /** Something a final state records: the test's observed items, then filter-only ones. */
 export interface HwObservable {
@@ -339,7 +339,9 @@ export function threadBodyC(program: Program, layout: HwLayout, thread: number):
  * as decimal integers, or `&k` for the address of location k), `undefined COUNT` for instances
  * that dereferenced a non-address, and `time_ns T` for the rounds alone.
  */
-export function generateC(program: Program, mapping: Mapping, opts: GenerateOptions = {}): string {
+export function generateC(program: Program, arch: Mapping | MappingName, opts: GenerateOptions = {}): string {
+  const mapping = typeof arch === 'string' ? MAPPINGS.get(arch) : arch;
+  if (!mapping) throw new Error(`hw: no mapping ${String(arch)}`);
   const layout = hwLayout(program);
   const line = opts.lineBytes ?? 128;
   const nloc = Math.max(1, layout.locations.length);
