@@ -351,6 +351,13 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     expect(r.stderr).toBe("litmus-check: C compiler '/nonexistent/cc' not found (give one with --cc)\n");
   });
 
+  it('a --size whose instances would not fit in memory is refused before compiling (exit 2)', () => {
+    ensureBuilt();
+    const r = cli(['hw', '--size', '10000000', 'litmus/kvm/dekker+mbs.litmus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("litmus/kvm/dekker+mbs.litmus: error: --size 10000000 needs 6104 MiB for this test's instances (at most 1024 MiB): use a smaller --size and more --runs\n");
+  });
+
   it('--mapping arm64 on another machine generates (and compiles when it can) but does not run', () => {
     ensureBuilt();
     const dir = mkdtempSync(join(tmpdir(), 'hw-test-'));

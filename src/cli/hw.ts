@@ -32,6 +32,9 @@ export interface HwOptions {
 /** Default compilers to look for when generating for another architecture. */
 const CROSS_CC: Readonly<Record<string, string[]>> = { arm64: ['aarch64-linux-gnu-gcc'], 'x86-64': ['x86_64-linux-gnu-gcc'] };
 
+/** Memory the instances of one round may take. */
+const MAX_INSTANCE_BYTES = 2 ** 30;
+
 function fail(file: string, message: string): number {
   process.stderr.write(`${file}: error: ${message}\n`);
   return EXIT_BAD_INPUT;
@@ -154,6 +157,11 @@ function prepareFile(file: string, index: number, opts: HwOptions & { model: str
     return EXIT_BAD_INPUT;
   }
   const layout = hwLayout(program);
+  // Each instance is a few 128-byte lines: refuse a --size whose instances would not fit.
+  const instanceBytes = opts.size * (Math.max(1, layout.locations.length) + 1 + layout.threads) * 128;
+  if (instanceBytes > MAX_INSTANCE_BYTES) {
+    return fail(file, `--size ${opts.size} needs ${Math.ceil(instanceBytes / 2 ** 20)} MiB for this test's instances (at most ${MAX_INSTANCE_BYTES / 2 ** 20} MiB): use a smaller --size and more --runs`);
+  }
   // Numbered, so that two tests with the same name (from two folders) keep their own files.
   const base = join(dir, `${String(index + 1).padStart(3, '0')}-${safeName(program.name)}`);
   const cFile = `${base}.c`;
