@@ -10,6 +10,7 @@ import { mergeReportsCommand } from './merge-reports.js';
 import { collectReporter } from './reporters.js';
 import { parseShard } from '../check/shard.js';
 import { addModelFileOptions, wantsModelFiles } from './model-options.js';
+import { registerHwCommand } from './hw-command.js';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -124,6 +125,7 @@ export function buildProgram(): Command {
       process.exitCode = explainCommand(file, opts);
     });
   registerFuzzCommand(program);
+  registerHwCommand(program);
   return program;
 }
 
