@@ -8,7 +8,7 @@ import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStat
 import { Judge, type Judgement } from './judge/judge.js';
 import { modelByName, MODELS } from './models/index.js';
 import type { MemoryModel } from './models/model.js';
-import { formatCondition } from './judge/condition.js';
+import { formatCondition } from './execution/condition.js';
 
 export interface CheckOptions extends ExploreLimits {
   /** A model name (lkmm, sc, tso) or a model object (e.g. a cat-interpreted one). */

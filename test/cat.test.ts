@@ -9,8 +9,8 @@ import { loadInstructions, readConfig } from '../src/cat/loader.js';
 import { parseMacros } from '../src/cat/macros.js';
 import { parseCat } from '../src/cat/parser.js';
 import { Linearisations, ValueSet, type Value } from '../src/cat/values.js';
-import type { Candidate, Event, Skeleton } from '../src/explore/execution.js';
-import { EventSet, Relation } from '../src/models/relation.js';
+import type { Candidate, Event, Skeleton } from '../src/execution/execution.js';
+import { EventSet, Relation } from '../src/execution/relation.js';
 import { CatError } from '../src/cat/errors.js';
 
 // ---- a hand-made execution: events of given kinds and locations, arbitrary relations ----

@@ -1,8 +1,8 @@
 // A compiled cat program as a memory model: prepare() runs everything that does not depend on
 // rf and co once per skeleton; check() runs the rest for one candidate.
-import type { Candidate, Skeleton } from '../explore/execution.js';
+import type { Candidate, Skeleton } from '../execution/execution.js';
 import type { MemoryModel, ModelVerdict, PreparedModel } from '../models/model.js';
-import type { Relation } from '../models/relation.js';
+import type { Relation } from '../execution/relation.js';
 import { force, type CompiledModel, type Step } from './compile.js';
 import { CatError } from './errors.js';
 import { testHolds } from './ops.js';

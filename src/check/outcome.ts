@@ -3,8 +3,8 @@
 // GitHub annotations.
 import type { TestResult } from '../api.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { formatValue } from '../judge/condition.js';
-import { outcomeWords } from '../report/verdict.js';
+import { formatValue } from '../execution/condition.js';
+import { outcomeWords } from './verdict.js';
 import type { Expectation, ExpectationSource, Verdict } from './expectations.js';
 
 /** What running one file produced (the worker's answer, or the pool's when it had to stop it). */

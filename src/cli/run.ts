@@ -5,7 +5,7 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { formatHerd } from '../report/herd.js';
 import { toJson } from '../report/json.js';
 import { formatTable, type Row } from '../report/table.js';
-import { expectationMismatch } from '../report/verdict.js';
+import { expectationMismatch } from '../check/verdict.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, summarizeExits } from './exit-codes.js';
 import { collectLitmusFiles, readLitmusFile } from './files.js';
 import { terminalStyle } from './style.js';

@@ -3,12 +3,12 @@
 // model check rejects every candidate execution that would reach it). Pure: no I/O.
 import type { Diagnostic } from '../diagnostics.js';
 import { checkProgram, prepareTest, type TestResult } from '../api.js';
-import type { Event, Skeleton } from '../explore/execution.js';
+import type { Event, Skeleton } from '../execution/execution.js';
 import { explore, type ConsistentExecution } from '../explore/explorer.js';
-import { evalProp, formatValue, type FinalState } from '../judge/condition.js';
+import { evalProp, formatValue, type FinalState } from '../execution/condition.js';
 import type { Program, Value } from '../lower/program.js';
 import type { MemoryModel } from '../models/model.js';
-import { expectationMismatch, outcomeWords, verdictText } from '../report/verdict.js';
+import { expectationMismatch, outcomeWords, verdictText } from '../check/verdict.js';
 import { coherenceCycle, interleaving, shortestCycle, type CycleEdge } from './cycle.js';
 import { describeOrdering, judgePair, judgePairSc, judgePairTso, type PairVerdict } from './ordering.js';
 import { ExecutionView, conditionNames, type ExecutionGraph, type StepView, type ThreadView } from './views.js';

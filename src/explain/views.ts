@@ -1,9 +1,9 @@
 // Executions seen through the source: each event as the line and primitive that produced it,
 // values in the protocol's names (IN_GUEST_MODE, KVM_REQ_TLB_FLUSH), reads with the write they
 // read from. Shared by the witness and the "ruled out" explanations, and by the DOT output.
-import type { Event, Skeleton } from '../explore/execution.js';
+import type { Event, Skeleton } from '../execution/execution.js';
 import type { Program, Value } from '../lower/program.js';
-import { Relation } from '../models/relation.js';
+import { Relation } from '../execution/relation.js';
 import { propAtoms, type Prop } from '../parse/ast.js';
 
 /** An execution's graph: the skeleton and the choices of rf and co (consistent or not). */

@@ -8,9 +8,9 @@
 // atomicity, so these prunings never remove a consistent execution and the counts match herd7's.
 import type { Program, Value } from '../lower/program.js';
 import type { MemoryModel, PreparedModel } from '../models/model.js';
-import { EventSet, Relation } from '../models/relation.js';
-import { evalPropOnRegisters } from '../judge/condition.js';
-import type { Candidate, Event, Skeleton } from './execution.js';
+import { EventSet, Relation } from '../execution/relation.js';
+import { evalPropOnRegisters } from '../execution/condition.js';
+import type { Candidate, Event, Skeleton } from '../execution/execution.js';
 import { PathLimitError, computeDomains, type ThreadPath } from './paths.js';
 import { groupIntoShapes, valuesKey, type PathShape } from './shapes.js';
 

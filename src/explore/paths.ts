@@ -3,7 +3,7 @@
 // its events, their dependencies and the final registers.
 import type { SourcePos } from '../diagnostics.js';
 import type { Instr, Origin, Program, PureExpr, ThreadProgram, Value } from '../lower/program.js';
-import type { EventBody, LockKind } from './execution.js';
+import type { EventBody, LockKind } from '../execution/execution.js';
 import { PathUndefined, binary, evaluate, mergeDeps, truthy, type Tainted } from './evaluate.js';
 
 /** An event of a thread's path: every thread event comes from a source-level operation. */

@@ -2,7 +2,7 @@
 import type { Instr, Program, Value } from '../lower/program.js';
 import type { ConsistentExecution, ExploreStats } from '../explore/explorer.js';
 import { undefinedBehaviourIn, type UndefinedBehaviour } from '../explore/paths.js';
-import { evalProp, formatValue, observe, type FinalState } from './condition.js';
+import { evalProp, formatValue, observe, type FinalState } from '../execution/condition.js';
 
 export type Observation = 'Never' | 'Sometimes' | 'Always';
 

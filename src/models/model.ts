@@ -1,5 +1,5 @@
 // What every memory model offers the explorer. SC, TSO, LKMM and cat-interpreted models are peers.
-import type { Candidate, Skeleton } from '../explore/execution.js';
+import type { Candidate, Skeleton } from '../execution/execution.js';
 
 export interface ModelVerdict {
   consistent: boolean;
