@@ -8,7 +8,7 @@ import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStat
 import { Judge, type Judgement } from './judge/judge.js';
 import { modelByName, MODELS } from './models/index.js';
 import type { MemoryModel } from './models/model.js';
-import { formatCondition } from './execution/condition.js';
+import { formatCondition } from './parse/print.js';
 
 export interface CheckOptions extends ExploreLimits {
   /** A model name (lkmm, sc, tso) or a model object (e.g. a cat-interpreted one). */
@@ -87,7 +87,7 @@ export function checkProgram(test: LitmusTest, program: Program, model: MemoryMo
     program,
     judgement: judge.finish(stats),
     stats,
-    conditionText: formatCondition(program.quantifier, program.condition),
+    conditionText: formatCondition(test.condition),
     timeMs: performance.now() - start,
   };
 }

@@ -5,7 +5,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { checkProgram, prepareTest, type TestResult } from '../api.js';
 import type { Event, Skeleton } from '../execution/execution.js';
 import { explore, type ConsistentExecution } from '../explore/explorer.js';
-import { evalProp, formatValue, type FinalState } from '../execution/condition.js';
+import { holds as propHolds, formatValue, type FinalState } from '../execution/condition.js';
 import type { Program, Value } from '../lower/program.js';
 import type { MemoryModel } from '../models/model.js';
 import { expectationMismatch, outcomeWords, verdictText } from '../check/verdict.js';
@@ -121,8 +121,8 @@ const MAX_CANDIDATES = 2_000_000;
 
 /** A bad execution: the condition's bad state (for forall, a state that violates it). */
 function isBad(program: Program, s: FinalState): boolean {
-  if (program.filter && !evalProp(program.filter, s, program)) return false;
-  const holds = evalProp(program.condition, s, program);
+  if (program.filter && !propHolds(program.filter, s)) return false;
+  const holds = propHolds(program.condition, s);
   return program.quantifier === 'forall' ? !holds : holds;
 }
 
@@ -205,7 +205,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
 
 /** The observed state of an execution, values named as the condition names them. */
 function finalState(program: Program, g: ExecutionGraph): string[] {
-  const names = conditionNames(program.condition, program);
+  const names = conditionNames(program.condition);
   const view = new ExecutionView(program, g);
   return program.observed.map((o) => {
     const v = o.obs.k === 'reg' ? (g.regs[o.obs.thread]?.get(o.obs.reg) ?? 0) : (g.memory.get(o.obs.name) ?? 0);

@@ -2,9 +2,9 @@
 // values in the protocol's names (IN_GUEST_MODE, KVM_REQ_TLB_FLUSH), reads with the write they
 // read from. Shared by the witness and the "ruled out" explanations, and by the DOT output.
 import type { Event, Skeleton } from '../execution/execution.js';
-import type { Program, Value } from '../lower/program.js';
+import type { CondProp, Program, Value } from '../lower/program.js';
 import { Relation } from '../execution/relation.js';
-import { propAtoms, type Prop } from '../parse/ast.js';
+import { propAtoms } from '../parse/ast.js';
 
 /** An execution's graph: the skeleton and the choices of rf and co (consistent or not). */
 export interface ExecutionGraph {
@@ -182,16 +182,15 @@ export class ExecutionView {
 }
 
 /** Observable label -> the constant names the condition compares it with, for display. */
-export function conditionNames(prop: Prop, program: Program): Map<string, Map<Value, string>> {
+export function conditionNames(prop: CondProp): Map<string, Map<Value, string>> {
   const out = new Map<string, Map<Value, string>>();
   for (const p of propAtoms(prop)) {
-    if (p.rhs.k !== 'sym' || program.locations.has(p.rhs.name)) continue;
-    const v = program.constants.get(p.rhs.name);
-    if (v === undefined) continue;
+    if (p.rhs.k !== 'value' || p.rhs.constant === null) continue;
+    const v = p.rhs.value;
     const label = p.lhs.k === 'reg' ? `${p.lhs.thread}:${p.lhs.reg}` : `[${p.lhs.name}]`;
     let m = out.get(label);
     if (!m) out.set(label, (m = new Map()));
-    m.set(v, p.rhs.name);
+    m.set(v, p.rhs.constant);
   }
   return out;
 }

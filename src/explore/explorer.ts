@@ -9,7 +9,7 @@
 import type { Program, Value } from '../lower/program.js';
 import type { MemoryModel, PreparedModel } from '../models/model.js';
 import { EventSet, Relation } from '../execution/relation.js';
-import { evalPropOnRegisters } from '../execution/condition.js';
+import { holdsOnRegisters } from '../execution/condition.js';
 import type { Candidate, Event, Skeleton } from '../execution/execution.js';
 import { PathLimitError, computeDomains, type ThreadPath } from './paths.js';
 import { groupIntoShapes, valuesKey, type PathShape } from './shapes.js';
@@ -135,7 +135,7 @@ function filterRejectsAll(program: Program, choice: PathShape[]): boolean {
   if (product > 4096) return false;
   const regs: Array<Map<string, Value>> = [];
   const anyPasses = (t: number): boolean => {
-    if (t === perThread.length) return evalPropOnRegisters(program.filter!, regs, program) !== false;
+    if (t === perThread.length) return holdsOnRegisters(program.filter!, regs) !== false;
     for (const r of perThread[t]) {
       regs[t] = r;
       if (anyPasses(t + 1)) return true;

@@ -2,7 +2,7 @@
 import type { Instr, Program, Value } from '../lower/program.js';
 import type { ConsistentExecution, ExploreStats } from '../explore/explorer.js';
 import { undefinedBehaviourIn, type UndefinedBehaviour } from '../explore/paths.js';
-import { evalProp, formatValue, observe, type FinalState } from '../execution/condition.js';
+import { holds, formatValue, observe, type FinalState } from '../execution/condition.js';
 
 export type Observation = 'Never' | 'Sometimes' | 'Always';
 
@@ -59,12 +59,12 @@ export class Judge {
       return;
     }
     const fs: FinalState = { regs: e.regs, memory: e.memory };
-    if (this.program.filter && !evalProp(this.program.filter, fs, this.program)) {
+    if (this.program.filter && !holds(this.program.filter, fs)) {
       this.filteredOut++;
       return;
     }
     for (const f of e.flags) this.flags.add(f);
-    const satisfies = evalProp(this.program.condition, fs, this.program);
+    const satisfies = holds(this.program.condition, fs);
     if (satisfies) this.positive++;
     else this.negative++;
     const values = this.program.observed.map((o) => observe(o.obs, fs));

@@ -61,16 +61,22 @@ export type Observable =
 /** The right of `=` in a condition: a number, a location or constant name, or another register (`0:r1=1:r4`). */
 export type CondValue = { k: 'int'; value: number } | { k: 'sym'; name: string } | { k: 'obs'; obs: Observable };
 
-export type Prop =
+/**
+ * A proposition over final states, its atoms `lhs = rhs` with `rhs` of type V: as written
+ * (CondValue) in the AST, with names resolved (lower's CondOperand) once lowered.
+ */
+export type PropOf<V> =
   | { k: 'true' }
   | { k: 'false' }
-  | { k: 'eq'; lhs: Observable; rhs: CondValue; negated: boolean; pos: SourcePos }
-  | { k: 'not'; arg: Prop }
-  | { k: 'and'; left: Prop; right: Prop }
-  | { k: 'or'; left: Prop; right: Prop };
+  | { k: 'eq'; lhs: Observable; rhs: V; negated: boolean; pos: SourcePos }
+  | { k: 'not'; arg: PropOf<V> }
+  | { k: 'and'; left: PropOf<V>; right: PropOf<V> }
+  | { k: 'or'; left: PropOf<V>; right: PropOf<V> };
+
+export type Prop = PropOf<CondValue>;
 
 /** The `P:r=v` / `x=v` atoms of a proposition, left to right. */
-export function propAtoms(p: Prop): Array<Extract<Prop, { k: 'eq' }>> {
+export function propAtoms<V>(p: PropOf<V>): Array<Extract<PropOf<V>, { k: 'eq' }>> {
   switch (p.k) {
     case 'eq':
       return [p];

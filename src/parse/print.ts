@@ -167,6 +167,37 @@ export function printProp(p: Prop, ctx: 'top' | 'or-left' | 'or-right' | 'and-le
   }
 }
 
+/** herd7's rendering of an observable in its output: `0:r0`, `[x]`. */
+function herdObservable(o: Observable): string {
+  return o.k === 'reg' ? `${o.thread}:${o.reg}` : `[${o.name}]`;
+}
+
+/** herd7's rendering of a proposition in its output (not litmus syntax): `0:r0=1 /\ not ([x]=2)`. */
+export function formatProp(p: Prop): string {
+  switch (p.k) {
+    case 'true':
+    case 'false':
+      return p.k;
+    case 'eq':
+      return `${herdObservable(p.lhs)}${p.negated ? '!=' : '='}${p.rhs.k === 'int' ? p.rhs.value : p.rhs.k === 'obs' ? herdObservable(p.rhs.obs) : p.rhs.name}`;
+    case 'not':
+      return `not (${formatProp(p.arg)})`;
+    case 'and':
+      return `${herdWrap(p.left, 'and')} /\\ ${herdWrap(p.right, 'and')}`;
+    case 'or':
+      return `${herdWrap(p.left, 'or')} \\/ ${herdWrap(p.right, 'or')}`;
+  }
+}
+
+function herdWrap(p: Prop, parent: 'and' | 'or'): string {
+  return (p.k === 'and' || p.k === 'or') && p.k !== parent ? `(${formatProp(p)})` : formatProp(p);
+}
+
+/** The condition as herd7 prints it: `exists (0:r0=0 /\ 1:r0=0)`. */
+export function formatCondition(c: Condition): string {
+  return `${c.quantifier} (${formatProp(c.prop)})`;
+}
+
 function printCondition(c: Condition): string {
   const head = c.outcome !== null ? `bad ${c.outcome}` : c.quantifier;
   return `${head} (${printProp(c.prop)})`;
