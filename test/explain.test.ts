@@ -190,3 +190,21 @@ describe('explain: command line', () => {
     expect(explainCommand(join(KVM, 'no-such-test.litmus'), { model: 'lkmm' })).toBe(2);
   });
 });
+
+describe('undefined behaviour is one classification, shared with the judge', () => {
+  // P1 reads 5 and dereferences it: that execution ends in r0=5, which the condition asks
+  // for, but its final state means nothing. The judge sets it aside; explain must too.
+  const SRC = `C ub-witness
+{ p=x; x=0; }
+P0(int **p, int *x) { WRITE_ONCE(*p, 5); }
+P1(int **p) { int r0; int r1; r0 = READ_ONCE(*p); r1 = READ_ONCE(*r0); }
+exists (1:r0=5)`;
+
+  it('never offers an execution with undefined behaviour as a witness', () => {
+    const r = explainSource(SRC, 'ub.litmus');
+    if (!r.ok) throw new Error(r.diagnostics[0].message);
+    expect(r.explanation.result.judgement).toMatchObject({ observation: 'Never', positive: 0 });
+    expect(r.explanation.result.judgement.undefinedBehaviour).toEqual([{ thread: 1, pos: { line: 4, col: 56 }, message: 'dereferencing the non-pointer value 5', executions: 1 }]);
+    expect(r.explanation.kind).toBe('never');
+  });
+});

@@ -5,7 +5,8 @@ import type { Diagnostic } from '../diagnostics.js';
 import { checkProgram, prepareTest, type TestResult } from '../api.js';
 import type { Event, Skeleton } from '../execution/execution.js';
 import { explore, type ConsistentExecution } from '../explore/explorer.js';
-import { holds as propHolds, formatValue, type FinalState } from '../execution/condition.js';
+import { formatValue } from '../execution/condition.js';
+import { isBad } from '../judge/judge.js';
 import type { Program, Value } from '../lower/program.js';
 import type { MemoryModel } from '../models/model.js';
 import { expectationMismatch, outcomeWords, verdictText } from '../check/verdict.js';
@@ -119,17 +120,6 @@ const EVERY_CANDIDATE: MemoryModel = {
 /** Default bound on the candidates a Never's explanation looks at (they are not pruned). */
 const MAX_CANDIDATES = 2_000_000;
 
-/** A bad execution: the condition's bad state (for forall, a state that violates it). */
-function isBad(program: Program, s: FinalState): boolean {
-  if (program.filter && !propHolds(program.filter, s)) return false;
-  const holds = propHolds(program.condition, s);
-  return program.quantifier === 'forall' ? !holds : holds;
-}
-
-/** Paths that hit undefined behaviour carry a reserved %-register; they are not outcomes. */
-function hasUndefinedBehaviour(regs: ReadonlyArray<ReadonlyMap<string, Value>>): boolean {
-  return regs.some((m) => [...m.keys()].some((k) => k.startsWith('%')));
-}
 
 export function explainSource(source: string, file: string, options: ExplainOptions = {}): ExplainResult {
   const prepared = prepareTest(source, file, { model: options.model });
@@ -142,7 +132,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
     maxExecutions: options.maxExecutions,
     deadline,
     onExecution: (e) => {
-      if (bad.length < want && !hasUndefinedBehaviour(e.regs) && isBad(program, { regs: e.regs, memory: e.memory })) bad.push(e);
+      if (bad.length < want && isBad(program, e)) bad.push(e);
     },
   });
   const common: Common = {
@@ -169,7 +159,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
   const byCheck = new Map<string, { count: number; first: ExecutionGraph }>();
   let candidates = 0;
   const stats = explore(program, EVERY_CANDIDATE, (e) => {
-    if (hasUndefinedBehaviour(e.regs) || !isBad(program, { regs: e.regs, memory: e.memory })) return;
+    if (!isBad(program, e)) return;
     const verdict = model.prepare(e.skeleton).check({ rf: e.rf, co: e.co });
     const failed = verdict.consistent ? 'none' : (verdict.failed ?? 'model');
     candidates++;

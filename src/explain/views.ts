@@ -153,7 +153,7 @@ export class ExecutionView {
         steps.push(this.step(e, merged));
       }
       const regs = this.graph.regs[t] ?? new Map<string, Value>();
-      const registers = [...regs.entries()].filter(([r]) => !r.startsWith('%')).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([r, v]) => `${r}=${typeof v === 'string' ? `&${v}` : v}`);
+      const registers = [...regs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([r, v]) => `${r}=${typeof v === 'string' ? `&${v}` : v}`);
       out.push({ thread: t, steps, registers });
     }
     return out;
