@@ -25,6 +25,8 @@ export interface TestResult {
   file: string;
   name: string;
   model: string;
+  /** The flags the model can raise: an expected DATARACE is compared only when it has data-race. */
+  modelFlags: string[];
   test: LitmusTest;
   program: Program;
   judgement: Judgement;
@@ -83,6 +85,7 @@ export function checkProgram(test: LitmusTest, program: Program, model: MemoryMo
     file: program.file,
     name: program.name,
     model: model.name,
+    modelFlags: [...(model.flags ?? [])],
     test,
     program,
     judgement: judge.finish(stats),

@@ -18,11 +18,15 @@ type Planned = TestStep | WithStep | { k: 'fail'; name: string };
 export class CatModel implements MemoryModel {
   /** A user's model may be weaker than coherence: the explorer must not prune for it. */
   readonly assumesCoherence = false;
+  /** The named flags the model's `flag` statements raise (linux-kernel.cat: data-race, ...). */
+  readonly flags: readonly string[];
   constructor(
     readonly name: string,
     readonly description: string,
     readonly compiled: CompiledModel,
-  ) {}
+  ) {
+    this.flags = [...new Set(compiled.steps.flatMap((s) => (s.k === 'test' && s.flavour === 'flag' ? [flagName(s)] : [])))];
+  }
 
   /**
    * The value of a name at the end of the model for one candidate (tests and debugging);

@@ -15,13 +15,35 @@ export function verdictText(r: TestResult): string {
   return j.observation + vacuous;
 }
 
+/**
+ * The one expected-versus-actual comparison of a verdict (the `run` command's Result: check and
+ * the `check` gate both use it): the observation, and the data-race flag when the model can
+ * raise it (a model without one, like SC or TSO, never contradicts a DATARACE).
+ */
+export function compareVerdict(expected: { verdict: string; dataRace: boolean }, r: TestResult): { want: string; got: string; agree: boolean } {
+  const want = verdictWords(expected.verdict, racesCompared(r) && expected.dataRace);
+  const got = resultWords(r);
+  return { want, got, agree: want === got };
+}
+
+/** The result in a Result: comment's words: `Sometimes DATARACE` when the model flagged a race. */
+export function resultWords(r: TestResult): string {
+  return verdictWords(r.judgement.observation, racesCompared(r) && r.judgement.flags.includes('data-race'));
+}
+
+function racesCompared(r: TestResult): boolean {
+  return r.modelFlags.includes('data-race');
+}
+
+/** `Sometimes DATARACE`, as a Result: comment writes it. */
+function verdictWords(verdict: string, dataRace: boolean): string {
+  return dataRace ? `${verdict} DATARACE` : verdict;
+}
+
 /** Whether the result contradicts the test's own `Result:` comment. */
 export function expectationMismatch(r: TestResult): string | null {
   const e = r.test.expected;
   if (!e || !r.judgement.complete) return null;
-  const race = r.judgement.flags.includes('data-race');
-  if (e.verdict !== r.judgement.observation || (r.model === 'lkmm' && e.dataRace !== race)) {
-    return `expected ${e.verdict}${e.dataRace ? ' DATARACE' : ''}, got ${r.judgement.observation}${race ? ' DATARACE' : ''}`;
-  }
-  return null;
+  const c = compareVerdict(e, r);
+  return c.agree ? null : `expected ${c.want}, got ${c.got}`;
 }

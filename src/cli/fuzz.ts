@@ -2,7 +2,8 @@
 // in src/fuzz (pure); this layer parses options, reads seed files, writes failures and prints.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { modelOption, positiveNumber, wholeNumber } from './options.js';
 import { ENGINE_BREAKS, type EngineBreak } from '../interleave/interleave.js';
 import { runCampaign, type CampaignReport } from '../fuzz/campaign.js';
 import { bindProperty, PROPERTIES, propertyInfo } from '../fuzz/properties.js';
@@ -26,19 +27,6 @@ export interface FuzzOptions {
   break?: EngineBreak;
 }
 
-function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
 
 export function registerFuzzCommand(program: Command): void {
   program
@@ -48,7 +36,7 @@ export function registerFuzzCommand(program: Command): void {
     .option('-n, --runs <n>', 'generated tests to check', wholeNumber(1), 1000)
     .option('-s, --seed <n>', 'random seed (printed, so any campaign can be rerun); default: from the clock', wholeNumber(-0x80000000, 0x7fffffff))
     .option('--path <path>', "replay one failure: the path printed with it (needs the campaign's --seed)")
-    .addOption(new Option('-m, --model <name>', "model to check (default: the property's models)").choices(['lkmm', 'sc', 'tso']))
+    .addOption(modelOption("model to check (default: the property's models)", null))
     .option('-o, --out <dir>', 'write each failure as a minimal litmus file into DIR')
     .option('--time-budget <seconds>', 'stop starting new runs after this long (exit 3 if no failure was found)', positiveNumber)
     .option('--max-shrinks <n>', 'failures to shrink (default 3; 1 for kvm-lost-request)', wholeNumber(0))

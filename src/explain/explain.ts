@@ -8,7 +8,7 @@ import { explore, type ConsistentExecution } from '../explore/explorer.js';
 import { formatValue } from '../execution/condition.js';
 import { isBad } from '../judge/judge.js';
 import type { Program, Value } from '../lower/program.js';
-import type { MemoryModel } from '../models/model.js';
+import type { MemoryModel, OrderingRules } from '../models/model.js';
 import { expectationMismatch, outcomeWords, verdictText } from '../check/verdict.js';
 import { coherenceCycle, interleaving, shortestCycle, type CycleEdge } from './cycle.js';
 import { describeOrdering, judgePair, judgePairSc, judgePairTso, type PairVerdict } from './ordering.js';
@@ -149,7 +149,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
   if (bad.length > 0) {
     // A witness proves reachability even when a limit stopped the search early.
     const verdict = result.judgement.complete ? common.verdict : program.outcome ? `${common.outcome}: reachable` : 'reachable';
-    return { ok: true, explanation: { ...common, verdict, kind: 'reachable', witnesses: bad.map((e) => explainWitness(program, e, model.name)) } };
+    return { ok: true, explanation: { ...common, verdict, kind: 'reachable', witnesses: bad.map((e) => explainWitness(program, e, model.orderingRules)) } };
   }
 
   // Never (or nothing found before a limit): which checks reject the candidates that would get
@@ -174,9 +174,9 @@ export function explainSource(source: string, file: string, options: ExplainOpti
     // The ordering checks say something about barriers; coherence and atomicity rarely do.
     .sort((a, b) => Number(BASIC_CHECKS.has(a[0])) - Number(BASIC_CHECKS.has(b[0])) || b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
     .map(([check, { count, first: graph }]) => {
-      const view = new ExecutionView(program, graph, model.name);
+      const view = new ExecutionView(program, graph, model.orderingRules);
       // The cycle the model objects to runs through steps it keeps; fall back to any cycle.
-      const judge = pairJudge(model.name);
+      const judge = pairJudge(model.orderingRules);
       const cycle =
         check === 'coherence'
           ? coherenceCycle(view)
@@ -205,9 +205,9 @@ function finalState(program: Program, g: ExecutionGraph): string[] {
   });
 }
 
-function explainWitness(program: Program, e: ConsistentExecution, modelName: string): Witness {
+function explainWitness(program: Program, e: ConsistentExecution, rules: OrderingRules | undefined): Witness {
   const graph: ExecutionGraph = { skeleton: e.skeleton, rf: e.rf, co: e.co, regs: e.regs, memory: e.memory };
-  const view = new ExecutionView(program, graph, modelName);
+  const view = new ExecutionView(program, graph, rules);
   const threads = view.threadViews();
   const state = finalState(program, graph);
   const cycle = shortestCycle(view);
@@ -233,8 +233,8 @@ function describeAccess(view: ExecutionView, e: Event): string {
 }
 
 /** The program-order rules of a model: LKMM's barriers, x86's store buffer, or none (SC). */
-function pairJudge(modelName: string): (sk: Skeleton, a: Event, b: Event) => PairVerdict {
-  return modelName === 'tso' ? judgePairTso : modelName === 'sc' ? judgePairSc : judgePair;
+function pairJudge(rules: OrderingRules | undefined): (sk: Skeleton, a: Event, b: Event) => PairVerdict {
+  return rules === 'tso' ? judgePairTso : rules === 'sc' ? judgePairSc : judgePair;
 }
 
 /** Words for each step of a cycle, and which program-order steps held. */
@@ -247,7 +247,7 @@ function explainCycle(view: ExecutionView, cycle: CycleEdge[]): { edges: Explain
   const named = (e: Event) => `${view.label(e)} (line ${e.origin?.pos.line ?? '?'})`;
   const verdicts = new Map<CycleEdge, PairVerdict>();
   // Program-order rules are the model's: LKMM's barriers, or x86's store buffer under tso.
-  const judge = pairJudge(view.modelName);
+  const judge = pairJudge(view.orderingRules);
   for (const edge of cycle) if (edge.kind === 'po') verdicts.set(edge, judge(sk, edge.from, edge.to));
 
   // Reads are told in each thread's program order, whatever edge the cycle starts from.

@@ -1,6 +1,7 @@
 // Executions seen through the source: each event as the line and primitive that produced it,
 // values in the protocol's names (IN_GUEST_MODE, KVM_REQ_TLB_FLUSH), reads with the write they
 // read from. Shared by the witness and the "ruled out" explanations, and by the DOT output.
+import type { OrderingRules } from '../models/model.js';
 import type { Event, Skeleton } from '../execution/execution.js';
 import type { CondProp, Program, Value } from '../lower/program.js';
 import { Relation } from '../execution/relation.js';
@@ -83,8 +84,8 @@ export class ExecutionView {
   constructor(
     readonly program: Program,
     readonly graph: ExecutionGraph,
-    /** The model the execution was judged under (its program-order rules differ). */
-    readonly modelName = 'lkmm',
+    /** The program-order rules of the model the execution was judged under. */
+    readonly orderingRules: OrderingRules = 'lkmm',
   ) {
     this.fr = graph.rf.inverse().seq(graph.co);
     this.namer = new ValueNamer(program);

@@ -351,5 +351,7 @@ function fail(check: string): ModelVerdict {
 export const lkmm: MemoryModel = {
   name: 'lkmm',
   description: 'Linux Kernel Memory Model (linux-kernel.cat + lock.cat, variant lkmmv2)',
+  flags: ['data-race'],
+  orderingRules: 'lkmm',
   prepare: (sk) => new PreparedLkmm(sk),
 };

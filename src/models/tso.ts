@@ -36,4 +36,5 @@ export const tso = globalOrderModel({
   check: 'tso',
   preserved: tsoPreservedOrder,
   internalRf: false,
+  orderingRules: 'tso',
 });
