@@ -53,6 +53,15 @@ export type InitItem =
   | { k: 'loc'; name: string; type: TypeName | null; value: InitValue | null; pos: SourcePos }
   | { k: 'reg'; thread: number; reg: string; type: TypeName | null; value: InitValue; pos: SourcePos };
 
+/**
+ * C's binary operators by precedence (higher binds tighter): the one table the litmus parser, the
+ * printer and the .def macro parser share.
+ */
+export const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
+  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6,
+  '<': 7, '>': 7, '<=': 7, '>=': 7, '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
+};
+
 /** Something the final condition or `locations` can observe. */
 export type Observable =
   | { k: 'reg'; thread: number; reg: string; pos: SourcePos }

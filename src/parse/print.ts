@@ -1,14 +1,10 @@
 // The pretty-printer: litmus AST -> text that parses back to the same AST (positions aside).
 // The fuzzer builds tests as ASTs and writes them with this, so a shrunk failure is a file.
+import { BINARY_PRECEDENCE as PRECEDENCE } from './ast.js';
 import type {
   CondValue, Condition, Expr, InitItem, InitValue, LitmusTest, Observable, Prop, Stmt, ThreadDecl, TypeName,
 } from './ast.js';
 
-/** The parser's binary precedences (higher binds tighter). */
-const PRECEDENCE: Record<string, number> = {
-  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6,
-  '<': 7, '>': 7, '<=': 7, '>=': 7, '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
-};
 
 // Levels an expression may need to be printed at, loosest first.
 const ASSIGN = 0;
