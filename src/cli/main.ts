@@ -105,10 +105,11 @@ export function buildProgram(): Command {
     .argument('<file>', 'a .litmus file')
     .addOption(modelOption())
     .option('--dot <dir>', 'also write a Graphviz file per witness (or rejected example) into DIR')
+    .option('--svg <dir>', 'also draw each of those graphs as SVG into DIR (no Graphviz needed)')
     .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1);
   addLimitOptions(explain, 'per-test', 'a Never found under it is reported incomplete (exit 3)')
     .action((file: string, opts) => {
-      process.exitCode = explainCommand(file, opts);
+      settle(explainCommand(file, opts));
     });
   registerFuzzCommand(program);
   return program;
