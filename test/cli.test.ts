@@ -20,3 +20,17 @@ describe('the command line', () => {
     expect(help).toContain(`choices: ${[...MODELS.keys()].map((m) => `"${m}"`).join(', ')}`);
   });
 });
+
+describe('the npm package', () => {
+  it('ships the executable, the compiled library, docs and examples, and no tests or sources', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const files = (JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['bin/litmus-check', 'dist/cli/main.js', 'dist/api.js', 'package.json', 'README.md', 'litmus/kvm/dekker+mbs.litmus']));
+    expect(files.filter((f) => /^(test|src|bench|scripts)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
+    // Everything the installed package imports at run time is a dependency, not a devDependency.
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['@viz-js/viz', 'chalk', 'commander', 'fast-check', 'fast-xml-parser']));
+  });
+});
