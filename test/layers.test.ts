@@ -18,7 +18,8 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['judge', 'interleave'],
   ['api'],
   ['cat', 'check'],
-  ['report', 'explain', 'analysis', 'fuzz'],
+  ['report', 'explain', 'analysis'],
+  ['fuzz'],
   ['cli'],
 ];
 
