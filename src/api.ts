@@ -8,7 +8,7 @@ import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStat
 import { Judge, type Judgement } from './judge/judge.js';
 import { modelByName, MODELS } from './models/index.js';
 import type { MemoryModel } from './models/model.js';
-import { formatCondition } from './judge/condition.js';
+import { formatCondition } from './parse/print.js';
 
 export interface CheckOptions extends ExploreLimits {
   /** A model name (lkmm, sc, tso) or a model object (e.g. a cat-interpreted one). */
@@ -25,6 +25,8 @@ export interface TestResult {
   file: string;
   name: string;
   model: string;
+  /** The flags the model can raise: an expected DATARACE is compared only when it has data-race. */
+  modelFlags: string[];
   test: LitmusTest;
   program: Program;
   judgement: Judgement;
@@ -83,11 +85,12 @@ export function checkProgram(test: LitmusTest, program: Program, model: MemoryMo
     file: program.file,
     name: program.name,
     model: model.name,
+    modelFlags: [...(model.flags ?? [])],
     test,
     program,
     judgement: judge.finish(stats),
     stats,
-    conditionText: formatCondition(program.quantifier, program.condition),
+    conditionText: formatCondition(test.condition),
     timeMs: performance.now() - start,
   };
 }

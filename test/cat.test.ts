@@ -9,8 +9,8 @@ import { loadInstructions, readConfig } from '../src/cat/loader.js';
 import { parseMacros } from '../src/cat/macros.js';
 import { parseCat } from '../src/cat/parser.js';
 import { Linearisations, ValueSet, type Value } from '../src/cat/values.js';
-import type { Candidate, Event, Skeleton } from '../src/explore/execution.js';
-import { EventSet, Relation } from '../src/models/relation.js';
+import type { Candidate, Event, Skeleton } from '../src/execution/execution.js';
+import { EventSet, Relation } from '../src/execution/relation.js';
 import { CatError } from '../src/cat/errors.js';
 
 // ---- a hand-made execution: events of given kinds and locations, arbitrary relations ----
@@ -357,6 +357,17 @@ my_test(V,X) __atomic_op_return{MB}(X,+,V) == 0
     expect(emitted).toMatchObject([{ op: 'atomic', alu: '+', returns: 'new', dst: '%t1', ann: 'MB' }]);
     // Bit operations, which the kernel's file lacks, stay available.
     expect(defs.has('test_and_set_bit')).toBe(true);
+  });
+
+  it('reads C operators with the litmus parser\'s precedences, / and % included', () => {
+    const defs = parseMacros('f(X,V) X + V * 2 / 3 % 4 - 1\n', 'k.def');
+    const b = { emit: () => undefined, temp: () => '%t', origin: () => ({ pos: { line: 1, col: 1 }, primitive: 'p', site: 0 }), declareReg: () => undefined };
+    const c = (v: number) => ({ k: 'const', v });
+    // (X + ((((V * 2) / 3) % 4))) - 1, as C and the litmus parser read it.
+    expect(defs.get('f')!.expand(b, [c(5), c(7)], 'r0')).toEqual({
+      k: 'bin', op: '-', b: c(1),
+      a: { k: 'bin', op: '+', a: c(5), b: { k: 'bin', op: '%', b: c(4), a: { k: 'bin', op: '/', b: c(3), a: { k: 'bin', op: '*', a: c(7), b: c(2) } } } },
+    });
   });
 
   it('reports mistakes with file:line:column', () => {

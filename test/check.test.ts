@@ -2,12 +2,14 @@
 // sharding, report merging, and the JUnit / GitHub reporters. Oracles: hand-derived LKMM
 // results for textbook shapes (SB with/without smp_mb), the kernel's own EXPECTED.tsv,
 // an independent XML parser, and GitHub's documented escaping rules.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { checkSource } from '../src/api.js';
+import { loadCatModel } from '../src/cat/index.js';
+import { expectationMismatch } from '../src/check/verdict.js';
 import {
   expectationFromComment, formatBaseline, lookupExpectation, parseBaseline, parseExpectFile, type Expectation,
 } from '../src/check/expectations.js';
@@ -130,6 +132,21 @@ describe('deciding a test', () => {
     // SC forbids message passing outright (Never) and has no data-race flag to compare.
     const sc = run(src, file, { model: 'sc' });
     expect(decideOutcome(sc, { ...commentExpectation(sc)!, verdict: 'Never', dataRace: true }).status).toBe('passed');
+  });
+
+  it('compares the data-race flag because the model can raise it, not because it is named lkmm', () => {
+    // LKMM read from the kernel's linux-kernel.cfg is named after the file, and raises data-race.
+    const loaded = loadCatModel({ conf: join(SHARED, 'models/lkmm/linux-kernel.cfg') }, (p) => (existsSync(p) ? readFileSync(p, 'utf8') : null));
+    if (!loaded.ok) throw new Error(loaded.diagnostics[0].message);
+    const file = join(FIXTURES, 'suite/mp/MP+plain.litmus');
+    const src = readFileSync(file, 'utf8');
+    const kernel = run(src, file, { model: loaded.loaded.model, lower: loaded.loaded.primitives ? { primitives: loaded.loaded.primitives } : {} });
+    expect(kernel.result.model).not.toBe('lkmm');
+    expect(kernel.result.modelFlags).toContain('data-race');
+    expect(decideOutcome(kernel, commentExpectation(kernel)).status).toBe('passed');
+    const claimNoRace = { ...commentExpectation(kernel)!, dataRace: false };
+    expect(decideOutcome(kernel, claimNoRace).message).toBe('expected Sometimes (Result: comment), got Sometimes DATARACE');
+    expect(expectationMismatch({ ...kernel.result, test: { ...kernel.result.test, expected: { verdict: 'Sometimes', dataRace: false } } })).toBe('expected Sometimes, got Sometimes DATARACE');
   });
 
   it('skips a test with no expectation, and reports a limit hit as incomplete, not as its verdict', () => {

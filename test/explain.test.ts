@@ -171,11 +171,11 @@ describe('explain: command line', () => {
     vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
   };
 
-  it('prints the explanation, writes a DOT file per witness, exits 0 when as expected', () => {
+  it('prints the explanation, writes a DOT file per witness, exits 0 when as expected', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'explain-'));
     try {
       capture();
-      const code = explainCommand(join(KVM, 'dekker+no-requester-mb.litmus'), { model: 'lkmm', dot: dir, witnesses: 1 });
+      const code = await explainCommand(join(KVM, 'dekker+no-requester-mb.litmus'), { model: 'lkmm', dot: dir, witnesses: 1 });
       expect(code).toBe(0);
       expect(out.join('')).toContain('lost request: reachable');
       expect(readdirSync(dir)).toEqual(['kvm-dekker+no-requester-mb.witness-1.dot']);
@@ -184,9 +184,47 @@ describe('explain: command line', () => {
     }
   });
 
-  it('exits 1 when the verdict contradicts the Result: line, 2 on a missing file', () => {
+  it('draws the same graphs as SVG with --svg, beside --dot, without Graphviz installed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'explain-'));
+    try {
+      capture();
+      const code = await explainCommand(join(KVM, 'dekker+no-vcpu-mb.litmus'), { model: 'lkmm', dot: dir, svg: dir, witnesses: 1 });
+      expect(code).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual(['kvm-dekker+no-vcpu-mb.witness-1.dot', 'kvm-dekker+no-vcpu-mb.witness-1.svg']);
+      const svg = readFileSync(join(dir, 'kvm-dekker+no-vcpu-mb.witness-1.svg'), 'utf8');
+      expect(svg).toMatch(/^<\?xml[^]*<svg [^]*<\/svg>\s*$/);
+      // Every node and edge label of the DOT file is drawn: one <g class="node"> per DOT node.
+      const dot = readFileSync(join(dir, 'kvm-dekker+no-vcpu-mb.witness-1.dot'), 'utf8');
+      const nodes = [...dot.matchAll(/^\s*(e\d+|init\d*)\s*\[/gm)].length;
+      expect(nodes).toBeGreaterThan(0);
+      expect([...svg.matchAll(/<g id="node\d+" class="node">/g)].length).toBe(nodes);
+      expect(svg).toContain('>rf<');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 1 when the verdict contradicts the Result: line, 2 on a missing file', async () => {
     capture();
-    expect(explainCommand(join(KVM, 'dekker+no-requester-mb.litmus'), { model: 'sc' })).toBe(1);
-    expect(explainCommand(join(KVM, 'no-such-test.litmus'), { model: 'lkmm' })).toBe(2);
+    expect(await explainCommand(join(KVM, 'dekker+no-requester-mb.litmus'), { model: 'sc' })).toBe(1);
+    expect(await explainCommand(join(KVM, 'no-such-test.litmus'), { model: 'lkmm' })).toBe(2);
+  });
+});
+
+describe('undefined behaviour is one classification, shared with the judge', () => {
+  // P1 reads 5 and dereferences it: that execution ends in r0=5, which the condition asks
+  // for, but its final state means nothing. The judge sets it aside; explain must too.
+  const SRC = `C ub-witness
+{ p=x; x=0; }
+P0(int **p, int *x) { WRITE_ONCE(*p, 5); }
+P1(int **p) { int r0; int r1; r0 = READ_ONCE(*p); r1 = READ_ONCE(*r0); }
+exists (1:r0=5)`;
+
+  it('never offers an execution with undefined behaviour as a witness', () => {
+    const r = explainSource(SRC, 'ub.litmus');
+    if (!r.ok) throw new Error(r.diagnostics[0].message);
+    expect(r.explanation.result.judgement).toMatchObject({ observation: 'Never', positive: 0 });
+    expect(r.explanation.result.judgement.undefinedBehaviour).toEqual([{ thread: 1, pos: { line: 4, col: 56 }, message: 'dereferencing the non-pointer value 5', executions: 1 }]);
+    expect(r.explanation.kind).toBe('never');
   });
 });

@@ -5,9 +5,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSource, lowerTest, parseLitmus, type TestResult } from '../src/api.js';
-import { formatValue } from '../src/judge/condition.js';
+import { formatValue } from '../src/execution/condition.js';
 import type { Instr } from '../src/lower/program.js';
-import { verdictText } from '../src/report/verdict.js';
+import { verdictText } from '../src/check/verdict.js';
 
 function check(source: string, model = 'lkmm'): TestResult {
   const res = checkSource(source, 'twin.litmus', { model });

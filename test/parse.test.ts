@@ -166,7 +166,7 @@ describe('errors carry line, column and what was expected', () => {
     ['C SB\n', "2:1: expected the initial-state block '{', found end of file"],
     ['C SB\n{ x=0 y=1; }', "2:7: expected ';' or '}' in the initial state, found 'y'"],
     ['C SB\n{}\nexists (x=0)', "3:1: expected a thread (P0(...) { ... }), found 'exists'"],
-    ['C SB\n{}\nP0(int *x) {\n  WRITE_ONCE(*x, 1)\n}\nexists (x=1)', "5:1: expected ';' after the statement, found '}'"],
+    ['C SB\n{}\nP0(int *x) {\n  WRITE_ONCE(*x, 1)\n}\nexists (x=1)', "4:20: expected ';' after the statement, found '}' on line 5"],
     ['C SB\n{}\nP0(int *x) {\n  WRITE_ONCE(*x, 1);\n', "5:1: expected '}' to close the block, found end of file"],
     ['C SB\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\n', '4:1: expected a final condition (exists, ~exists or forall)'],
     ['C SB\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1', "4:12: expected ')' or a connective (/\\, \\/), found end of file"],

@@ -39,7 +39,7 @@ const BAD_FIXTURES: Array<[name: string, line: number, col: number, message: str
   ['long-thread', 1007, 2, 'P0 is too long: more than 1000 operations'],
   ['loop-for', 16, 2, "unsupported construct: 'for' loop (litmus tests are loop-free; run with --unroll N to explore at most N iterations)"],
   ['loop-while', 9, 2, "unsupported construct: 'while' loop (litmus tests are loop-free; run with --unroll N to explore at most N iterations)"],
-  ['missing-semicolon', 9, 2, "expected ';' after the statement, found 'r0'"],
+  ['missing-semicolon', 8, 10, "expected ';' after the statement, found 'r0' on line 9"],
   ['no-condition', 20, 1, 'expected a final condition (exists, ~exists or forall)'],
   ['no-init', 3, 1, "expected the initial-state block '{', found end of file"],
   ['not-c', 1, 1, "unsupported architecture 'X86': only C litmus tests are supported"],

@@ -16,7 +16,7 @@ import { CatError } from './errors.js';
 import * as ops from './ops.js';
 import { Frame, type Code, type Ctx } from './runtime.js';
 import { ChoiceSet, Closure, EmptyV, EventV, PairV, TagV, TupleV, UniverseV, ValueSet, type Value } from './values.js';
-import { EventSet, Relation } from '../models/relation.js';
+import { EventSet, Relation } from '../execution/relation.js';
 
 export interface Slot {
   readonly index: number;

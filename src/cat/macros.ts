@@ -9,6 +9,7 @@ import type { AluOp, Instr, PureExpr } from '../lower/program.js';
 import { LKMM_PRIMITIVES, type ArgKind, type PrimitiveBuilder, type PrimitiveSpec } from '../lower/primitives.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
+import { BINARY_PRECEDENCE } from '../parse/ast.js';
 
 type DefExpr =
   | { k: 'param'; name: string; pos: CatPos }
@@ -134,7 +135,7 @@ function lexDef(text: string, file: string): Tok[] {
       i += 2;
       continue;
     }
-    if ('(){},;*+-&|^~!<>='.includes(c)) {
+    if ('(){},;*/%+-&|^~!<>='.includes(c)) {
       out.push({ t: 'op', v: c, pos: pos(i) });
       i++;
       continue;
@@ -145,9 +146,6 @@ function lexDef(text: string, file: string): Tok[] {
   return out;
 }
 
-const BINARY_PRECEDENCE: Record<string, number> = {
-  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6, '<': 7, '>': 7, '<=': 7, '>=': 7, '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10,
-};
 
 class MacroParser {
   private toks: Tok[];

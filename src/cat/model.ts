@@ -1,8 +1,8 @@
 // A compiled cat program as a memory model: prepare() runs everything that does not depend on
 // rf and co once per skeleton; check() runs the rest for one candidate.
-import type { Candidate, Skeleton } from '../explore/execution.js';
+import type { Candidate, Skeleton } from '../execution/execution.js';
 import type { MemoryModel, ModelVerdict, PreparedModel } from '../models/model.js';
-import type { Relation } from '../models/relation.js';
+import type { Relation } from '../execution/relation.js';
 import { force, type CompiledModel, type Step } from './compile.js';
 import { CatError } from './errors.js';
 import { testHolds } from './ops.js';
@@ -18,11 +18,15 @@ type Planned = TestStep | WithStep | { k: 'fail'; name: string };
 export class CatModel implements MemoryModel {
   /** A user's model may be weaker than coherence: the explorer must not prune for it. */
   readonly assumesCoherence = false;
+  /** The named flags the model's `flag` statements raise (linux-kernel.cat: data-race, ...). */
+  readonly flags: readonly string[];
   constructor(
     readonly name: string,
     readonly description: string,
     readonly compiled: CompiledModel,
-  ) {}
+  ) {
+    this.flags = [...new Set(compiled.steps.flatMap((s) => (s.k === 'test' && s.flavour === 'flag' ? [flagName(s)] : [])))];
+  }
 
   /**
    * The value of a name at the end of the model for one candidate (tests and debugging);

@@ -1,6 +1,6 @@
 // The cat operators on values, with herd7's typing rules: `{}` and `_` adapt to the other
 // operand, tags lift to singleton tag sets, sets and relations never mix.
-import { EventSet, Relation } from '../models/relation.js';
+import { EventSet, Relation } from '../execution/relation.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
 import type { SkeletonState } from './runtime.js';

@@ -1,7 +1,7 @@
 // What compiled cat code runs against: the per-skeleton state (values that do not depend on rf
 // and co, computed at most once per skeleton) and the per-candidate context.
-import type { Candidate, Skeleton } from '../explore/execution.js';
-import { EventSet, Relation } from '../models/relation.js';
+import type { Candidate, Skeleton } from '../execution/execution.js';
+import { EventSet, Relation } from '../execution/relation.js';
 import type { Value } from './values.js';
 
 /** Local variables of one let, function call or match clause. */

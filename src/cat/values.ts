@@ -1,7 +1,7 @@
 // The values a cat program computes with. Event sets and relations are the bitsets of
-// ../models/relation.ts; the rest are small wrappers. `{}` is polymorphic (EmptyV) until an
+// ../execution/relation.ts; the rest are small wrappers. `{}` is polymorphic (EmptyV) until an
 // operation gives it a type, as in herd7.
-import { EventSet, Relation } from '../models/relation.js';
+import { EventSet, Relation } from '../execution/relation.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
 import type { Ctx } from './runtime.js';

@@ -3,9 +3,9 @@
 // GitHub annotations.
 import type { TestResult } from '../api.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { formatValue } from '../judge/condition.js';
-import { outcomeWords } from '../report/verdict.js';
-import { verdictMeets, type Expectation, type ExpectationSource, type Verdict } from './expectations.js';
+import { formatValue } from '../execution/condition.js';
+import { compareVerdict, outcomeWords, resultWords } from './verdict.js';
+import type { Expectation, ExpectationSource, Verdict } from './expectations.js';
 
 /** What running one file produced (the worker's answer, or the pool's when it had to stop it). */
 export type TestRun =
@@ -43,10 +43,6 @@ export function stateStrings(r: TestResult): string[] {
   return r.judgement.states.map((s) => s.values.map((v, i) => `${labels[i]}=${formatValue(v)};`).join(' '));
 }
 
-function verdictWords(verdict: string, dataRace: boolean): string {
-  return dataRace ? `${verdict} DATARACE` : verdict;
-}
-
 /** Decide one test. `expectation` is null when no source says what to expect (skipped). */
 export function decideOutcome(run: TestRun, expectation: Expectation | null): CheckOutcome {
   const expected = expectation
@@ -67,8 +63,6 @@ export function decideOutcome(run: TestRun, expectation: Expectation | null): Ch
   }
   const r = run.result;
   const j = r.judgement;
-  // The data-race flag is an LKMM notion: SC and TSO never raise it, so only LKMM compares it.
-  const racesCompared = r.model === 'lkmm';
   const dataRace = j.flags.includes('data-race');
   const actual = { observation: j.observation, dataRace, flags: j.flags, positive: j.positive, negative: j.negative, states: stateStrings(r) };
   const conditionPos = { file: r.file, line: r.test.condition.pos.line, col: r.test.condition.pos.col };
@@ -76,18 +70,17 @@ export function decideOutcome(run: TestRun, expectation: Expectation | null): Ch
   if (!j.complete) {
     return { ...base, status: 'incomplete', message: `incomplete: ${r.stats.incomplete}`, actual: null, incomplete: r.stats.incomplete, location: conditionPos };
   }
-  const got = verdictWords(j.observation, racesCompared && dataRace);
-  if (!expectation) return { ...base, status: 'skipped', message: `${got} (no expectation)`, actual, incomplete: null, location: conditionPos };
+  if (!expectation) return { ...base, status: 'skipped', message: `${resultWords(r)} (no expectation)`, actual, incomplete: null, location: conditionPos };
   // A Result: comment is the line to point at; an expect file or baseline is elsewhere, so point at the condition.
   const location = expectation.source.kind === 'result-comment' ? resultLinePos(run.source, expectation.source, r.file) : conditionPos;
   if (expectation.model !== undefined && expectation.model !== r.model) {
     return { ...base, status: 'error', message: `the baseline entry was recorded with --model ${expectation.model}, this run uses ${r.model}`, actual, incomplete: null, location };
   }
-  const want = verdictWords(expectation.verdict, racesCompared && expectation.dataRace);
+  const { want, got, agree } = compareVerdict(expectation, r);
   const from = expectation.source.kind === 'result-comment' ? 'Result: comment' : expectation.source.kind === 'expect-file' ? 'expect file' : 'baseline';
   // A test that names its bad outcome (`bad lost-request (...)`) is told in the protocol's words too.
   const named = r.program.outcome ? `: ${outcomeWords(r.program.outcome)} ${j.positive > 0 ? 'is reachable' : 'never happens'}` : '';
-  if (!verdictMeets(expectation, actual, racesCompared)) return { ...base, status: 'failed', message: `expected ${want} (${from}), got ${got}${named}`, actual, incomplete: null, location };
+  if (!agree) return { ...base, status: 'failed', message: `expected ${want} (${from}), got ${got}${named}`, actual, incomplete: null, location };
   if (expectation.states) {
     const diff = statesDiff(expectation.states, actual.states);
     if (diff) return { ...base, status: 'failed', message: `${got} as expected, but the final states differ from the baseline: ${diff}`, actual, incomplete: null, location };

@@ -1,10 +1,12 @@
 // `litmus-check explain FILE`: print why the test's bad outcome is reachable (a witness) or not
-// (the model check that rules it out); with --dot DIR, also write one Graphviz file per witness.
+// (the model check that rules it out); with --dot DIR, also write one Graphviz file per witness,
+// with --svg DIR the same graphs drawn as SVG.
 import { knownModel } from './inputs.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDiagnostic } from '../diagnostics.js';
 import { toDot } from '../explain/dot.js';
+import { dotToSvg } from '../explain/svg.js';
 import { explainSource, type Explanation } from '../explain/explain.js';
 import { formatExplanation } from '../explain/text.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK } from './exit-codes.js';
@@ -13,6 +15,7 @@ import { readLitmusFile } from './files.js';
 export interface ExplainCliOptions {
   model: string;
   dot?: string;
+  svg?: string;
   witnesses?: number;
   timeout?: number;
   maxExecutions?: number;
@@ -39,7 +42,7 @@ function dotFiles(x: Explanation): Array<{ file: string; dot: string }> {
   }));
 }
 
-export function explainCommand(file: string, opts: ExplainCliOptions): number {
+export async function explainCommand(file: string, opts: ExplainCliOptions): Promise<number> {
   if (!knownModel(opts.model)) return EXIT_BAD_INPUT;
   const read = readLitmusFile(file);
   if (!read.ok) {
@@ -58,16 +61,21 @@ export function explainCommand(file: string, opts: ExplainCliOptions): number {
   }
   const x = res.explanation;
   process.stdout.write(formatExplanation(x, read.text));
-  if (opts.dot !== undefined) {
+  const outputs: Array<{ dir: string | undefined; ext: string; render: (dot: string) => string | Promise<string> }> = [
+    { dir: opts.dot, ext: '.dot', render: (dot) => dot },
+    { dir: opts.svg, ext: '.svg', render: dotToSvg },
+  ];
+  for (const { dir, ext, render } of outputs) {
+    if (dir === undefined) continue;
     try {
-      mkdirSync(opts.dot, { recursive: true });
+      mkdirSync(dir, { recursive: true });
       for (const f of dotFiles(x)) {
-        const path = join(opts.dot, f.file);
-        writeFileSync(path, f.dot);
+        const path = join(dir, f.file.replace(/\.dot$/, ext));
+        writeFileSync(path, await render(f.dot));
         process.stdout.write(`wrote ${path}\n`);
       }
     } catch (e) {
-      process.stderr.write(`litmus-check: cannot write to ${opts.dot}: ${(e as Error).message}\n`);
+      process.stderr.write(`litmus-check: cannot write to ${dir}: ${(e as Error).message}\n`);
       return EXIT_BAD_INPUT;
     }
   }

@@ -2,7 +2,8 @@
 // in src/fuzz (pure); this layer parses options, reads seed files, writes failures and prints.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { modelOption, positiveNumber, wholeNumber } from './options.js';
 import { ENGINE_BREAKS, type EngineBreak } from '../interleave/interleave.js';
 import { runCampaign, type CampaignReport } from '../fuzz/campaign.js';
 import { bindProperty, PROPERTIES, propertyInfo } from '../fuzz/properties.js';
@@ -26,19 +27,6 @@ export interface FuzzOptions {
   break?: EngineBreak;
 }
 
-function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
 
 export function registerFuzzCommand(program: Command): void {
   program
@@ -48,7 +36,7 @@ export function registerFuzzCommand(program: Command): void {
     .option('-n, --runs <n>', 'generated tests to check', wholeNumber(1), 1000)
     .option('-s, --seed <n>', 'random seed (printed, so any campaign can be rerun); default: from the clock', wholeNumber(-0x80000000, 0x7fffffff))
     .option('--path <path>', "replay one failure: the path printed with it (needs the campaign's --seed)")
-    .addOption(new Option('-m, --model <name>', "model to check (default: the property's models)").choices(['lkmm', 'sc', 'tso']))
+    .addOption(modelOption("model to check (default: the property's models)", null))
     .option('-o, --out <dir>', 'write each failure as a minimal litmus file into DIR')
     .option('--time-budget <seconds>', 'stop starting new runs after this long (exit 3 if no failure was found)', positiveNumber)
     .option('--max-shrinks <n>', 'failures to shrink (default 3; 1 for kvm-lost-request)', wholeNumber(0))
@@ -139,6 +127,7 @@ export function fuzzCommand(opts: FuzzOptions): number {
     path: opts.path,
     timeBudgetMs: opts.timeBudget !== undefined ? opts.timeBudget * 1000 : undefined,
     maxShrinks: opts.maxShrinks,
+    explainSafeGroups: true,
   });
   if (opts.out && report.failures.length > 0) {
     try {
@@ -172,18 +161,22 @@ function formatReport(r: CampaignReport, opts: FuzzOptions, seed: number): strin
   let out = '';
   if (r.groups.length > 0) {
     const failing = r.groups.filter((g) => g.failures > 0);
-    out += `\nbarrier placements seen: ${r.groups.length}; a lost request is reachable in ${failing.length}\n`;
-    out += `(lost: generated protocols with that placement, helpers chosen at random, where a lost request is reachable)\n`;
-    out += `  ${'lost'.padStart(9)}  placement\n`;
+    out += `\nprotocols seen: ${r.groups.length}; a lost request is reachable in ${failing.length}\n`;
+    out += `(a row per protocol shape: each thread's helpers and barrier; lost: runs of it where a lost request is reachable;\n`;
+    out += ` for a safe protocol, the model check that forbids the lost request and what orders each thread's store before its load)\n`;
+    out += `  ${'lost'.padStart(9)}  protocol\n`;
     const sorted = [...r.groups].sort((a, b) => (a.failures > 0 ? 1 : 0) - (b.failures > 0 ? 1 : 0) || (a.group < b.group ? -1 : 1));
-    for (const g of sorted) out += `  ${`${g.failures}/${g.runs}`.padStart(9)}  ${g.group}\n`;
+    for (const g of sorted) {
+      out += `  ${`${g.failures}/${g.runs}`.padStart(9)}  ${g.group}\n`;
+      if (g.safeBecause) out += `  ${''.padStart(9)}    safe: ${g.safeBecause}\n`;
+    }
   }
   r.failures.forEach((f, i) => {
     if (i > 0 && f.group !== null) {
-      // Grouped (KVM placements): one line each after the first, which is shown in full.
+      // Grouped (KVM protocols): one line each after the first, which is shown in full.
       const file = opts.out ? join(opts.out, `${r.property}-${i + 1}.litmus`) : null;
       if (file) writeFileSync(file, f.files[0]);
-      out += `${i === 1 ? '\nfurther placements with a lost request (one protocol each):\n' : ''}  ${file ?? `--path ${f.path}`}  ${f.group}\n`;
+      out += `${i === 1 ? '\nfurther protocols with a lost request:\n' : ''}  ${file ?? `--path ${f.path}`}  ${f.group}\n`;
       return;
     }
     const how = f.shrunk ? `shrunk in ${f.shrinkSteps} step${f.shrinkSteps === 1 ? '' : 's'}` : 'as generated';

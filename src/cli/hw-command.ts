@@ -1,18 +1,7 @@
 // Registers `litmus-check hw` with the command line (kept apart from main.ts).
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { modelOption, positiveInt, positiveNumber } from './options.js';
 import { hwCommand, type HwOptions } from './hw.js';
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
 
 export function registerHwCommand(program: Command): void {
   program
@@ -21,7 +10,7 @@ export function registerHwCommand(program: Command): void {
     .argument('<paths...>', '.litmus files or directories of them')
     .option('--runs <n>', 'rounds to run', positiveInt, 100)
     .option('--size <n>', 'instances of the test per round, each on its own cache lines', positiveInt, 1000)
-    .addOption(new Option('-m, --model <name>', 'model the observed states are checked against (default: tso on x86-64, lkmm elsewhere)').choices(['lkmm', 'sc', 'tso']))
+    .addOption(modelOption('model the observed states are checked against (default: tso on x86-64, lkmm elsewhere)', null))
     .option('--cc <compiler>', 'C compiler (default: cc; for another architecture, e.g. aarch64-linux-gnu-gcc)')
     .option('--keep <dir>', 'write the generated C and binaries into DIR and keep them')
     .option('--timeout <seconds>', 'time limit for each compiled test, and for the model (exit 3 when hit)', positiveNumber, 120)

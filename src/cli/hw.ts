@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkProgram, prepareTest } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
-import { formatCondition } from '../judge/condition.js';
+import { formatCondition } from '../parse/print.js';
 import { generateC, hwLayout, hwRefusals } from '../hw/generate.js';
 import { MAPPINGS, mappingByName, mappingForNodeArch, type Mapping } from '../hw/mapping.js';
 import { formatHwReport } from '../hw/report.js';
@@ -108,6 +108,8 @@ export async function hwCommand(paths: string[], opts: HwOptions): Promise<numbe
 interface Job {
   file: string;
   program: Program;
+  /** The condition as herd7 prints it. */
+  conditionText: string;
   layout: HwLayout;
   allowed: Map<string, Value[]>;
   cFile: string;
@@ -187,7 +189,7 @@ function prepareFile(file: string, index: number, opts: HwOptions & { model: str
     process.stderr.write(`${file}: error: not run: ${modelResult.judgement.vacuous}\n`);
     return EXIT_BAD_INPUT;
   }
-  return { file, program, layout, allowed: allowedStates(modelResult.judgement), cFile, exe };
+  return { file, program, conditionText: formatCondition(test.condition), layout, allowed: allowedStates(modelResult.judgement), cFile, exe };
 }
 
 function runJob(job: Job, opts: HwOptions & { model: string }, mapping: Mapping): number {
@@ -202,7 +204,7 @@ function runJob(job: Job, opts: HwOptions & { model: string }, mapping: Mapping)
   if (!parsed.ok) return fail(file, parsed.message);
   const cmp = compareWithModel(parsed.run, program, layout, job.allowed);
   process.stdout.write(
-    formatHwReport({ name: program.name, quantifier: program.quantifier, conditionText: formatCondition(program.quantifier, program.condition), run: parsed.run, layout, cmp, model: opts.model, mapping: mapping.name }) + '\n',
+    formatHwReport({ name: program.name, quantifier: program.quantifier, conditionText: job.conditionText, run: parsed.run, layout, cmp, model: opts.model, mapping: mapping.name }) + '\n',
   );
   return cmp.forbidden.length > 0 ? EXIT_FAILED : EXIT_OK;
 }

@@ -11,12 +11,7 @@ import { collectReporter } from './reporters.js';
 import { parseShard } from '../check/shard.js';
 import { addModelFileOptions, wantsModelFiles } from './model-options.js';
 import { registerHwCommand } from './hw-command.js';
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
+import { addLimitOptions, modelOption, packageVersion, positiveInt } from './options.js';
 
 function shardArg(v: string) {
   const shard = parseShard(v);
@@ -37,17 +32,12 @@ function settle(work: Promise<number>): void {
   );
 }
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-}
-
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('litmus-check')
     .description('Decide C litmus tests under the Linux kernel memory model (LKMM), SC or x86-TSO')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride();
   // --conf/--cat/--bell/--macros/--variant: global, so they may come before or after the subcommand.
@@ -58,14 +48,13 @@ export function buildProgram(): Command {
     }
   });
 
-  program
+  const run = program
     .command('run')
     .description('decide litmus tests (files or directories) and print their results')
     .argument('<paths...>', '.litmus files or directories of them')
-    .addOption(new Option('-m, --model <name>', 'memory model').choices(['lkmm', 'sc', 'tso']).default('lkmm'))
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'herd', 'json']).default('text'))
-    .option('--timeout <seconds>', 'per-test time limit; a test that hits it is reported incomplete (exit 3)', positiveNumber)
-    .option('--max-executions <n>', 'per-test limit on candidate executions checked (exit 3 when hit)', positiveInt)
+    .addOption(modelOption())
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'herd', 'json']).default('text'));
+  addLimitOptions(run, 'per-test')
     .option('-j, --jobs <n>', 'decide tests on N worker threads (output order is unchanged)', positiveInt)
     .option('--unroll <n>', 'explore loops up to N iterations (results are then bounded; without it a loop is an error)', positiveInt)
     .action((paths: string[], _opts, cmd: Command) => {
@@ -74,18 +63,18 @@ export function buildProgram(): Command {
       settle(opts.jobs !== undefined ? runCommandParallel(paths, opts) : runCommandAdaptive(paths, opts));
     });
 
-  program
+  const check = program
     .command('check')
     .description("CI gate: decide tests and compare with the expected verdicts (Result: comments, --expect, --baseline)")
     .argument('<paths...>', '.litmus files or directories of them')
-    .addOption(new Option('-m, --model <name>', 'memory model').choices(['lkmm', 'sc', 'tso']).default('lkmm'))
+    .addOption(modelOption());
+  check
     .option('--expect <file>', 'expected verdicts: lines "path<TAB>Never|Sometimes|Always [DATARACE]"')
     .option('--baseline <file>', 'expected verdicts and states recorded by --update-baseline')
     .option('--update-baseline <file>', "record this run's verdicts and states in FILE (other entries are kept)")
     .option('--reporter <spec>', 'junit=FILE, json=FILE or github (repeatable)', collectReporter)
-    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInt)
-    .option('--timeout <seconds>', 'per-test time limit; a test that hits it is reported incomplete (exit 3)', positiveNumber)
-    .option('--max-executions <n>', 'per-test limit on candidate executions checked (exit 3 when hit)', positiveInt)
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInt);
+  addLimitOptions(check, 'per-test')
     .option('--shard <i/n>', 'run only the i-th of n deterministic slices of the sorted tests', shardArg)
     .action((paths: string[], opts) => {
       settle(checkCommand(paths, opts));
@@ -99,30 +88,29 @@ export function buildProgram(): Command {
     .action((reports: string[], opts) => {
       process.exitCode = mergeReportsCommand(reports, opts);
     });
-  program
+  const fences = program
     .command('fences')
     .description('for each barrier, whether the bad outcome needs it; for a broken test, the smallest sets of barriers to add')
     .argument('<paths...>', '.litmus files or directories of them')
-    .addOption(new Option('-m, --model <name>', 'memory model').choices(['lkmm', 'sc', 'tso']).default('lkmm'))
+    .addOption(modelOption())
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--max-insertions <n>', 'most barriers one suggested fix may add', positiveInt, 2)
-    .option('--max-checks <n>', 'most checker runs per test; the analysis is incomplete (exit 3) when used up', positiveInt, 2000)
-    .option('--timeout <seconds>', 'time limit for each checker run (exit 3 when hit)', positiveNumber)
-    .option('--max-executions <n>', 'limit on candidate executions for each checker run (exit 3 when hit)', positiveInt)
+    .option('--max-checks <n>', 'most checker runs per test; the analysis is incomplete (exit 3) when used up', positiveInt, 2000);
+  addLimitOptions(fences, 'per-checker-run', 'exit 3 when hit')
     .action((paths: string[], opts) => {
       process.exitCode = fencesCommand(paths, opts);
     });
-  program
+  const explain = program
     .command('explain')
     .description('why the bad outcome is reachable (a witness in source terms) or not (the model check that rules it out)')
     .argument('<file>', 'a .litmus file')
-    .addOption(new Option('-m, --model <name>', 'memory model').choices(['lkmm', 'sc', 'tso']).default('lkmm'))
+    .addOption(modelOption())
     .option('--dot <dir>', 'also write a Graphviz file per witness (or rejected example) into DIR')
-    .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1)
-    .option('--timeout <seconds>', 'time limit; a Never found under it is reported incomplete (exit 3)', positiveNumber)
-    .option('--max-executions <n>', 'limit on candidate executions checked (exit 3 when hit)', positiveInt)
+    .option('--svg <dir>', 'also draw each of those graphs as SVG into DIR (no Graphviz needed)')
+    .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1);
+  addLimitOptions(explain, 'per-test', 'a Never found under it is reported incomplete (exit 3)')
     .action((file: string, opts) => {
-      process.exitCode = explainCommand(file, opts);
+      settle(explainCommand(file, opts));
     });
   registerFuzzCommand(program);
   registerHwCommand(program);

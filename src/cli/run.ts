@@ -6,7 +6,7 @@ import { formatHerd } from '../report/herd.js';
 import { toJson } from '../report/json.js';
 import { JsonArrayWriter } from '../report/json-array.js';
 import { errorRow, formatTable, resultRow, type Row } from '../report/table.js';
-import { expectationMismatch } from '../report/verdict.js';
+import { expectationMismatch } from '../check/verdict.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, summarizeExits } from './exit-codes.js';
 import { readLitmusFile } from './files.js';
 import { terminalStyle } from './style.js';

@@ -1,7 +1,7 @@
 // The shape of an outcome: the shortest cycle of program order and communication (rf, co, fr)
 // through an execution, or, when there is none, an interleaving that produces it. An outcome
 // with a cycle is not sequentially consistent: some program-order step on the cycle was not kept.
-import type { Event } from '../explore/execution.js';
+import type { Event } from '../execution/execution.js';
 import type { ExecutionView } from './views.js';
 
 export type EdgeKind = 'po' | 'rf' | 'fr' | 'co';

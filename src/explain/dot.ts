@@ -1,7 +1,7 @@
 // Graphviz for an explained execution: one cluster per thread with its events in program order,
 // rf/co/fr edges between threads, the cycle drawn bold and the program-order steps that were
 // not kept in red.
-import type { Event } from '../explore/execution.js';
+import type { Event } from '../execution/execution.js';
 import type { Program } from '../lower/program.js';
 import type { ExplainedEdge } from './explain.js';
 import { ExecutionView, type ExecutionGraph } from './views.js';

@@ -3,12 +3,13 @@
 // model check rejects every candidate execution that would reach it). Pure: no I/O.
 import type { Diagnostic } from '../diagnostics.js';
 import { checkProgram, prepareTest, type TestResult } from '../api.js';
-import type { Event, Skeleton } from '../explore/execution.js';
+import type { Event, Skeleton } from '../execution/execution.js';
 import { explore, type ConsistentExecution } from '../explore/explorer.js';
-import { evalProp, formatValue, type FinalState } from '../judge/condition.js';
+import { formatValue } from '../execution/condition.js';
+import { isBad } from '../judge/judge.js';
 import type { Program, Value } from '../lower/program.js';
-import type { MemoryModel } from '../models/model.js';
-import { expectationMismatch, outcomeWords, verdictText } from '../report/verdict.js';
+import type { MemoryModel, OrderingRules } from '../models/model.js';
+import { expectationMismatch, outcomeWords, verdictText } from '../check/verdict.js';
 import { coherenceCycle, interleaving, shortestCycle, type CycleEdge } from './cycle.js';
 import { describeOrdering, judgePair, judgePairSc, judgePairTso, type PairVerdict } from './ordering.js';
 import { ExecutionView, conditionNames, type ExecutionGraph, type StepView, type ThreadView } from './views.js';
@@ -119,17 +120,6 @@ const EVERY_CANDIDATE: MemoryModel = {
 /** Default bound on the candidates a Never's explanation looks at (they are not pruned). */
 const MAX_CANDIDATES = 2_000_000;
 
-/** A bad execution: the condition's bad state (for forall, a state that violates it). */
-function isBad(program: Program, s: FinalState): boolean {
-  if (program.filter && !evalProp(program.filter, s, program)) return false;
-  const holds = evalProp(program.condition, s, program);
-  return program.quantifier === 'forall' ? !holds : holds;
-}
-
-/** Paths that hit undefined behaviour carry a reserved %-register; they are not outcomes. */
-function hasUndefinedBehaviour(regs: ReadonlyArray<ReadonlyMap<string, Value>>): boolean {
-  return regs.some((m) => [...m.keys()].some((k) => k.startsWith('%')));
-}
 
 export function explainSource(source: string, file: string, options: ExplainOptions = {}): ExplainResult {
   const prepared = prepareTest(source, file, { model: options.model });
@@ -142,7 +132,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
     maxExecutions: options.maxExecutions,
     deadline,
     onExecution: (e) => {
-      if (bad.length < want && !hasUndefinedBehaviour(e.regs) && isBad(program, { regs: e.regs, memory: e.memory })) bad.push(e);
+      if (bad.length < want && isBad(program, e)) bad.push(e);
     },
   });
   const common: Common = {
@@ -159,7 +149,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
   if (bad.length > 0) {
     // A witness proves reachability even when a limit stopped the search early.
     const verdict = result.judgement.complete ? common.verdict : program.outcome ? `${common.outcome}: reachable` : 'reachable';
-    return { ok: true, explanation: { ...common, verdict, kind: 'reachable', witnesses: bad.map((e) => explainWitness(program, e, model.name)) } };
+    return { ok: true, explanation: { ...common, verdict, kind: 'reachable', witnesses: bad.map((e) => explainWitness(program, e, model.orderingRules)) } };
   }
 
   // Never (or nothing found before a limit): which checks reject the candidates that would get
@@ -169,7 +159,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
   const byCheck = new Map<string, { count: number; first: ExecutionGraph }>();
   let candidates = 0;
   const stats = explore(program, EVERY_CANDIDATE, (e) => {
-    if (hasUndefinedBehaviour(e.regs) || !isBad(program, { regs: e.regs, memory: e.memory })) return;
+    if (!isBad(program, e)) return;
     const verdict = model.prepare(e.skeleton).check({ rf: e.rf, co: e.co });
     const failed = verdict.consistent ? 'none' : (verdict.failed ?? 'model');
     candidates++;
@@ -184,9 +174,9 @@ export function explainSource(source: string, file: string, options: ExplainOpti
     // The ordering checks say something about barriers; coherence and atomicity rarely do.
     .sort((a, b) => Number(BASIC_CHECKS.has(a[0])) - Number(BASIC_CHECKS.has(b[0])) || b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
     .map(([check, { count, first: graph }]) => {
-      const view = new ExecutionView(program, graph, model.name);
+      const view = new ExecutionView(program, graph, model.orderingRules);
       // The cycle the model objects to runs through steps it keeps; fall back to any cycle.
-      const judge = pairJudge(model.name);
+      const judge = pairJudge(model.orderingRules);
       const cycle =
         check === 'coherence'
           ? coherenceCycle(view)
@@ -205,7 +195,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
 
 /** The observed state of an execution, values named as the condition names them. */
 function finalState(program: Program, g: ExecutionGraph): string[] {
-  const names = conditionNames(program.condition, program);
+  const names = conditionNames(program.condition);
   const view = new ExecutionView(program, g);
   return program.observed.map((o) => {
     const v = o.obs.k === 'reg' ? (g.regs[o.obs.thread]?.get(o.obs.reg) ?? 0) : (g.memory.get(o.obs.name) ?? 0);
@@ -215,9 +205,9 @@ function finalState(program: Program, g: ExecutionGraph): string[] {
   });
 }
 
-function explainWitness(program: Program, e: ConsistentExecution, modelName: string): Witness {
+function explainWitness(program: Program, e: ConsistentExecution, rules: OrderingRules | undefined): Witness {
   const graph: ExecutionGraph = { skeleton: e.skeleton, rf: e.rf, co: e.co, regs: e.regs, memory: e.memory };
-  const view = new ExecutionView(program, graph, modelName);
+  const view = new ExecutionView(program, graph, rules);
   const threads = view.threadViews();
   const state = finalState(program, graph);
   const cycle = shortestCycle(view);
@@ -243,8 +233,8 @@ function describeAccess(view: ExecutionView, e: Event): string {
 }
 
 /** The program-order rules of a model: LKMM's barriers, x86's store buffer, or none (SC). */
-function pairJudge(modelName: string): (sk: Skeleton, a: Event, b: Event) => PairVerdict {
-  return modelName === 'tso' ? judgePairTso : modelName === 'sc' ? judgePairSc : judgePair;
+function pairJudge(rules: OrderingRules | undefined): (sk: Skeleton, a: Event, b: Event) => PairVerdict {
+  return rules === 'tso' ? judgePairTso : rules === 'sc' ? judgePairSc : judgePair;
 }
 
 /** Words for each step of a cycle, and which program-order steps held. */
@@ -257,7 +247,7 @@ function explainCycle(view: ExecutionView, cycle: CycleEdge[]): { edges: Explain
   const named = (e: Event) => `${view.label(e)} (line ${e.origin?.pos.line ?? '?'})`;
   const verdicts = new Map<CycleEdge, PairVerdict>();
   // Program-order rules are the model's: LKMM's barriers, or x86's store buffer under tso.
-  const judge = pairJudge(view.modelName);
+  const judge = pairJudge(view.orderingRules);
   for (const edge of cycle) if (edge.kind === 'po') verdicts.set(edge, judge(sk, edge.from, edge.to));
 
   // Reads are told in each thread's program order, whatever edge the cycle starts from.

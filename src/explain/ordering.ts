@@ -1,7 +1,7 @@
 // What orders two accesses of one thread, in LKMM's terms (linux-kernel.cat: mb, po-rel, acq-po,
 // wmb, rmb, dependencies), and whether that is enough for the pair's kind. Explanations use it
 // to say which program-order steps of a cycle held and which did not, naming the barrier.
-import type { Event, Skeleton } from '../explore/execution.js';
+import type { Event, Skeleton } from '../execution/execution.js';
 import { tsoPreservedOrder } from '../models/tso.js';
 
 export type OrderKind =

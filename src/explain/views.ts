@@ -1,10 +1,11 @@
 // Executions seen through the source: each event as the line and primitive that produced it,
 // values in the protocol's names (IN_GUEST_MODE, KVM_REQ_TLB_FLUSH), reads with the write they
 // read from. Shared by the witness and the "ruled out" explanations, and by the DOT output.
-import type { Event, Skeleton } from '../explore/execution.js';
-import type { Program, Value } from '../lower/program.js';
-import { Relation } from '../models/relation.js';
-import { propAtoms, type Prop } from '../parse/ast.js';
+import type { OrderingRules } from '../models/model.js';
+import type { Event, Skeleton } from '../execution/execution.js';
+import type { CondProp, Program, Value } from '../lower/program.js';
+import { Relation } from '../execution/relation.js';
+import { propAtoms } from '../parse/ast.js';
 
 /** An execution's graph: the skeleton and the choices of rf and co (consistent or not). */
 export interface ExecutionGraph {
@@ -83,8 +84,8 @@ export class ExecutionView {
   constructor(
     readonly program: Program,
     readonly graph: ExecutionGraph,
-    /** The model the execution was judged under (its program-order rules differ). */
-    readonly modelName = 'lkmm',
+    /** The program-order rules of the model the execution was judged under. */
+    readonly orderingRules: OrderingRules = 'lkmm',
   ) {
     this.fr = graph.rf.inverse().seq(graph.co);
     this.namer = new ValueNamer(program);
@@ -153,7 +154,7 @@ export class ExecutionView {
         steps.push(this.step(e, merged));
       }
       const regs = this.graph.regs[t] ?? new Map<string, Value>();
-      const registers = [...regs.entries()].filter(([r]) => !r.startsWith('%')).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([r, v]) => `${r}=${typeof v === 'string' ? `&${v}` : v}`);
+      const registers = [...regs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([r, v]) => `${r}=${typeof v === 'string' ? `&${v}` : v}`);
       out.push({ thread: t, steps, registers });
     }
     return out;
@@ -182,16 +183,15 @@ export class ExecutionView {
 }
 
 /** Observable label -> the constant names the condition compares it with, for display. */
-export function conditionNames(prop: Prop, program: Program): Map<string, Map<Value, string>> {
+export function conditionNames(prop: CondProp): Map<string, Map<Value, string>> {
   const out = new Map<string, Map<Value, string>>();
   for (const p of propAtoms(prop)) {
-    if (p.rhs.k !== 'sym' || program.locations.has(p.rhs.name)) continue;
-    const v = program.constants.get(p.rhs.name);
-    if (v === undefined) continue;
+    if (p.rhs.k !== 'value' || p.rhs.constant === null) continue;
+    const v = p.rhs.value;
     const label = p.lhs.k === 'reg' ? `${p.lhs.thread}:${p.lhs.reg}` : `[${p.lhs.name}]`;
     let m = out.get(label);
     if (!m) out.set(label, (m = new Map()));
-    m.set(v, p.rhs.name);
+    m.set(v, p.rhs.constant);
   }
   return out;
 }

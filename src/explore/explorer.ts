@@ -8,10 +8,10 @@
 // atomicity, so these prunings never remove a consistent execution and the counts match herd7's.
 import type { Program, Value } from '../lower/program.js';
 import type { MemoryModel, PreparedModel } from '../models/model.js';
-import { EventSet, Relation } from '../models/relation.js';
-import { evalPropOnRegisters } from '../judge/condition.js';
-import type { Candidate, Event, Skeleton } from './execution.js';
-import { PathLimitError, computeDomains, type ThreadPath } from './paths.js';
+import { EventSet, Relation } from '../execution/relation.js';
+import { holdsOnRegisters } from '../execution/condition.js';
+import type { Candidate, Event, Skeleton } from '../execution/execution.js';
+import { PathLimitError, computeDomains, type ThreadPath, type UndefinedBehaviour } from './paths.js';
 import { groupIntoShapes, valuesKey, type PathShape } from './shapes.js';
 
 export interface ExploreLimits {
@@ -39,6 +39,8 @@ export interface CandidateExecution {
   regs: Map<string, Value>[];
   /** Final value of every location (its co-last write). */
   memory: Map<string, Value>;
+  /** Where a thread's path stopped at undefined behaviour (the first such thread), or null. */
+  undefinedBehaviour: UndefinedBehaviour | null;
 }
 
 export interface ConsistentExecution extends CandidateExecution {
@@ -135,7 +137,7 @@ function filterRejectsAll(program: Program, choice: PathShape[]): boolean {
   if (product > 4096) return false;
   const regs: Array<Map<string, Value>> = [];
   const anyPasses = (t: number): boolean => {
-    if (t === perThread.length) return evalPropOnRegisters(program.filter!, regs, program) !== false;
+    if (t === perThread.length) return holdsOnRegisters(program.filter!, regs) !== false;
     for (const r of perThread[t]) {
       regs[t] = r;
       if (anyPasses(t + 1)) return true;
@@ -494,12 +496,13 @@ function exploreCombination(
     checkLimits();
     stats.explored++;
     const verdict = prepared.check(candidate);
+    const undefinedBehaviour = taken.find((p) => p.undefined)?.undefined ?? null;
     if (!verdict.consistent) {
-      limits.onRejected?.({ skeleton: valued(), rf: rf.clone(), co: co.clone(), failed: verdict.failed ?? 'model', regs: taken.map((p) => p.regs), memory: finalState() });
+      limits.onRejected?.({ skeleton: valued(), rf: rf.clone(), co: co.clone(), failed: verdict.failed ?? 'model', regs: taken.map((p) => p.regs), memory: finalState(), undefinedBehaviour });
       return;
     }
     stats.consistent++;
-    visit({ skeleton: valued(), rf: rf.clone(), co: co.clone(), flags: verdict.flags, regs: taken.map((p) => p.regs), memory: finalState() });
+    visit({ skeleton: valued(), rf: rf.clone(), co: co.clone(), flags: verdict.flags, regs: taken.map((p) => p.regs), memory: finalState(), undefinedBehaviour });
   };
 
   const setBit = (r: Relation, a: number, b: number, on: boolean) => {

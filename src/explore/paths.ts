@@ -3,7 +3,7 @@
 // its events, their dependencies and the final registers.
 import type { SourcePos } from '../diagnostics.js';
 import type { Instr, Origin, Program, PureExpr, ThreadProgram, Value } from '../lower/program.js';
-import type { EventBody, LockKind } from './execution.js';
+import type { EventBody, LockKind } from '../execution/execution.js';
 import { PathUndefined, binary, evaluate, mergeDeps, truthy, type Tainted } from './evaluate.js';
 
 /** An event of a thread's path: every thread event comes from a source-level operation. */
@@ -19,6 +19,8 @@ export interface ThreadPath {
   ctrl: Array<[number, number]>;
   rmw: Array<[number, number]>;
   regs: Map<string, Value>;
+  /** Where the path stopped at undefined behaviour, or null when it ran to the end. */
+  undefined: UndefinedBehaviour | null;
 }
 
 /** The values each location may hold, grown to a fixpoint over all threads' writes. */
@@ -33,19 +35,12 @@ export interface UndefinedBehaviour {
   message: string;
 }
 
-/**
- * A path that reaches undefined behaviour ends there and carries the reason in this reserved
- * register (user registers never start with %). The explorer treats it like any other path, so
- * only guesses that some consistent execution justifies surface; the judge sets those aside
- * and reports them, rather than the verdict silently ignoring them.
+/*
+ * A path that reaches undefined behaviour ends there and says why in its `undefined` field. The
+ * explorer treats it like any other path, so only guesses that some consistent execution
+ * justifies surface; the judge sets those aside and reports them, rather than the verdict
+ * silently ignoring them.
  */
-export const UNDEFINED_REG = '%undefined';
-
-/** The undefined behaviour a path's final registers record, if any. */
-export function undefinedBehaviourIn(regs: ReadonlyMap<string, Value>): UndefinedBehaviour | null {
-  const v = regs.get(UNDEFINED_REG);
-  return typeof v === 'string' ? (JSON.parse(v) as UndefinedBehaviour) : null;
-}
 
 /**
  * Work one computeDomains call may do over all its rounds, counting each instruction step and
@@ -127,8 +122,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
     if (out.length >= maxPaths) throw new PathLimitError(`P${thread.index} has more than ${maxPaths} paths`);
     const regs = new Map<string, Value>();
     for (const r of thread.userRegs) regs.set(r, s.regs.get(r)?.v ?? 0);
-    if (ub) regs.set(UNDEFINED_REG, JSON.stringify(ub));
-    out.push({ thread: thread.index, events: s.events, addr: s.addr, data: s.data, ctrl: s.ctrl, rmw: s.rmw, regs });
+    out.push({ thread: thread.index, events: s.events, addr: s.addr, data: s.data, ctrl: s.ctrl, rmw: s.rmw, regs, undefined: ub ?? null });
   };
   let sinceClock = 0;
   const spend = (units: number) => {

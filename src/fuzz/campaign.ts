@@ -15,6 +15,8 @@ export interface CampaignOptions {
   maxShrinks?: number;
   /** Time limit for shrinking one failure, in milliseconds. */
   shrinkTimeMs?: number;
+  /** Say for each group without a failure why it holds (the property's safeBecause; costs a run each). */
+  explainSafeGroups?: boolean;
 }
 
 export interface CampaignFailure {
@@ -34,6 +36,8 @@ export interface GroupSummary {
   group: string;
   runs: number;
   failures: number;
+  /** For a group without failures, why the property holds there (with explainSafeGroups). */
+  safeBecause: string | null;
 }
 
 export interface CampaignReport {
@@ -48,7 +52,7 @@ export interface CampaignReport {
   failingRuns: number;
   /** The failures reported (one per group for grouped properties, else the first few). */
   failures: CampaignFailure[];
-  /** Per group (e.g. KVM barrier placement): runs and failing runs. */
+  /** Per group (e.g. a KVM protocol shape): runs and failing runs. */
   groups: GroupSummary[];
   /** The time budget ended the campaign before all runs. */
   timedOut: boolean;
@@ -85,6 +89,7 @@ export function runCampaign(prop: BoundProperty<unknown>, options: CampaignOptio
   // fast-check neither stops nor shrinks, and run i is exactly the value that path "i" replays).
   const found: Found[] = [];
   const groups = new Map<string, GroupSummary>();
+  const firstValue = new Map<string, unknown>();
   const deadline = options.timeBudgetMs !== undefined ? start + options.timeBudgetMs : Infinity;
   let run = 0;
   fc.check(
@@ -99,7 +104,10 @@ export function runCampaign(prop: BoundProperty<unknown>, options: CampaignOptio
       const group = prop.group ? prop.group(value) : null;
       if (group !== null) {
         let g = groups.get(group);
-        if (!g) groups.set(group, (g = { group, runs: 0, failures: 0 }));
+        if (!g) {
+          groups.set(group, (g = { group, runs: 0, failures: 0, safeBecause: null }));
+          firstValue.set(group, value);
+        }
         g.runs++;
         if (!verdict.ok) g.failures++;
       }
@@ -124,6 +132,9 @@ export function runCampaign(prop: BoundProperty<unknown>, options: CampaignOptio
       shrunk ? { ...shrunk, group: f.group } : { path: String(f.run), run: f.run, group: f.group, message: f.message, files: prop.files(f.value), shrunk: false, shrinkSteps: 0 },
     );
   });
+  if (options.explainSafeGroups && prop.safeBecause) {
+    for (const g of groups.values()) if (g.failures === 0) g.safeBecause = prop.safeBecause(firstValue.get(g.group));
+  }
   report.groups = [...groups.values()].sort((a, b) => b.failures - a.failures || (a.group < b.group ? -1 : 1));
   report.timeMs = performance.now() - start;
   return report;

@@ -41,12 +41,16 @@ function barrier(b: KvmBarrier): Stmt[] {
   return b === 'none' ? [] : [exprStmt(call(b))];
 }
 
-/** Where the barriers are: what the campaign groups its report by (helpers vary inside a group). */
-export function kvmPlacement(spec: KvmSpec): string {
-  return [`vCPU: ${spec.vcpu.barrier}`, ...spec.requesters.map((r, i) => `P${i + 1}: ${r.barrier}`)].join(' | ');
+/** P0 is the vCPU; the requesters are P1, P2. */
+export function kvmThreadName(thread: number): string {
+  return thread === 0 ? 'vCPU' : `P${thread}`;
 }
 
-/** The whole protocol on one line: each thread's helpers and barrier. */
+/**
+ * The whole protocol on one line, each thread's helpers and barrier: the campaign's report has a
+ * row per protocol, since the helpers carry barriers of their own (kvm_make_request's smp_wmb,
+ * xchg and test_and_set_bit fully ordered), so the barrier placement alone does not decide.
+ */
 export function kvmDescription(spec: KvmSpec): string {
   const v = spec.vcpu;
   const parts = [`vCPU: ${v.write}(mode); ${v.barrier}; ${v.check}`];

@@ -10,7 +10,9 @@ import { printLitmus } from '../parse/print.js';
 import type { LitmusTest } from '../parse/ast.js';
 import { canonicalAst, litmusAstArb } from './ast-gen.js';
 import { applyMutation, buildTest, mutationArb, programSpecArb, simplerSpecs, type GenOptions, type Mutation, type ProgramSpec } from './generate.js';
-import { buildKvmTest, kvmDescription, kvmPlacement, kvmSpecArb, type KvmSpec } from './kvm-gen.js';
+import { buildKvmTest, kvmDescription, kvmSpecArb, kvmThreadName, type KvmSpec } from './kvm-gen.js';
+import { explainSource } from '../explain/explain.js';
+import { describeOrdering } from '../explain/ordering.js';
 import { mutatedTextArb } from './text-gen.js';
 
 export interface PropertyOptions {
@@ -37,9 +39,11 @@ export interface BoundProperty<T> {
   checkFiles(files: string[]): Verdict;
   /** Checks a generated value; checkFiles(files(value)) unless the value knows more than its text. */
   check(value: T): Verdict;
-  /** Groups failures for the report (the KVM campaign's barrier placement). */
+  /** Groups runs for the report (the KVM campaign's protocol shape: helpers and barriers per thread). */
   group?(value: T): string;
-  /** How many failures to shrink by default (a placement is its own minimal case). */
+  /** Why the property holds for a value, in words (the KVM campaign: the orderings that forbid a lost request). */
+  safeBecause?(value: T): string;
+  /** How many failures to shrink by default (a protocol shape is its own minimal case). */
   defaultShrinks: number;
   /** Smaller variants of a value, tried greedily after fast-check's shrinking. */
   simplify?(value: T): T[];
@@ -58,7 +62,7 @@ export const PROPERTIES: readonly PropertyInfo[] = [
   { name: 'strengthen-monotone', summary: 'adding a fence or strengthening an access never adds an outcome', defaultModels: ['sc', 'tso', 'lkmm'], files: 2 },
   { name: 'print-parse', summary: 'printing an AST then parsing it gives the same AST', defaultModels: [], files: 1 },
   { name: 'parse-total', summary: 'the parser (and lowering) never throw: bad text gives diagnostics', defaultModels: [], files: 1 },
-  { name: 'kvm-lost-request', summary: 'KVM vCPU-request protocols: for which barrier placements is a lost request reachable', defaultModels: ['lkmm'], files: 1 },
+  { name: 'kvm-lost-request', summary: 'KVM vCPU-request protocols: for which helpers and barriers is a lost request reachable, and what keeps the others safe', defaultModels: ['lkmm'], files: 1 },
 ];
 
 export function propertyInfo(name: string): PropertyInfo | undefined {
@@ -208,6 +212,23 @@ function kvmLost(model: string, runTimeoutMs: number): (files: string[]) => Verd
   };
 }
 
+/**
+ * Why a protocol never loses a request, from the explanation of its Never: the model check that
+ * rejects the candidates ending in a lost request, and on its cycle what keeps each thread's
+ * store before its load (e.g. "propagation: vCPU smp_mb(); P1 smp_mb__after_atomic() with the set_bit()").
+ */
+export function kvmSafeBecause(text: string, model: string): string {
+  const r = explainSource(text, 'kvm-fuzz.litmus', { model });
+  if (!r.ok || r.explanation.kind !== 'never') return 'not explained';
+  const x = r.explanation;
+  if (x.ruledOut.length === 0) return 'no candidate execution ends in a lost request';
+  const first = x.ruledOut[0];
+  const kept = (first.example.cycle ?? []).flatMap((e) =>
+    e.kind === 'po' && e.pair?.held ? [`${kvmThreadName(e.from.thread)} ${e.pair.orderings.map((o) => describeOrdering(o).replace(/ at line \d+/g, '')).join(' and ')}`] : [],
+  );
+  return kept.length > 0 ? `${first.check}: ${kept.join('; ')}` : first.check;
+}
+
 /** The named property with the campaign's options applied; null for an unknown name. */
 export function bindProperty(name: string, options: PropertyOptions = {}): BoundProperty<unknown> | null {
   const info = propertyInfo(name);
@@ -283,7 +304,8 @@ export function bindProperty(name: string, options: PropertyOptions = {}): Bound
         check(value) {
           return this.checkFiles(this.files(value));
         },
-        group: kvmPlacement,
+        group: kvmDescription,
+        safeBecause: (s) => kvmSafeBecause(printLitmus(buildKvmTest(s)), models[0]),
         defaultShrinks: 1,
       };
       return p as BoundProperty<unknown>;

@@ -2,7 +2,7 @@
 // states, `*>` marking those that satisfy the condition), then the machine, the speed and the
 // check against the model. Pure: values in, text out.
 import type { Value } from '../lower/program.js';
-import { formatValue } from '../judge/condition.js';
+import { formatValue } from '../execution/condition.js';
 import type { HwLayout } from './generate.js';
 import type { Comparison, HwRun } from './tally.js';
 

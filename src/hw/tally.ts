@@ -2,7 +2,7 @@
 // final states, the states the model allows, and the comparison. Pure functions.
 import type { Value } from '../lower/program.js';
 import type { Program } from '../lower/program.js';
-import { evalProp, formatValue, type FinalState } from '../judge/condition.js';
+import { holds, formatValue, type FinalState } from '../execution/condition.js';
 import type { Judgement } from '../judge/judge.js';
 import type { HwLayout } from './generate.js';
 
@@ -164,8 +164,8 @@ export function compareWithModel(run: HwRun, program: Program, layout: HwLayout,
     const key = stateKey(s.values);
     seen.add(key);
     const fs = finalStateOf(s.values, layout);
-    const passes = program.filter === null || evalProp(program.filter, fs, program);
-    const satisfies = evalProp(program.condition, fs, program);
+    const passes = program.filter === null || holds(program.filter, fs);
+    const satisfies = holds(program.condition, fs);
     if (!passes) filteredOut += s.count;
     else if (satisfies) positive += s.count;
     else negative += s.count;

@@ -4,7 +4,7 @@
 // steps, and full fences and locked instructions (atomic RMWs, spin_lock, spin_trylock) waiting
 // for their own buffer to empty. Its final states are the cross-check for the sc and tso models.
 import type { Instr, Program, PureExpr, Value } from '../lower/program.js';
-import type { CondValue, Observable, Prop } from '../parse/ast.js';
+import { holds, observe, type FinalState } from '../execution/condition.js';
 
 export type OperationalModel = 'sc' | 'tso';
 
@@ -324,8 +324,9 @@ export function interleave(program: Program, model: OperationalModel, options: I
     }
     const done = s.threads.every((t, tid) => t.pc >= code[tid].length && t.buffer.length === 0);
     if (!moved && done) {
-      if (program.filter && !holds(program.filter, s, program)) continue;
-      const values = program.observed.map((o) => observe(o.obs, s));
+      const final: FinalState = { regs: s.threads.map((t) => t.regs), memory: s.memory };
+      if (program.filter && !holds(program.filter, final)) continue;
+      const values = program.observed.map((o) => observe(o.obs, final));
       finals.set(values.map(show).join(';'), values);
     }
     // Neither moved nor done: a deadlock (a lock never released); it has no final state.
@@ -334,25 +335,4 @@ export function interleave(program: Program, model: OperationalModel, options: I
   return { states, complete, visited: seen.size };
 }
 
-function observe(o: Observable, s: State): Value {
-  if (o.k === 'reg') return s.threads[o.thread]?.regs.get(o.reg) ?? 0;
-  return s.memory.get(o.name) ?? 0;
-}
 
-function valueOf(v: CondValue, program: Program, s: State): Value {
-  if (v.k === 'int') return v.value;
-  if (v.k === 'obs') return observe(v.obs, s);
-  if (program.locations.has(v.name)) return v.name;
-  return program.constants.get(v.name) ?? v.name;
-}
-
-function holds(p: Prop, s: State, program: Program): boolean {
-  switch (p.k) {
-    case 'true': return true;
-    case 'false': return false;
-    case 'eq': return (observe(p.lhs, s) === valueOf(p.rhs, program, s)) !== p.negated;
-    case 'not': return !holds(p.arg, s, program);
-    case 'and': return holds(p.left, s, program) && holds(p.right, s, program);
-    case 'or': return holds(p.left, s, program) || holds(p.right, s, program);
-  }
-}

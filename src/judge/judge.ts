@@ -1,8 +1,8 @@
 // Judging: from the stream of consistent executions to herd7's verdict, witness counts and states.
 import type { Instr, Program, Value } from '../lower/program.js';
-import type { ConsistentExecution, ExploreStats } from '../explore/explorer.js';
-import { undefinedBehaviourIn, type UndefinedBehaviour } from '../explore/paths.js';
-import { evalProp, formatValue, observe, type FinalState } from './condition.js';
+import type { CandidateExecution, ConsistentExecution, ExploreStats } from '../explore/explorer.js';
+import type { UndefinedBehaviour } from '../explore/paths.js';
+import { holds, formatValue, observe, type FinalState } from '../execution/condition.js';
 
 export type Observation = 'Never' | 'Sometimes' | 'Always';
 
@@ -36,6 +36,29 @@ export interface Judgement {
   vacuous: string | null;
 }
 
+/**
+ * What one execution counts as: set aside (a thread reached undefined behaviour, so its final
+ * state means nothing), removed by the filter, or a final state that satisfies the condition's
+ * proposition or not. The judge and `explain` both ask this.
+ */
+export type Classification =
+  | { k: 'undefined'; ub: UndefinedBehaviour }
+  | { k: 'filtered' }
+  | { k: 'state'; state: FinalState; satisfies: boolean };
+
+export function classify(program: Program, e: CandidateExecution): Classification {
+  if (e.undefinedBehaviour) return { k: 'undefined', ub: e.undefinedBehaviour };
+  const state: FinalState = { regs: e.regs, memory: e.memory };
+  if (program.filter && !holds(program.filter, state)) return { k: 'filtered' };
+  return { k: 'state', state, satisfies: holds(program.condition, state) };
+}
+
+/** A bad execution: the condition's bad state (for forall, a state that violates it). */
+export function isBad(program: Program, e: CandidateExecution): boolean {
+  const c = classify(program, e);
+  return c.k === 'state' && (program.quantifier === 'forall' ? !c.satisfies : c.satisfies);
+}
+
 /** Accumulates executions one at a time, so memory stays proportional to distinct states. */
 export class Judge {
   private states = new Map<string, StateSummary>();
@@ -48,26 +71,25 @@ export class Judge {
   constructor(private readonly program: Program) {}
 
   add(e: ConsistentExecution): void {
-    for (const regs of e.regs) {
-      const ub = undefinedBehaviourIn(regs);
-      if (!ub) continue;
+    const c = classify(this.program, e);
+    if (c.k === 'undefined') {
       // Its final state has no meaning: report it, never let it decide the verdict.
+      const ub = c.ub;
       const key = `${ub.thread}:${ub.pos.line}:${ub.pos.col}:${ub.message}`;
       const seen = this.undefinedAt.get(key);
       if (seen) seen.executions++;
       else this.undefinedAt.set(key, { ...ub, executions: 1 });
       return;
     }
-    const fs: FinalState = { regs: e.regs, memory: e.memory };
-    if (this.program.filter && !evalProp(this.program.filter, fs, this.program)) {
+    if (c.k === 'filtered') {
       this.filteredOut++;
       return;
     }
     for (const f of e.flags) this.flags.add(f);
-    const satisfies = evalProp(this.program.condition, fs, this.program);
+    const { satisfies } = c;
     if (satisfies) this.positive++;
     else this.negative++;
-    const values = this.program.observed.map((o) => observe(o.obs, fs));
+    const values = this.program.observed.map((o) => observe(o.obs, c.state));
     const key = values.map(formatValue).join(';');
     const s = this.states.get(key);
     if (s) s.count++;

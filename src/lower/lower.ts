@@ -1,6 +1,7 @@
 // Lowering: litmus AST -> thread programs. Resolves names (registers, shared locations,
 // constants), expands every primitive, and flattens expressions with side effects.
 import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostics.js';
+import { lowerProp } from './condition.js';
 import { propAtoms, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
 import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
 import { KVM_CONSTANTS, KVM_PRIMITIVES, KVM_STRUCT_FIELDS, RequestBits } from './kvm.js';
@@ -199,8 +200,8 @@ class Lowering {
       lockLocations: new Set(),
       threads,
       quantifier: test.condition.quantifier,
-      condition: test.condition.prop,
-      filter: test.filter,
+      condition: lowerProp(test.condition.prop, this.locations, constants),
+      filter: test.filter ? lowerProp(test.filter, this.locations, constants) : null,
       outcome: test.condition.outcome,
       observed: items,
       constants,

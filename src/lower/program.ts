@@ -1,7 +1,7 @@
 // Thread programs: what lowering hands to the explorer. Every kernel primitive has become a few
 // memory operations with herd7's annotations; expressions are side-effect free.
 import type { SourcePos } from '../diagnostics.js';
-import type { Observable, Prop, Quantifier } from '../parse/ast.js';
+import type { Observable, PropOf, Quantifier } from '../parse/ast.js';
 
 /** A value: an integer, or the address of a shared location (its name). */
 export type Value = number | string;
@@ -68,6 +68,15 @@ export interface ThreadProgram {
   userRegs: Set<string>;
 }
 
+/**
+ * The right of a condition's `=` once lowered: a value (a number, or a name resolved against the
+ * constants and locations: `constant` keeps a constant's name for display), or another observable.
+ */
+export type CondOperand = { k: 'value'; value: Value; constant: string | null } | { k: 'obs'; obs: Observable };
+
+/** A condition or filter with its names resolved, ready to evaluate on final states. */
+export type CondProp = PropOf<CondOperand>;
+
 export interface ObservedItem {
   obs: Observable;
   /** Printed as herd7 does: "0:r0" or "[x]". */
@@ -83,8 +92,9 @@ export interface Program {
   lockLocations: Set<string>;
   threads: ThreadProgram[];
   quantifier: Quantifier;
-  condition: Prop;
-  filter: Prop | null;
+  /** The condition's proposition (the test's LitmusTest keeps it as written, for printing). */
+  condition: CondProp;
+  filter: CondProp | null;
   outcome: string | null;
   /** What a final state lists: registers then locations, in herd7's order. */
   observed: ObservedItem[];

@@ -1,10 +1,10 @@
 // Models that are one global order: coherence, atomicity, and acyclic(preserved program order
 // | rf | co | fr). SC keeps all of po and all of rf; x86-TSO keeps less of po and only rfe
 // (a CPU may read its own buffered store early).
-import type { Candidate, Skeleton } from '../explore/execution.js';
+import type { Candidate, Skeleton } from '../execution/execution.js';
 import { lockDeadlock } from './locks.js';
-import type { MemoryModel, ModelVerdict, PreparedModel } from './model.js';
-import type { Relation } from './relation.js';
+import type { MemoryModel, ModelVerdict, OrderingRules, PreparedModel } from './model.js';
+import type { Relation } from '../execution/relation.js';
 
 export function coherenceAndAtomicity(sk: Skeleton, c: Candidate, fr: Relation): string | null {
   if (!sk.po.inter(sk.loc).union(c.rf, c.co, fr).isAcyclic()) return 'coherence';
@@ -21,6 +21,7 @@ interface GlobalOrderSpec {
   preserved(sk: Skeleton): Relation;
   /** Whether reading one's own write counts towards the global order. */
   internalRf: boolean;
+  orderingRules: OrderingRules;
 }
 
 class PreparedGlobalOrder implements PreparedModel {
@@ -49,5 +50,5 @@ class PreparedGlobalOrder implements PreparedModel {
 }
 
 export function globalOrderModel(spec: GlobalOrderSpec): MemoryModel {
-  return { name: spec.name, description: spec.description, prepare: (sk) => new PreparedGlobalOrder(sk, spec) };
+  return { name: spec.name, description: spec.description, orderingRules: spec.orderingRules, prepare: (sk) => new PreparedGlobalOrder(sk, spec) };
 }

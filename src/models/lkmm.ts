@@ -2,10 +2,10 @@
 // (../shared/models/lkmm) transcribed relation by relation. Names follow the cat files so the
 // two can be read side by side. Everything that depends only on the program is computed once
 // per skeleton in prepare(); check() does the rf/co-dependent rest.
-import { valueIn, type Candidate, type Skeleton } from '../explore/execution.js';
+import { valueIn, type Candidate, type Skeleton } from '../execution/execution.js';
 import type { MemoryModel, ModelVerdict, PreparedModel } from './model.js';
 import { lockDeadlock } from './locks.js';
-import { EventSet, Relation } from './relation.js';
+import { EventSet, Relation } from '../execution/relation.js';
 
 const setOf = (sk: Skeleton, pred: (i: number) => boolean) => EventSet.where(sk.n, pred);
 
@@ -351,5 +351,7 @@ function fail(check: string): ModelVerdict {
 export const lkmm: MemoryModel = {
   name: 'lkmm',
   description: 'Linux Kernel Memory Model (linux-kernel.cat + lock.cat, variant lkmmv2)',
+  flags: ['data-race'],
+  orderingRules: 'lkmm',
   prepare: (sk) => new PreparedLkmm(sk),
 };

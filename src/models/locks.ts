@@ -1,7 +1,7 @@
 // lock.cat's checks that depend only on the program: they hold for every model, since an
 // execution that violates them deadlocks rather than completes.
-import type { Skeleton } from '../explore/execution.js';
-import { EventSet, Relation } from './relation.js';
+import type { Skeleton } from '../execution/execution.js';
+import { EventSet, Relation } from '../execution/relation.js';
 
 export function lockDeadlock(sk: Skeleton): string | null {
   const ev = sk.events;

@@ -1,5 +1,5 @@
 // What every memory model offers the explorer. SC, TSO, LKMM and cat-interpreted models are peers.
-import type { Candidate, Skeleton } from '../explore/execution.js';
+import type { Candidate, Skeleton } from '../execution/execution.js';
 
 export interface ModelVerdict {
   consistent: boolean;
@@ -28,5 +28,17 @@ export interface MemoryModel {
    * every rf/co choice (for user-written models that may be weaker). Default true.
    */
   assumesCoherence?: boolean;
+  /**
+   * The flags the model can raise (LKMM: data-race). A DATARACE in an expected verdict is
+   * compared only when the model can raise data-race. Default none.
+   */
+  flags?: readonly string[];
+  /**
+   * Which program-order rules `explain` uses to say why an edge of a cycle holds or not: LKMM's
+   * barriers and dependencies, x86's store buffer, or none (SC). Default lkmm.
+   */
+  orderingRules?: OrderingRules;
   prepare(skeleton: Skeleton): PreparedModel;
 }
+
+export type OrderingRules = 'lkmm' | 'tso' | 'sc';

@@ -7,4 +7,5 @@ export const sc = globalOrderModel({
   check: 'sc',
   preserved: (sk) => sk.po,
   internalRf: true,
+  orderingRules: 'sc',
 });

@@ -2,9 +2,9 @@
 // a later read, which full fences and locked (LOCK-prefixed) instructions restore. On x86 every
 // atomic RMW, spin_lock and spin_trylock is locked; smp_mb() is MFENCE; smp_rmb/smp_wmb,
 // release and acquire compile to plain moves and compiler barriers.
-import type { Skeleton } from '../explore/execution.js';
+import type { Skeleton } from '../execution/execution.js';
 import { globalOrderModel } from './global-order.js';
-import { EventSet, Relation } from './relation.js';
+import { EventSet, Relation } from '../execution/relation.js';
 
 /**
  * Fence annotations that give full ordering on x86: smp_mb() is MFENCE; a grace period is at
@@ -36,4 +36,5 @@ export const tso = globalOrderModel({
   check: 'tso',
   preserved: tsoPreservedOrder,
   internalRf: false,
+  orderingRules: 'tso',
 });

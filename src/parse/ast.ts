@@ -53,6 +53,15 @@ export type InitItem =
   | { k: 'loc'; name: string; type: TypeName | null; value: InitValue | null; pos: SourcePos }
   | { k: 'reg'; thread: number; reg: string; type: TypeName | null; value: InitValue; pos: SourcePos };
 
+/**
+ * C's binary operators by precedence (higher binds tighter): the one table the litmus parser, the
+ * printer and the .def macro parser share.
+ */
+export const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
+  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6,
+  '<': 7, '>': 7, '<=': 7, '>=': 7, '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
+};
+
 /** Something the final condition or `locations` can observe. */
 export type Observable =
   | { k: 'reg'; thread: number; reg: string; pos: SourcePos }
@@ -61,16 +70,22 @@ export type Observable =
 /** The right of `=` in a condition: a number, a location or constant name, or another register (`0:r1=1:r4`). */
 export type CondValue = { k: 'int'; value: number } | { k: 'sym'; name: string } | { k: 'obs'; obs: Observable };
 
-export type Prop =
+/**
+ * A proposition over final states, its atoms `lhs = rhs` with `rhs` of type V: as written
+ * (CondValue) in the AST, with names resolved (lower's CondOperand) once lowered.
+ */
+export type PropOf<V> =
   | { k: 'true' }
   | { k: 'false' }
-  | { k: 'eq'; lhs: Observable; rhs: CondValue; negated: boolean; pos: SourcePos }
-  | { k: 'not'; arg: Prop }
-  | { k: 'and'; left: Prop; right: Prop }
-  | { k: 'or'; left: Prop; right: Prop };
+  | { k: 'eq'; lhs: Observable; rhs: V; negated: boolean; pos: SourcePos }
+  | { k: 'not'; arg: PropOf<V> }
+  | { k: 'and'; left: PropOf<V>; right: PropOf<V> }
+  | { k: 'or'; left: PropOf<V>; right: PropOf<V> };
+
+export type Prop = PropOf<CondValue>;
 
 /** The `P:r=v` / `x=v` atoms of a proposition, left to right. */
-export function propAtoms(p: Prop): Array<Extract<Prop, { k: 'eq' }>> {
+export function propAtoms<V>(p: PropOf<V>): Array<Extract<PropOf<V>, { k: 'eq' }>> {
   switch (p.k) {
     case 'eq':
       return [p];

@@ -1,6 +1,7 @@
 // Recursive-descent parser for the C litmus dialect (herd7's and the kernel's).
 import { Lexer, type LexMode, type Token } from './lexer.js';
 import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostics.js';
+import { BINARY_PRECEDENCE } from './ast.js';
 import type {
   BinaryOp, CondValue, Condition, ExpectedResult, Expr, InitItem, InitValue, LitmusTest,
   Observable, Param, Prop, Quantifier, Stmt, ThreadDecl, TypeName,
@@ -32,16 +33,14 @@ const TYPE_WORDS = new Set([
 const MAX_DEPTH = 500;
 const TOO_DEEP = `nested more than ${MAX_DEPTH} levels deep (brackets, blocks and chained operators all count)`;
 
-const BINARY_PRECEDENCE: Record<string, number> = {
-  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6,
-  '<': 7, '>': 7, '<=': 7, '>=': 7, '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
-};
 
 class Parser {
   private lex: Lexer;
   private tok: Token | null = null;
   private tokMode: LexMode = 'top';
   private depth = 0;
+  /** Just after the last token taken: where a missing ';' is reported. */
+  private lastEnd: SourcePos | null = null;
 
   constructor(
     private readonly src: string,
@@ -65,6 +64,7 @@ class Parser {
   private take(mode: LexMode): Token {
     const t = this.peek(mode);
     this.tok = null;
+    this.lastEnd = { line: t.pos.line, col: t.pos.col + t.text.length };
     return t;
   }
   private is(mode: LexMode, text: string): boolean {
@@ -81,6 +81,11 @@ class Parser {
   private expect(mode: LexMode, text: string, what?: string): Token {
     const t = this.peek(mode);
     if ((t.kind === 'punct' || t.kind === 'ident') && t.text === text) return this.take(mode);
+    // A missing ';' belongs at the end of the line that lacks it, not on the next line's first token.
+    if (text === ';' && this.lastEnd && t.pos.line > this.lastEnd.line) {
+      const found = t.kind === 'eof' ? 'end of file' : `'${t.text}' on line ${t.pos.line}`;
+      throw new StageError(this.lastEnd, `expected ${what ?? "';'"}, found ${found}`);
+    }
     throw this.unexpected(t, what ?? `'${text}'`);
   }
   private expectIdent(mode: LexMode, what: string): Token {
@@ -192,29 +197,17 @@ class Parser {
       this.tok = null;
     }
     // [type words and stars] name [= value]
-    const words: Token[] = [];
-    let stars = 0;
-    for (;;) {
-      const t = this.peek('top');
-      if (t.kind === 'ident') words.push(this.take('top'));
-      else if (t.kind === 'punct' && t.text === '*') {
-        this.take('top');
-        stars++;
-      } else break;
-    }
-    if (words.length === 0) throw this.unexpected(this.peek('top'), 'a location, a typed declaration or N:reg in the initial state');
-    let nameTok = words[words.length - 1];
+    const { type, name: nameTok } = this.parseTypedName('a location, a typed declaration or N:reg in the initial state');
     let name = nameTok.text;
     if (this.accept('top', '->')) {
       // vcpu->mode=1
       const field = this.expectIdent('top', 'a field name');
       name = `${name}->${field.text}`;
     }
-    if (this.is('top', ':') && words.length >= 1) {
+    if (this.is('top', ':')) {
       throw this.unexpected(this.peek('top'), "'=' (a register initialiser is written N:reg=value)");
     }
     if (this.is('top', '[')) throw new StageError(this.peek('top').pos, 'unsupported construct: arrays in the initial state');
-    const type: TypeName | null = words.length > 1 || stars > 0 ? { base: words.slice(0, -1).map((w) => w.text).join(' ') || 'int', stars } : null;
     let value: InitValue | null = null;
     if (this.accept('top', '=')) value = this.parseInitValue();
     return { k: 'loc', name, type, value, pos: nameTok.pos };
@@ -278,6 +271,15 @@ class Parser {
   }
 
   private parseParam(): Param {
+    const { type, name } = this.parseTypedName('a parameter such as "int *x"');
+    return { type: type ?? { base: 'int', stars: 0 }, name: name.text, pos: name.pos };
+  }
+
+  /**
+   * `[type words and stars] name` outside code, as in a parameter (`int *x`) or the initial state
+   * (`atomic_t z`): any words, the last one the name. The type is null for a bare name.
+   */
+  private parseTypedName(what: string): { type: TypeName | null; name: Token } {
     const words: Token[] = [];
     let stars = 0;
     for (;;) {
@@ -288,10 +290,9 @@ class Parser {
         stars++;
       } else break;
     }
-    if (words.length === 0) throw this.unexpected(this.peek('top'), 'a parameter such as "int *x"');
-    const nameTok = words[words.length - 1];
-    const base = words.slice(0, -1).map((w) => w.text).join(' ') || 'int';
-    return { type: { base, stars }, name: nameTok.text, pos: nameTok.pos };
+    if (words.length === 0) throw this.unexpected(this.peek('top'), what);
+    const type = words.length > 1 || stars > 0 ? { base: words.slice(0, -1).map((w) => w.text).join(' ') || 'int', stars } : null;
+    return { type, name: words[words.length - 1] };
   }
 
   // ---- statements (code mode) -----------------------------------------------------------

@@ -1,14 +1,10 @@
 // The pretty-printer: litmus AST -> text that parses back to the same AST (positions aside).
 // The fuzzer builds tests as ASTs and writes them with this, so a shrunk failure is a file.
+import { BINARY_PRECEDENCE as PRECEDENCE } from './ast.js';
 import type {
   CondValue, Condition, Expr, InitItem, InitValue, LitmusTest, Observable, Prop, Stmt, ThreadDecl, TypeName,
 } from './ast.js';
 
-/** The parser's binary precedences (higher binds tighter). */
-const PRECEDENCE: Record<string, number> = {
-  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6,
-  '<': 7, '>': 7, '<=': 7, '>=': 7, '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
-};
 
 // Levels an expression may need to be printed at, loosest first.
 const ASSIGN = 0;
@@ -166,6 +162,37 @@ export function printProp(p: Prop, ctx: 'top' | 'or-left' | 'or-right' | 'and-le
       return ctx === 'top' || ctx === 'and-left' || ctx === 'or-left' || ctx === 'or-right' ? text : `(${text})`;
     }
   }
+}
+
+/** herd7's rendering of an observable in its output: `0:r0`, `[x]`. */
+function herdObservable(o: Observable): string {
+  return o.k === 'reg' ? `${o.thread}:${o.reg}` : `[${o.name}]`;
+}
+
+/** herd7's rendering of a proposition in its output (not litmus syntax): `0:r0=1 /\ not ([x]=2)`. */
+export function formatProp(p: Prop): string {
+  switch (p.k) {
+    case 'true':
+    case 'false':
+      return p.k;
+    case 'eq':
+      return `${herdObservable(p.lhs)}${p.negated ? '!=' : '='}${p.rhs.k === 'int' ? p.rhs.value : p.rhs.k === 'obs' ? herdObservable(p.rhs.obs) : p.rhs.name}`;
+    case 'not':
+      return `not (${formatProp(p.arg)})`;
+    case 'and':
+      return `${herdWrap(p.left, 'and')} /\\ ${herdWrap(p.right, 'and')}`;
+    case 'or':
+      return `${herdWrap(p.left, 'or')} \\/ ${herdWrap(p.right, 'or')}`;
+  }
+}
+
+function herdWrap(p: Prop, parent: 'and' | 'or'): string {
+  return (p.k === 'and' || p.k === 'or') && p.k !== parent ? `(${formatProp(p)})` : formatProp(p);
+}
+
+/** The condition as herd7 prints it: `exists (0:r0=0 /\ 1:r0=0)`. */
+export function formatCondition(c: Condition): string {
+  return `${c.quantifier} (${formatProp(c.prop)})`;
 }
 
 function printCondition(c: Condition): string {

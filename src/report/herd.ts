@@ -1,7 +1,7 @@
 // herd7's result block, line for line, so the kernel's scripts (and herd-parity) can read it.
 import { createHash } from 'node:crypto';
 import type { TestResult } from '../api.js';
-import { formatValue } from '../judge/condition.js';
+import { formatValue } from '../execution/condition.js';
 
 const KIND = { exists: 'Allowed', '~exists': 'Forbidden', forall: 'Required' } as const;
 

@@ -1,6 +1,6 @@
 // Machine-readable results.
 import type { TestResult } from '../api.js';
-import { formatValue } from '../judge/condition.js';
+import { formatValue } from '../execution/condition.js';
 
 export interface JsonResult {
   file: string;

@@ -1,6 +1,6 @@
 // The default human-readable report: one row per test.
 import type { TestResult } from '../api.js';
-import { expectationMismatch, verdictText } from './verdict.js';
+import { expectationMismatch, verdictText } from '../check/verdict.js';
 
 export interface Style {
   good(s: string): string;

@@ -1,6 +1,6 @@
 // Events and executions: the hand-off between the explorer and the models.
 import type { Origin, Value } from '../lower/program.js';
-import { EventSet, Relation } from '../models/relation.js';
+import { EventSet, Relation } from './relation.js';
 
 export type LockKind = 'LKR' | 'LKW' | 'UL' | 'LF' | 'RL' | 'RU';
 

@@ -1,0 +1,52 @@
+// Words for verdicts: herd7's Never/Sometimes/Always, and the protocol's own for KVM outcomes.
+import type { TestResult } from '../api.js';
+import { verdictMeets, type Verdict } from './expectations.js';
+
+/** "lost-request" -> "lost request". */
+export function outcomeWords(outcome: string): string {
+  return outcome.replace(/[-_]/g, ' ');
+}
+
+/** The verdict as a kernel developer reads it: "lost request: never", or the observation. */
+export function verdictText(r: TestResult): string {
+  const j = r.judgement;
+  if (!j.complete) return 'incomplete';
+  const vacuous = j.vacuous ? ' (vacuous)' : '';
+  if (r.program.outcome) return `${outcomeWords(r.program.outcome)}: ${j.positive > 0 ? 'reachable' : 'never'}${vacuous}`;
+  return j.observation + vacuous;
+}
+
+/**
+ * The one expected-versus-actual comparison of a verdict (the `run` command's Result: check and
+ * the `check` gate both use it): the observation, and the data-race flag when the model can
+ * raise it (a model without one, like SC or TSO, never contradicts a DATARACE).
+ */
+export function compareVerdict(expected: { verdict: Verdict; dataRace: boolean }, r: TestResult): { want: string; got: string; agree: boolean } {
+  const races = racesCompared(r);
+  const want = verdictWords(expected.verdict, races && expected.dataRace);
+  const got = resultWords(r);
+  const actual = { observation: r.judgement.observation, dataRace: r.judgement.flags.includes('data-race') };
+  return { want, got, agree: verdictMeets(expected, actual, races) };
+}
+
+/** The result in a Result: comment's words: `Sometimes DATARACE` when the model flagged a race. */
+export function resultWords(r: TestResult): string {
+  return verdictWords(r.judgement.observation, racesCompared(r) && r.judgement.flags.includes('data-race'));
+}
+
+function racesCompared(r: TestResult): boolean {
+  return r.modelFlags.includes('data-race');
+}
+
+/** `Sometimes DATARACE`, as a Result: comment writes it. */
+function verdictWords(verdict: string, dataRace: boolean): string {
+  return dataRace ? `${verdict} DATARACE` : verdict;
+}
+
+/** Whether the result contradicts the test's own `Result:` comment. */
+export function expectationMismatch(r: TestResult): string | null {
+  const e = r.test.expected;
+  if (!e || !r.judgement.complete) return null;
+  const c = compareVerdict(e, r);
+  return c.agree ? null : `expected ${c.want}, got ${c.got}`;
+}

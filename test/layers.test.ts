@@ -1,0 +1,81 @@
+// The layers of src/ point one way: a folder imports only folders below it (docs/development.md,
+// "Layers"). This test reads every import in src/ and fails on one that points up or sideways.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+
+/** Bottom to top; a unit may import only units of a lower rank (and itself). */
+export const LAYERS: ReadonlyArray<readonly string[]> = [
+  ['diagnostics'],
+  ['parse'],
+  ['lower'],
+  ['execution'],
+  ['models'],
+  ['explore'],
+  ['judge', 'interleave'],
+  ['api'],
+  ['cat', 'check'],
+  ['report', 'explain', 'analysis', 'hw'],
+  ['fuzz'],
+  ['cli'],
+];
+
+const rank = new Map<string, number>(LAYERS.flatMap((units, i) => units.map((u) => [u, i] as const)));
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** `parse` for src/parse/lexer.ts, `api` for src/api.ts. */
+function unitOf(path: string): string {
+  return relative(SRC, path).split(/[\\/]/)[0].replace(/\.(ts|js)$/, '');
+}
+
+/** Every relative module an import, export-from or dynamic import names (over several lines too). */
+export function importsOf(source: string): string[] {
+  const out: string[] = [];
+  for (const m of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])(\.{1,2}\/[^'"]+)\1/g)) out.push(m[2]);
+  return out;
+}
+
+export function violations(): string[] {
+  const bad: string[] = [];
+  for (const file of files(SRC)) {
+    const from = unitOf(file);
+    const r = rank.get(from);
+    if (r === undefined) {
+      bad.push(`${relative(SRC, file)}: '${from}' has no layer (add it to LAYERS and docs/development.md)`);
+      continue;
+    }
+    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+      const to = unitOf(normalize(join(dirname(file), spec)));
+      if (to === from) continue;
+      const t = rank.get(to);
+      if (t === undefined || t >= r) bad.push(`${relative(SRC, file)} imports ${spec}: '${from}' may not import '${to}'`);
+    }
+  }
+  return bad;
+}
+
+describe('layers', () => {
+  it('every import in src/ points down', () => {
+    expect(violations()).toEqual([]);
+  });
+
+  it('sees imports over several lines, type imports and dynamic imports', () => {
+    const src = "import {\n  a,\n  b,\n} from '../report/x.js';\nimport type { T } from './y.js';\nconst m = await import('../cli/z.js');\nexport { q } from \"../api.js\";";
+    expect(importsOf(src)).toEqual(['../report/x.js', './y.js', '../cli/z.js', '../api.js']);
+  });
+
+  it('the table names every unit of src/ once', () => {
+    const units = new Set(files(SRC).map(unitOf));
+    expect([...units].filter((u) => !rank.has(u))).toEqual([]);
+    expect(LAYERS.flat().length).toBe(rank.size);
+  });
+});
