@@ -24,6 +24,8 @@ export interface RunOptions extends ModelFileOptions {
   jobs?: number;
   /** Unroll loops this many times (otherwise a loop is an error). */
   unroll?: number;
+  /** Decide the verdict only (no state list): stops at the first deciding executions. */
+  verdictOnly?: boolean;
 }
 
 /** `run --jobs N`: decide the tests on worker threads, then report exactly as runCommand does. */
@@ -32,7 +34,7 @@ export async function runCommandParallel(paths: string[], opts: RunOptions): Pro
   // Workers know the built-in models only: a model read from files runs here.
   if (wantsModelFiles(opts)) return runCommand(paths, opts);
   const { files } = collectLitmusFiles(paths);
-  const runs = await runInWorkers(files, { model: opts.model, jobs: opts.jobs, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, unroll: opts.unroll });
+  const runs = await runInWorkers(files, { model: opts.model, jobs: opts.jobs, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, unroll: opts.unroll, verdictOnly: opts.verdictOnly });
   return runCommand(paths, opts, new Map(runs.map((r) => [r.file, r])));
 }
 
@@ -49,7 +51,7 @@ const WORTH_WORKERS_MS = 1000;
 export async function runCommandAdaptive(paths: string[], opts: RunOptions): Promise<number> {
   const { files } = collectLitmusFiles(paths);
   if (!resolveModel(opts.model) || wantsModelFiles(opts) || files.length < 2 || defaultJobs() < 2) return runCommand(paths, opts);
-  const task = (file: string) => ({ file, model: opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, unroll: opts.unroll });
+  const task = (file: string) => ({ file, model: opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, unroll: opts.unroll, verdictOnly: opts.verdictOnly });
   const done = new Map<string, TestRun>();
   const start = performance.now();
   let next = 0;
@@ -62,7 +64,7 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
     next++;
   }
   if (next < files.length) {
-    const rest = await runInWorkers(files.slice(next), { model: opts.model, timeoutMs: task('').timeoutMs, maxExecutions: opts.maxExecutions, unroll: opts.unroll });
+    const rest = await runInWorkers(files.slice(next), { model: opts.model, timeoutMs: task('').timeoutMs, maxExecutions: opts.maxExecutions, unroll: opts.unroll, verdictOnly: opts.verdictOnly });
     for (const r of rest) done.set(r.file, r);
   }
   return runCommand(paths, opts, done);
@@ -75,7 +77,7 @@ export function runCommand(paths: string[], opts: RunOptions, precomputed?: Map<
   const { files, codes } = inputs;
   const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
   if (custom === 'error') return EXIT_BAD_INPUT;
-  const checkOptions: CheckOptions = { model: custom?.model ?? opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll } };
+  const checkOptions: CheckOptions = { model: custom?.model ?? opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll }, verdictOnly: opts.verdictOnly };
   const rows: Row[] = [];
   const json: unknown[] = [];
   for (const file of files) {

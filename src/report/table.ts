@@ -25,8 +25,12 @@ export function formatTable(rows: Row[], style: Style = PLAIN): string {
     if (!row.result) return [row.file, '-', 'error', '-', '-', '-', '-'];
     const r = row.result;
     const j = r.judgement;
-    const flags = j.flags.length ? ` [${j.flags.join(',')}]` : '';
-    return [r.name, r.model, verdictText(r) + flags, j.complete ? (j.ok ? 'Ok' : 'No') : '-', String(j.states.length), `${j.positive}/${j.negative}`, `${r.timeMs.toFixed(1)}ms`];
+    const flagList = j.verdictOnly && !j.verdictOnly.dataRaceSearched ? [...j.flags, 'data-race not searched'] : j.flags;
+    const flags = flagList.length ? ` [${flagList.join(',')}]` : '';
+    // Verdict mode lists no states and counts no witnesses: it stops at the deciding executions.
+    const states = j.verdictOnly ? 'not listed' : String(j.states.length);
+    const witnesses = j.verdictOnly ? '-' : `${j.positive}/${j.negative}`;
+    return [r.name, r.model, verdictText(r) + flags, j.complete ? (j.ok ? 'Ok' : 'No') : '-', states, witnesses, `${r.timeMs.toFixed(1)}ms`];
   });
   const widths = HEAD.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const pad = (s: string, i: number) => s + ' '.repeat(widths[i] - s.length);
