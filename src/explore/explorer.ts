@@ -525,8 +525,13 @@ class CombinationSearch {
     if (this.allowed.has(r) && --this.undecided[t] === 0) {
       const shape = this.choice[t];
       const values: Value[] = [];
-      for (const i of shape.valueReads) values.push(this.valueOf(this.source[this.base[t] + i]) as Value);
-      this.taken[t] = values.includes(null as unknown as Value) ? null : (shape.byValues.get(valuesKey(values)) ?? null);
+      let known = true;
+      for (const i of shape.valueReads) {
+        const v = this.valueOf(this.source[this.base[t] + i]);
+        if (v === null) known = false;
+        else values.push(v);
+      }
+      this.taken[t] = known ? (shape.byValues.get(valuesKey(values)) ?? null) : null;
     }
   }
 
@@ -564,7 +569,7 @@ class CombinationSearch {
       this.read(k, order, 0);
       return;
     }
-    const { ev, co, coPos } = this;
+    const { co, coPos } = this;
     const prev = order[order.length - 1];
     for (let q = 0; q < plan.queues.length; q++) {
       const queue = plan.queues[q];
