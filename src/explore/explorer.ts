@@ -82,6 +82,8 @@ export interface ExploreStats {
   goalPruned: number;
   /** Search steps: co and rf decisions taken. */
   steps: number;
+  /** Partial executions handed to the model's partial check (mayExtend). */
+  partialChecks: number;
   /** Set when a limit stopped the exploration: what was hit. */
   incomplete: string | null;
   /** Set when the visitor stopped the exploration (it found what it was looking for). */
@@ -102,7 +104,7 @@ class StopExploring extends Error {
 class Found extends Error {}
 
 export function explore(program: Program, model: MemoryModel, visit: Visitor, limits: ExploreLimits = {}): ExploreStats {
-  const stats: ExploreStats = { pathCombinations: 0, filteredCombinations: 0, explored: 0, consistent: 0, pruned: 0, goalPruned: 0, steps: 0, incomplete: null, stopped: false };
+  const stats: ExploreStats = { pathCombinations: 0, filteredCombinations: 0, explored: 0, consistent: 0, pruned: 0, goalPruned: 0, steps: 0, partialChecks: 0, incomplete: null, stopped: false };
   let paths: ThreadPath[][];
   let locations: string[];
   try {
@@ -294,6 +296,11 @@ export function buildSkeleton(program: Program, locations: string[], choice: Thr
 }
 
 
+/** An execution whose skeleton (with its values) is built on first access. */
+function withSkeleton<T extends CandidateExecution>(rest: Omit<T, 'skeleton'>, skeleton: () => Skeleton): T {
+  return Object.defineProperty(rest, 'skeleton', { get: skeleton, enumerable: true }) as T;
+}
+
 function unsetBit(r: Relation, a: number, b: number): void {
   r.bits[a * r.stride + (b >>> 5)] &= ~(1 << (b & 31));
 }
@@ -360,8 +367,13 @@ interface LocationPlan {
   writesCount: number;
 }
 
-/** Once enough partial executions are pruned, the search below a location is worth a partial model check. */
-const PRUNE_THRESHOLD = 2;
+/** Decision sites per location for the adaptive partial checks: co placements, then rf choices, then completion. */
+const SITES_PER_LOCATION = 128;
+/** A site is always checked for its first SITE_TRIAL visits, then when worth it, and every SITE_SAMPLE-th visit. */
+const SITE_TRIAL = 16;
+const SITE_SAMPLE = 32;
+/** Expected candidates saved per check above which a site is checked (a partial check costs less than a complete one). */
+const SITE_WORTH = 1;
 
 /** The executions of one combination of path shapes, searched depth-first one decision at a time. */
 class CombinationSearch {
@@ -385,6 +397,14 @@ class CombinationSearch {
   private readonly undecided: number[];
   private readonly taken: Array<ThreadPath | null>;
   private prepared: PreparedModel | null = null;
+  /** Events whose value the skeleton leaves to the execution: reads with several possible values, symbolic writes. */
+  private open: number[] = [];
+  private suffix: number[] = [];
+  private readonly siteTries: number[] = [];
+  private readonly sitePrunes: number[] = [];
+  private readonly siteSkips: number[] = [];
+  private readonly siteWork: number[] = [];
+  private readonly siteVisits: number[] = [];
   private readonly observer: PartialObserver;
 
   constructor(
@@ -451,6 +471,15 @@ class CombinationSearch {
     // partial checks prune as early as possible; then the fewest reads.
     plans.sort((a, b) => b.writesCount - a.writesCount || a.reads.length - b.reads.length);
     this.plans = plans;
+    // suffix[k]: at most one candidate (1) or more (2) for the locations from k on.
+    this.suffix = new Array<number>(plans.length + 1).fill(1);
+    for (let k = plans.length - 1; k >= 0; k--) {
+      const p = plans[k];
+      let n = this.suffix[k + 1] * (p.queues.length > 1 ? 2 : 1);
+      for (const c of p.reads) n *= c.sources.length;
+      this.suffix[k] = Math.min(n, 2);
+    }
+    this.open = this.ev.flatMap((e) => (e.value === null && e.kind !== 'F' ? [e.id] : []));
     if (this.threadsWithoutPath()) return;
     if (this.goalSettled()) return;
     this.prepared = this.model.prepare(this.sk);
@@ -588,7 +617,7 @@ class CombinationSearch {
       const derived = r !== undefined && plan.derived.has(r) ? r : -1;
       if (derived >= 0) this.setSource(derived, prev);
       next[q]++;
-      if (derived < 0 || this.viable(derived)) this.place(k, order, next, placed + 1);
+      if (derived < 0 || this.viable(derived)) this.guarded(k, placed, () => this.place(k, order, next, placed + 1));
       next[q]--;
       if (derived >= 0) this.unsetSource(derived, prev);
       for (let i = order.length - 1; i >= start; i--) {
@@ -632,7 +661,10 @@ class CombinationSearch {
       if (this.coherent && !this.locallyCoherent(c, s)) continue;
       this.limiter.step();
       this.setSource(r, s);
-      if (this.viable(r)) this.read(k, order, j + 1);
+      if (this.viable(r)) {
+        if (j + 1 === plan.reads.length) this.read(k, order, j + 1);
+        else this.guarded(k, SITES_PER_LOCATION / 2 + j, () => this.read(k, order, j + 1));
+      }
       this.unsetSource(r, s);
     }
   }
@@ -671,28 +703,63 @@ class CombinationSearch {
     const lastBefore = this.last.get(plan.loc)!;
     this.last.set(plan.loc, order[order.length - 1]);
     this.locDone.set(plan.loc, true);
-    let go = true;
-    if (this.goalSettled()) go = false;
-    else if (this.prepared!.mayExtend !== undefined && k + 1 < this.plans.length && this.worthPartialCheck(k)) {
-      this.limiter.step();
-      if (!this.prepared!.mayExtend(this.candidate)) {
-        this.stats.pruned++;
-        go = false;
-      }
+    if (!this.goalSettled()) {
+      if (k + 1 === this.plans.length) this.location(k + 1);
+      else this.guarded(k, SITES_PER_LOCATION - 1, () => this.location(k + 1));
     }
-    if (go) this.location(k + 1);
     this.locDone.set(plan.loc, false);
     this.last.set(plan.loc, lastBefore);
   }
 
-  /** Whether what is left below location k is more than one candidate. */
-  private worthPartialCheck(k: number): boolean {
-    let remaining = 1;
-    for (let i = k + 1; i < this.plans.length && remaining < PRUNE_THRESHOLD; i++) {
-      const p = this.plans[i];
-      remaining *= Math.max(1, p.units > 1 ? 2 : 1) * p.reads.reduce((m, c) => m * Math.max(1, c.sources.length), 1);
+  /**
+   * Go deeper after a decision, first asking the model's partial check whether the partial
+   * execution can still be completed, when that is worth it: a check costs about as much as a
+   * complete candidate's, so a decision site (location k, step i of it) is checked while its
+   * checks are expected to save more candidates than they cost (how often they prune, times how
+   * much work lies below the site). Pruning only saves work: skipping a check is always sound.
+   */
+  private guarded(k: number, i: number, go: () => void): void {
+    const mayExtend = this.prepared!.mayExtend;
+    if (mayExtend === undefined) {
+      go();
+      return;
     }
-    return remaining >= PRUNE_THRESHOLD;
+    // Nothing to save when at most one candidate lies below.
+    if (this.below(k, i) < 2) {
+      go();
+      return;
+    }
+    const site = k * SITES_PER_LOCATION + Math.min(i, SITES_PER_LOCATION - 1);
+    const tries = this.siteTries[site] ?? 0;
+    const prunes = this.sitePrunes[site] ?? 0;
+    let check = tries < SITE_TRIAL;
+    if (!check) {
+      const below = (this.siteWork[site] ?? 0) / Math.max(1, this.siteVisits[site] ?? 0);
+      check = (prunes / tries) * below >= SITE_WORTH || ((this.siteSkips[site] = (this.siteSkips[site] ?? 0) + 1) % SITE_SAMPLE === 0);
+    }
+    if (check) {
+      this.siteTries[site] = tries + 1;
+      this.stats.partialChecks++;
+      if (!mayExtend.call(this.prepared, this.candidate)) {
+        this.sitePrunes[site] = prunes + 1;
+        this.stats.pruned++;
+        return;
+      }
+    }
+    const before = this.stats.explored + this.stats.partialChecks;
+    go();
+    this.siteWork[site] = (this.siteWork[site] ?? 0) + this.stats.explored + this.stats.partialChecks - before;
+    this.siteVisits[site] = (this.siteVisits[site] ?? 0) + 1;
+  }
+
+  /** An upper bound on the candidates below a decision site of location k (capped at 2: only "at most one" matters). */
+  private below(k: number, i: number): number {
+    const plan = this.plans[k];
+    let n = this.suffix[k + 1];
+    const fromRead = i >= SITES_PER_LOCATION / 2 ? (i === SITES_PER_LOCATION - 1 ? plan.reads.length : i - SITES_PER_LOCATION / 2 + 1) : 0;
+    for (let j = fromRead; j < plan.reads.length && n < 2; j++) n *= plan.reads[j].sources.length;
+    if (fromRead === 0 && plan.queues.length > 1) n *= 2;
+    return Math.min(n, 2);
   }
 
   /** Local coherence: acyclic(po-loc | rf | co | fr) on this location's events alone. */
@@ -718,10 +785,23 @@ class CombinationSearch {
     return memory;
   }
 
-  /** The skeleton with every read's (and symbolic write's) actual value. */
-  private valued(): Skeleton {
-    const events = this.ev.map((e) => (e.value === null && e.kind !== 'F' ? { ...e, value: this.valueOf(e.id) } : e));
-    return { ...this.sk, events };
+  /**
+   * The skeleton with every read's (and symbolic write's) value in this execution, built only if
+   * someone looks (explanations do, the judge does not): the values are copied now, the events later.
+   */
+  private lazySkeleton(): () => Skeleton {
+    const { sk, ev } = this;
+    const values = this.open.map((id) => this.valueOf(id));
+    const open = this.open;
+    let built: Skeleton | null = null;
+    return () => {
+      if (!built) {
+        const events = ev.slice();
+        open.forEach((id, i) => (events[id] = { ...ev[id], value: values[i] }));
+        built = { ...sk, events };
+      }
+      return built;
+    };
   }
 
   private leaf(): void {
@@ -737,23 +817,19 @@ class CombinationSearch {
     this.stats.explored++;
     // The model sees the symbolic writes' values of this execution (herd's value checks use them).
     const { ev } = this;
-    const materialized: number[] = [];
-    for (const id of this.symbolic.keys()) {
-      ev[id].value = this.valueOf(id);
-      materialized.push(id);
-    }
+    for (const id of this.symbolic.keys()) ev[id].value = this.valueOf(id);
     try {
       const verdict = this.prepared!.check(this.candidate);
       const regs = taken.map((p) => p.regs);
       if (!verdict.consistent) {
-        this.limits.onRejected?.({ skeleton: this.valued(), rf: this.rf.clone(), co: this.co.clone(), failed: verdict.failed ?? 'model', regs, memory: this.finalState() });
+        if (this.limits.onRejected) this.limits.onRejected(withSkeleton({ rf: this.rf.clone(), co: this.co.clone(), failed: verdict.failed ?? 'model', regs, memory: this.finalState() }, this.lazySkeleton()));
         return;
       }
       this.stats.consistent++;
-      const stop = this.visit({ skeleton: this.valued(), rf: this.rf.clone(), co: this.co.clone(), flags: verdict.flags, regs, memory: this.finalState() });
+      const stop = this.visit(withSkeleton({ rf: this.rf.clone(), co: this.co.clone(), flags: verdict.flags, regs, memory: this.finalState() }, this.lazySkeleton()));
       if (stop === true) throw new Found();
     } finally {
-      for (const id of materialized) ev[id].value = null;
+      for (const id of this.symbolic.keys()) ev[id].value = null;
     }
   }
 

@@ -46,7 +46,7 @@ const MARKED = new Set(['ONCE', 'RELEASE', 'ACQUIRE', 'MB', 'srcu-lock', 'srcu-u
 const FLAGLESS = new Set(['sc', 'tso']);
 
 export function searchVerdict(program: Program, model: MemoryModel, visit: (e: ConsistentExecution) => void, limits: ExploreLimits = {}): VerdictSearch {
-  const total: ExploreStats = { pathCombinations: 0, filteredCombinations: 0, explored: 0, consistent: 0, pruned: 0, goalPruned: 0, steps: 0, incomplete: null, stopped: false };
+  const total: ExploreStats = { pathCombinations: 0, filteredCombinations: 0, explored: 0, consistent: 0, pruned: 0, goalPruned: 0, steps: 0, partialChecks: 0, incomplete: null, stopped: false };
   let satisfying = false;
   let anyJudged = false;
   let race = false;
@@ -72,6 +72,7 @@ export function searchVerdict(program: Program, model: MemoryModel, visit: (e: C
     total.pruned += s.pruned;
     total.goalPruned += s.goalPruned;
     total.steps += s.steps;
+    total.partialChecks += s.partialChecks;
     if (s.incomplete !== null) {
       // Report the limit as the caller gave it, not the share left for this search.
       total.incomplete = s.incomplete.startsWith('--max-executions') && max !== undefined ? `--max-executions ${max} reached` : s.incomplete;
