@@ -61,3 +61,47 @@ export function rcuFamily(n) {
   const cond = [...Array(n).keys()].map((i) => `${i}:r1=1`).join(' /\\ ');
   return `C rcu-family-${n}\n\n{}\n\n${threads.join('\n\n')}\n\nexists (${cond})\n`;
 }
+
+/**
+ * The RCU grace-period families of paulmckrcu/litmus's auto/ tests, in their style
+ * (C-RR-G+RR-G+...+RR-R): process i accesses x_i then x_{i+1}, around a grace period (G) or
+ * inside an RCU read-side critical section (R). `kind` is RR, RW, WW or WR (the two accesses);
+ * RR adds a last process writing every x_i. The corpus's rule: the cycle is forbidden (Never)
+ * when the grace periods are at least as many as the critical sections.
+ */
+export function rcuGpTest(kind, pattern) {
+  const n = pattern.length;
+  const name = `C-${[...pattern].map((p) => `${kind}-${p}`).join('+')}`;
+  const [first, second] = kind;
+  const threads = [];
+  const cond = [];
+  for (let i = 0; i < n; i++) {
+    const a = `x${i}`;
+    const b = `x${(i + 1) % n}`;
+    const params = [a, b].sort((u, v) => Number(u.slice(1)) - Number(v.slice(1)));
+    const access = (rw, loc, reg, value) => (rw === 'R' ? `intptr_t ${reg} = READ_ONCE(*${loc});` : `WRITE_ONCE(*${loc}, ${value});`);
+    const one = access(first, a, 'r1', 2);
+    const two = access(second, b, 'r2', 1);
+    const body = pattern[i] === 'G' ? [one, 'synchronize_rcu();', two] : ['rcu_read_lock();', one, two, 'rcu_read_unlock();'];
+    threads.push(`P${i}(${params.map((p) => `intptr_t *${p}`).join(', ')})\n{\n${body.map((l) => `\t${l}`).join('\n')}\n}`);
+    if (first === 'R') cond.push(`${i}:r1=1`);
+    if (second === 'R') cond.push(`${i}:r2=0`);
+  }
+  if (kind === 'WW') for (let i = 0; i < n; i++) cond.push(`x${i}=2`);
+  if (kind === 'RR') {
+    const xs = [...Array(n).keys()].map((i) => `x${i}`);
+    threads.push(`P${n}(${xs.map((x) => `intptr_t *${x}`).join(', ')})\n{\n${xs.map((x) => `\tWRITE_ONCE(*${x}, 1);`).join('\n')}\n}`);
+  }
+  const g = [...pattern].filter((p) => p === 'G').length;
+  const result = g >= n - g ? 'Never' : 'Sometimes';
+  return { name, result, source: `C auto/${name}\n(*\n * Result: ${result}\n *)\n{\n}\n\n${threads.join('\n\n\n')}\n\nexists\n(${cond.join(' /\\ ')})\n` };
+}
+
+/** The KVM requester family: one vCPU entering guest mode, n-1 requesters each making a distinct request and kicking. */
+export function kvmRequestersFamily(n) {
+  const reqs = ['KVM_REQ_TLB_FLUSH', 'KVM_REQ_VM_DEAD', 'KVM_REQ_UNBLOCK', 'KVM_REQ_DIRTY_RING_SOFT_FULL', 'KVM_REQ_MIGRATE_TIMER', 'KVM_REQ_REPORT_TPR_ACCESS', 'KVM_REQ_TRIPLE_FAULT', 'KVM_REQ_MMU_SYNC'];
+  const t = ['P0(struct kvm_vcpu *vcpu)\n{\n\tint r0;\n\n\tlocal_irq_disable();\n\tWRITE_ONCE(vcpu->mode, IN_GUEST_MODE);\n\tsmp_mb();\n\tr0 = kvm_request_pending(vcpu);\n}'];
+  for (let i = 1; i < n; i++) t.push(`P${i}(struct kvm_vcpu *vcpu)\n{\n\tkvm_make_request(${reqs[i - 1]}, vcpu);\n\tkvm_vcpu_kick(vcpu);\n}`);
+  const cond = [...Array(n - 1).keys()].map((i) => `${i + 1}:ipi=0`).join(' /\\ ');
+  return `C kvm-requesters-${n}\n\n(* Result: Never *)\n\n{}\n\n${t.join('\n\n')}\n\nbad lost-request (0:r0=0 /\\ ${cond})\n`;
+}

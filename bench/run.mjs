@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkSource } from '../dist/api.js';
-import { cmpxchgLockFamily, lockFamily, rcuFamily } from './families.mjs';
+import { cmpxchgLockFamily, kvmRequestersFamily, lockFamily, rcuFamily, rcuGpTest } from './families.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = resolve(root, '../shared/corpus');
@@ -125,4 +125,80 @@ for (const r of table) console.log(line(r));
 if (perTest) {
   console.log('\nper test: explored / consistent');
   for (const r of results) for (const [name, e, c, ms] of r.rows) console.log(`${name.padEnd(60)} ${String(e).padStart(7)} ${String(c).padStart(7)} ${(c ? e / c : 0).toFixed(2).padStart(6)} ${ms.toFixed(2).padStart(8)}ms`);
+}
+
+// ---- #12: verdict mode and full enumeration on the RCU grace-period and KVM families ----
+// Each family is generated for growing sizes; full enumeration stops growing once one size takes
+// longer than BENCH_FULL_MS (default 3000), verdict mode goes to the end. herd7's times are those
+// of ../shared/corpus/paulmck/herd7-times.tsv for the corpus test of the same name (20 s there is
+// its time limit: TIMEOUTS.tsv); the LKMM documentation's figures are for its RCU tests of 10,
+// 16 and 19 processes (tools/memory-model/Documentation/litmus-tests.txt, "Performance").
+const fullBudget = Number(process.env.BENCH_FULL_MS ?? 3000);
+const rcuMax = Number(process.env.BENCH_RCU_MAX ?? 19);
+const herdTimes = new Map();
+const herdTimeouts = new Set();
+const paulmck = join(shared, 'paulmck');
+if (existsSync(join(paulmck, 'herd7-times.tsv'))) {
+  for (const line of readFileSync(join(paulmck, 'herd7-times.tsv'), 'utf8').trim().split('\n').slice(1)) {
+    const [path, , secs] = line.split('\t');
+    herdTimes.set(path.replace(/^auto\//, '').replace(/\.litmus$/, ''), Number(secs));
+  }
+  for (const line of readFileSync(join(paulmck, 'TIMEOUTS.tsv'), 'utf8').trim().split('\n').slice(1)) herdTimeouts.add(line.split('\t')[0].replace(/^auto\//, '').replace(/\.litmus$/, ''));
+}
+const DOC = new Map([[10, '6 s'], [16, '15 min'], [19, '2 h 40 min']]);
+
+function timed(source, label, verdictOnly) {
+  const reps = verdictOnly ? 3 : 1;
+  const times = [];
+  let r;
+  for (let k = 0; k < reps; k++) {
+    const t0 = performance.now();
+    const res = checkSource(source, `${label}.litmus`, { verdictOnly, timeoutMs: 120_000 });
+    times.push(performance.now() - t0);
+    if (!res.ok) throw new Error(`${label}: ${res.diagnostics[0].message}`);
+    r = res.result;
+  }
+  const j = r.judgement;
+  return { ms: median(times), verdict: j.complete ? j.observation : 'incomplete', explored: r.stats.explored, consistent: r.stats.consistent, states: j.states.length };
+}
+
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const rows12 = [];
+for (const kind of ['RR', 'RW', 'WW', 'WR']) {
+  if (only && !`${kind}-G`.includes(only) && !'rcu-gp'.includes(only)) continue;
+  let fullOn = true;
+  for (let n = 4; n <= rcuMax; n++) {
+    const t = rcuGpTest(kind, 'G'.repeat(n - 1) + 'R');
+    const v = timed(t.source, t.name, true);
+    let full = null;
+    if (fullOn) {
+      full = timed(t.source, t.name, false);
+      if (full.ms > fullBudget) fullOn = false;
+    }
+    const herd = herdTimeouts.has(t.name) ? '> 20 s (timeout)' : herdTimes.has(t.name) ? `${herdTimes.get(t.name).toFixed(2)} s` : '';
+    const ok = v.verdict === t.result && (!full || full.verdict === t.result) ? '' : ` MISMATCH (Result: ${t.result})`;
+    rows12.push([`${kind}-G, ${n} processes`, v.verdict + ok, fmtMs(v.ms), full ? fmtMs(full.ms) : '-', full ? `${full.states} / ${full.explored} / ${full.consistent}` : '-', herd, kind === 'RR' || kind === 'RW' ? (DOC.get(n) ?? '') : '']);
+  }
+}
+if (!only || 'kvm-requesters'.includes(only)) {
+  let fullOn = true;
+  for (let n = 3; n <= Number(process.env.BENCH_KVM_MAX ?? 8); n++) {
+    const src = kvmRequestersFamily(n);
+    const v = timed(src, `kvm-requesters-${n}`, true);
+    let full = null;
+    if (fullOn && n <= Number(process.env.BENCH_KVM_FULL_MAX ?? 7)) {
+      full = timed(src, `kvm-requesters-${n}`, false);
+      if (full.ms > 60_000) fullOn = false;
+    }
+    const herd = n === 5 ? '97 s (measured for #12)' : '';
+    rows12.push([`KVM requesters, ${n} threads`, v.verdict, fmtMs(v.ms), full ? fmtMs(full.ms) : '-', full ? `${full.states} / ${full.explored} / ${full.consistent}` : '-', herd, '']);
+  }
+}
+if (rows12.length) {
+  const head12 = ['family, size', 'verdict', 'verdict mode', 'full enumeration', 'states / explored / consistent', 'herd7 (corpus)', 'LKMM doc (herd7)'];
+  const w = head12.map((h, i) => Math.max(h.length, ...rows12.map((r) => r[i].length)));
+  const ln = (cells) => '| ' + cells.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
+  console.log('\n' + ln(head12));
+  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
+  for (const r of rows12) console.log(ln(r));
 }

@@ -5,6 +5,7 @@ import type { LitmusTest } from './parse/ast.js';
 import { lowerTest, type LowerOptions } from './lower/lower.js';
 import type { Program } from './lower/program.js';
 import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStats } from './explore/explorer.js';
+import { searchVerdict } from './judge/search.js';
 import { Judge, type Judgement } from './judge/judge.js';
 import { modelByName, MODELS } from './models/index.js';
 import type { MemoryModel } from './models/model.js';
@@ -19,6 +20,11 @@ export interface CheckOptions extends ExploreLimits {
   timeoutMs?: number;
   /** Lowering options (e.g. primitives defined by a .def file). */
   lower?: LowerOptions;
+  /**
+   * Verdict mode: decide the Observation (and Ok/No) by directed searches that stop at the first
+   * deciding execution, without listing every state (see judge/search.ts).
+   */
+  verdictOnly?: boolean;
 }
 
 export interface TestResult {
@@ -77,10 +83,20 @@ export function checkProgram(test: LitmusTest, program: Program, model: MemoryMo
   const judge = new Judge(program);
   const limits: ExploreLimits = { ...options };
   if (options.timeoutMs !== undefined) limits.deadline = Date.now() + options.timeoutMs;
-  const stats = explore(program, model, (e) => {
+  const visit = (e: ConsistentExecution) => {
     judge.add(e);
     options.onExecution?.(e);
-  }, limits);
+  };
+  let stats: ExploreStats;
+  let judgement: Judgement;
+  if (options.verdictOnly) {
+    const v = searchVerdict(program, model, visit, limits);
+    stats = v.stats;
+    judgement = { ...judge.finish(stats), verdictOnly: { dataRaceSearched: v.dataRaceSearched } };
+  } else {
+    stats = explore(program, model, visit, limits);
+    judgement = judge.finish(stats);
+  }
   return {
     file: program.file,
     name: program.name,
@@ -88,7 +104,7 @@ export function checkProgram(test: LitmusTest, program: Program, model: MemoryMo
     modelFlags: [...(model.flags ?? [])],
     test,
     program,
-    judgement: judge.finish(stats),
+    judgement,
     stats,
     conditionText: formatCondition(test.condition),
     timeMs: performance.now() - start,

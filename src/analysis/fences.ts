@@ -136,7 +136,7 @@ export function analyzeFences(source: string, file: string, options: FencesOptio
   if (!prepared.ok) return prepared;
   const { test, program, model } = prepared;
   const maxInsertions = options.maxInsertions ?? 2;
-  const checker = new Checker(model, { timeoutMs: options.timeoutMs, maxExecutions: options.maxExecutions }, options.maxChecks ?? 2000);
+  const checker = new Checker(model, { timeoutMs: options.timeoutMs, maxExecutions: options.maxExecutions, verdictOnly: true }, options.maxChecks ?? 2000);
   const base = checker.run(test, program);
   const candidates = candidateInsertions(test);
   const report: FencesReport = {

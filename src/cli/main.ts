@@ -57,6 +57,7 @@ export function buildProgram(): Command {
   addLimitOptions(run, 'per-test')
     .option('-j, --jobs <n>', 'decide tests on N worker threads (output order is unchanged)', positiveInt)
     .option('--unroll <n>', 'explore loops up to N iterations (results are then bounded; without it a loop is an error)', positiveInt)
+    .option('--verdict-only', 'decide the verdict only: stop at the executions that decide it, without listing the states')
     .action((paths: string[], _opts, cmd: Command) => {
       const opts: RunOptions = { ...cmd.optsWithGlobals<RunOptions>(), modelFlagGiven: cmd.getOptionValueSource('model') === 'cli' };
       // Without --jobs, long runs move to every core by themselves (see runCommandAdaptive).
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInt);
   addLimitOptions(check, 'per-test')
     .option('--shard <i/n>', 'run only the i-th of n deterministic slices of the sorted tests', shardArg)
+    .option('--all-states', 'list every final state (full enumeration) instead of deciding the verdict only (implied by --baseline and --update-baseline)')
     .action((paths: string[], opts) => {
       settle(checkCommand(paths, opts));
     });

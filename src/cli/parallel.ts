@@ -11,6 +11,7 @@ export interface ParallelOptions {
   timeoutMs?: number;
   maxExecutions?: number;
   unroll?: number;
+  verdictOnly?: boolean;
   onResult?: (index: number, run: TestRun) => void;
   /** False: each run goes to onResult only, and the promise's array stays empty (long runs). */
   retainResults?: boolean;
@@ -29,7 +30,7 @@ export function backstopMs(timeoutMs: number): number {
 }
 
 export function runInWorkers(files: readonly string[], opts: ParallelOptions): Promise<TestRun[]> {
-  const tasks: RunTask[] = files.map((file) => ({ file, model: opts.model, timeoutMs: opts.timeoutMs, maxExecutions: opts.maxExecutions, unroll: opts.unroll }));
+  const tasks: RunTask[] = files.map((file) => ({ file, model: opts.model, timeoutMs: opts.timeoutMs, maxExecutions: opts.maxExecutions, unroll: opts.unroll, verdictOnly: opts.verdictOnly }));
   return runPool<RunTask, TestRun>(tasks, {
     script: new URL('./check-worker.js', import.meta.url),
     jobs: opts.jobs ?? defaultJobs(),

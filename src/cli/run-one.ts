@@ -11,6 +11,8 @@ export interface RunTask {
   maxExecutions?: number;
   /** Unroll loops this many times (run --unroll). */
   unroll?: number;
+  /** Verdict mode (run --verdict-only, check's default). */
+  verdictOnly?: boolean;
 }
 
 export function runOne(task: RunTask): TestRun {
@@ -23,7 +25,7 @@ export function runOne(task: RunTask): TestRun {
     return { kind: 'error', file, diagnostics: [{ file, line, col, severity: 'error', message: read.message }], rendered: `${file}:${line}:${col}: error: ${read.message}`, timeMs: elapsed() };
   }
   try {
-    const res = checkSource(read.text, file, { model: task.model, timeoutMs: task.timeoutMs, maxExecutions: task.maxExecutions, lower: { unroll: task.unroll } });
+    const res = checkSource(read.text, file, { model: task.model, timeoutMs: task.timeoutMs, maxExecutions: task.maxExecutions, lower: { unroll: task.unroll }, verdictOnly: task.verdictOnly });
     if (!res.ok) return { kind: 'error', file, diagnostics: res.diagnostics, rendered: res.diagnostics.map((d) => formatDiagnostic(d, read.text)).join('\n'), timeMs: elapsed() };
     return { kind: 'result', file, result: res.result, source: read.text };
   } catch (e) {

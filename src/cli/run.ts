@@ -25,6 +25,8 @@ export interface RunOptions extends ModelFileOptions {
   jobs?: number;
   /** Unroll loops this many times (otherwise a loop is an error). */
   unroll?: number;
+  /** Decide the verdict only (no state list): stops at the first deciding executions. */
+  verdictOnly?: boolean;
 }
 
 /**
@@ -106,7 +108,7 @@ function prepare(paths: string[], opts: RunOptions): Prepared | null {
   if (!inputs) return null;
   const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
   if (custom === 'error') return null;
-  const options: CheckOptions = { model: custom?.model ?? opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll } };
+  const options: CheckOptions = { model: custom?.model ?? opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll }, verdictOnly: opts.verdictOnly };
   return { files: inputs.files, report: new RunReport(opts.format, inputs.codes), options };
 }
 
@@ -124,6 +126,7 @@ async function runOnWorkers(files: string[], opts: RunOptions, p: Prepared): Pro
     timeoutMs: timeoutMs(opts),
     maxExecutions: opts.maxExecutions,
     unroll: opts.unroll,
+    verdictOnly: opts.verdictOnly,
     retainResults: false,
     onResult: (index, run) => {
       waiting.set(index, run);
@@ -171,7 +174,7 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
     return elapsed >= IN_PROCESS_MS && (elapsed / next) * (files.length - next) > WORTH_WORKERS_MS;
   };
   while (next < files.length && (next === 0 || !worthWorkers())) {
-    p.report.add(files[next], runOne({ file: files[next], model: opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, unroll: opts.unroll }), p.options);
+    p.report.add(files[next], runOne({ file: files[next], model: opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, unroll: opts.unroll, verdictOnly: opts.verdictOnly }), p.options);
     next++;
   }
   if (next < files.length) await runOnWorkers(files.slice(next), opts, p);

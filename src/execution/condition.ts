@@ -58,15 +58,26 @@ export function holds(p: CondProp, s: FinalState): boolean {
   return evalWith(p, (a) => observe(a.lhs, s) === operand(a.rhs, s)) === true;
 }
 
+/** An observable's final value, or null while a partial execution has not decided it. */
+export type PartialObserver = (o: Observable) => Value | null;
+
 /**
- * Three-valued evaluation with only the registers known: true or false when the registers
- * decide the proposition, null when it also depends on memory. Lets the explorer skip path
- * combinations a filter rejects before building any execution.
+ * Three-valued evaluation over what is known so far: true or false when the known values decide
+ * the proposition, null when it depends on unknown ones. Lets the explorer skip path
+ * combinations and partial executions a filter (or, searching for a verdict, the condition)
+ * already settles.
  */
+export function holdsPartially(p: CondProp, known: PartialObserver): boolean | null {
+  return evalWith(p, (a) => {
+    const l = known(a.lhs);
+    const r = a.rhs.k === 'value' ? a.rhs.value : known(a.rhs.obs);
+    return l === null || r === null ? null : l === r;
+  });
+}
+
+/** holdsPartially with only the registers known (memory undecided). */
 export function holdsOnRegisters(p: CondProp, regs: ReadonlyArray<ReadonlyMap<string, Value>>): boolean | null {
-  const onlyRegs: FinalState = { regs, memory: new Map() };
-  const known = (o: Observable) => o.k === 'reg';
-  return evalWith(p, (a) => (known(a.lhs) && (a.rhs.k !== 'obs' || known(a.rhs.obs)) ? observe(a.lhs, onlyRegs) === operand(a.rhs, onlyRegs) : null));
+  return holdsPartially(p, (o) => (o.k === 'reg' ? (regs[o.thread]?.get(o.reg) ?? 0) : null));
 }
 
 export function formatValue(v: Value): string {

@@ -131,6 +131,8 @@ export function explainSource(source: string, file: string, options: ExplainOpti
   const result = checkProgram(test, program, model, {
     maxExecutions: options.maxExecutions,
     deadline,
+    // One witness: the verdict search stops at it (as it would at the first bad one in full mode).
+    verdictOnly: want === 1,
     onExecution: (e) => {
       if (bad.length < want && isBad(program, e)) bad.push(e);
     },

@@ -1,21 +1,36 @@
-// The explorer: combines one path per thread, then builds executions location by location.
-//
-// For each location it enumerates the local choices that can be part of a consistent execution
-// (a co order of its writes and an rf source for each of its reads, coherent on their own), with
-// the reads of read-modify-writes and spin_lock taking the co-previous write, as atomicity
-// demands. The executions are then the product of the locations' choices, pruned as soon as the
-// model says a partial execution cannot be completed. Every model we run requires coherence and
-// atomicity, so these prunings never remove a consistent execution and the counts match herd7's.
-import type { Program, Value } from '../lower/program.js';
+// The explorer: combines one path shape per thread, then builds each combination's executions
+// incrementally, one decision at a time: the co position of the next write (or critical section)
+// of a location, then the rf source of each of its reads, location by location. After every
+// decision the partial execution is checked: local coherence of the read just placed, the
+// filter (and, in verdict mode, the condition) over the values already decided, and, when a
+// location is complete, the model's partial constraints. So the first consistent execution comes
+// after a few steps however large the space, and the limits count steps as well as executions.
+// The reads of read-modify-writes and spin_lock take the co-previous write, as atomicity demands.
+// Every model we run requires coherence and atomicity, so these prunings never remove a
+// consistent execution and the counts match herd7's.
+import type { CondProp, Program, Value } from '../lower/program.js';
+import type { Observable } from '../parse/ast.js';
 import type { MemoryModel, PreparedModel } from '../models/model.js';
 import { EventSet, Relation } from '../execution/relation.js';
-import { holdsOnRegisters } from '../execution/condition.js';
+import { holdsPartially, type PartialObserver } from '../execution/condition.js';
 import type { Candidate, Event, Skeleton } from '../execution/execution.js';
 import { PathLimitError, computeDomains, type ThreadPath, type UndefinedBehaviour } from './paths.js';
 import { groupIntoShapes, valuesKey, type PathShape } from './shapes.js';
 
+/**
+ * A verdict search's target: executions whose condition evaluates to `want`. The explorer
+ * drops partial executions for which it is already decided the other way.
+ */
+export interface SearchGoal {
+  condition: CondProp;
+  want: boolean;
+}
+
 export interface ExploreLimits {
-  /** Stop after this many candidate executions have been checked. */
+  /**
+   * Stop after this many candidate executions have been checked, or after this many times
+   * STEPS_PER_EXECUTION search steps (partial executions built), whichever comes first.
+   */
   maxExecutions?: number;
   /** Wall-clock deadline (ms since the epoch, as Date.now()). */
   deadline?: number;
@@ -27,7 +42,15 @@ export interface ExploreLimits {
    * executions never do (explain uses a permissive model to see every candidate).
    */
   onRejected?: (e: RejectedExecution) => void;
+  /**
+   * Verdict mode: build only executions whose condition may still evaluate to `goal.want`;
+   * the others are pruned as soon as the values decided so far settle the condition.
+   */
+  goal?: SearchGoal;
 }
+
+/** Search steps one unit of --max-executions allows (a step: one co or rf decision). */
+export const STEPS_PER_EXECUTION = 100;
 
 /** A complete candidate execution, with its final state. */
 export interface CandidateExecution {
@@ -56,19 +79,28 @@ export interface RejectedExecution extends CandidateExecution {
 export interface ExploreStats {
   /** Combinations of thread paths whose executions were searched. */
   pathCombinations: number;
-  /** Combinations left out because the filter is false on their registers alone. */
+  /** Combinations or partial executions left out because the filter is false on their known values. */
   filteredCombinations: number;
   /** Complete candidate executions handed to the model. */
   explored: number;
   /** Of those, the ones the model accepted. */
   consistent: number;
-  /** Partial executions the model ruled out before they were completed. */
+  /** Partial executions the model (or coherence, or the thread paths) ruled out before they were completed. */
   pruned: number;
+  /** Partial executions dropped because their known values settle the goal's condition the other way. */
+  goalPruned: number;
+  /** Search steps: co and rf decisions taken. */
+  steps: number;
+  /** Partial executions handed to the model's partial check (mayExtend). */
+  partialChecks: number;
   /** Set when a limit stopped the exploration: what was hit. */
   incomplete: string | null;
+  /** Set when the visitor stopped the exploration (it found what it was looking for). */
+  stopped: boolean;
 }
 
-export type Visitor = (e: ConsistentExecution) => void;
+/** Called for each consistent execution; returning true stops the exploration. */
+export type Visitor = (e: ConsistentExecution) => boolean | void;
 
 const DEFAULT_MAX_PATHS = 100_000;
 
@@ -78,8 +110,10 @@ class StopExploring extends Error {
   }
 }
 
+class Found extends Error {}
+
 export function explore(program: Program, model: MemoryModel, visit: Visitor, limits: ExploreLimits = {}): ExploreStats {
-  const stats: ExploreStats = { pathCombinations: 0, filteredCombinations: 0, explored: 0, consistent: 0, pruned: 0, incomplete: null };
+  const stats: ExploreStats = { pathCombinations: 0, filteredCombinations: 0, explored: 0, consistent: 0, pruned: 0, goalPruned: 0, steps: 0, partialChecks: 0, incomplete: null, stopped: false };
   let paths: ThreadPath[][];
   let locations: string[];
   try {
@@ -96,19 +130,26 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
   const observedLocs = new Set(program.observed.flatMap((o) => (o.obs.k === 'mem' ? [o.obs.name] : [])));
   const initValues = new Map<string, Value>();
   for (const loc of locations) initValues.set(loc, program.locations.get(loc) ?? 0);
-  const shapes = paths.map(groupIntoShapes);
+  const coherent = model.assumesCoherence !== false;
+  const shapes = paths.map((p) => groupIntoShapes(p, coherent));
   const choice: PathShape[] = [];
+  const limiter = new Limiter(stats, limits);
   try {
     const combine = (t: number): void => {
       if (t === shapes.length) {
-        if (program.filter && filterRejectsAll(program, choice)) {
+        limiter.step();
+        if (program.filter && registersSettle(program, program.filter, false, choice)) {
           stats.filteredCombinations++;
+          return;
+        }
+        if (limits.goal && registersSettle(program, limits.goal.condition, !limits.goal.want, choice)) {
+          stats.goalPruned++;
           return;
         }
         const allowed = availableValues(choice, initValues);
         if (!allowed) return;
         stats.pathCombinations++;
-        exploreCombination(program, locations, choice, allowed, model, visit, stats, limits, observedLocs);
+        new CombinationSearch(program, locations, choice, allowed, model, visit, stats, limits, limiter, observedLocs).run();
         return;
       }
       for (const p of shapes[t]) {
@@ -119,14 +160,45 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
     combine(0);
   } catch (e) {
     if (e instanceof StopExploring) stats.incomplete = e.reason;
+    else if (e instanceof Found) stats.stopped = true;
     else throw e;
   }
   return stats;
 }
 
-/** Whether the filter is false for every path of these shapes, judging by registers alone. */
-function filterRejectsAll(program: Program, choice: PathShape[]): boolean {
-  // The distinct register files of each shape; give up (do not prune) if their product is large.
+/** Enforces --max-executions (executions and steps) and the deadline. */
+class Limiter {
+  private ticks = 0;
+  constructor(
+    private readonly stats: ExploreStats,
+    private readonly limits: ExploreLimits,
+  ) {}
+
+  /** One search step; throws StopExploring when a limit is reached. */
+  step(): void {
+    const { stats, limits } = this;
+    stats.steps++;
+    if (limits.maxExecutions !== undefined && (stats.explored >= limits.maxExecutions || stats.steps > limits.maxExecutions * STEPS_PER_EXECUTION)) {
+      throw new StopExploring(`--max-executions ${limits.maxExecutions} reached`);
+    }
+    if (limits.deadline !== undefined && (++this.ticks & 15) === 0 && Date.now() > limits.deadline) throw new StopExploring('timeout reached');
+  }
+
+  /** Before a complete candidate is checked. */
+  execution(): void {
+    const { stats, limits } = this;
+    if (limits.maxExecutions !== undefined && stats.explored >= limits.maxExecutions) {
+      throw new StopExploring(`--max-executions ${limits.maxExecutions} reached`);
+    }
+    if (limits.deadline !== undefined && (++this.ticks & 15) === 0 && Date.now() > limits.deadline) throw new StopExploring('timeout reached');
+  }
+}
+
+/**
+ * Whether `prop` evaluates to `value` for every combination of the shapes' register files,
+ * judging by registers alone (memory unknown). Gives up (false) when the product is large.
+ */
+function registersSettle(program: Program, prop: NonNullable<Program['filter']>, value: boolean, choice: PathShape[]): boolean {
   const perThread = choice.map((s) => {
     const seen = new Map<string, Map<string, Value>>();
     for (const p of s.byValues.values()) seen.set(JSON.stringify([...p.regs]), p.regs);
@@ -136,15 +208,16 @@ function filterRejectsAll(program: Program, choice: PathShape[]): boolean {
   for (const l of perThread) product *= l.length;
   if (product > 4096) return false;
   const regs: Array<Map<string, Value>> = [];
-  const anyPasses = (t: number): boolean => {
-    if (t === perThread.length) return holdsOnRegisters(program.filter!, regs) !== false;
+  const observe: PartialObserver = (o) => (o.k === 'reg' ? (regs[o.thread]?.get(o.reg) ?? 0) : null);
+  const anyOther = (t: number): boolean => {
+    if (t === perThread.length) return holdsPartially(prop, observe) !== value;
     for (const r of perThread[t]) {
       regs[t] = r;
-      if (anyPasses(t + 1)) return true;
+      if (anyOther(t + 1)) return true;
     }
     return false;
   };
-  return !anyPasses(0);
+  return !anyOther(0);
 }
 
 /**
@@ -153,13 +226,18 @@ function filterRejectsAll(program: Program, choice: PathShape[]): boolean {
  */
 function availableValues(choice: PathShape[], init: Map<string, Value>): Array<Map<number, Set<Value>>> | null {
   const written = new Map<string, Set<Value>>();
+  const add = (loc: string, v: Value) => {
+    let set = written.get(loc);
+    if (!set) written.set(loc, (set = new Set()));
+    set.add(v);
+  };
   for (const s of choice) {
-    for (const e of s.representative.events) {
-      if (e.kind !== 'W' || e.lock !== null || e.loc === null || e.value === null) continue;
-      let set = written.get(e.loc);
-      if (!set) written.set(e.loc, (set = new Set()));
-      set.add(e.value);
-    }
+    s.representative.events.forEach((e, i) => {
+      if (e.kind !== 'W' || e.lock !== null || e.loc === null) return;
+      const sym = s.symbolic.get(i);
+      if (sym) for (const v of sym.values) add(e.loc, v);
+      else if (e.value !== null) add(e.loc, e.value);
+    });
   }
   const out: Array<Map<number, Set<Value>>> = [];
   for (const s of choice) {
@@ -226,12 +304,14 @@ export function buildSkeleton(program: Program, locations: string[], choice: Thr
   };
 }
 
-/** One location's share of an execution: its co order and the rf source of each of its reads. */
-interface LocalExecution {
-  /** rf edges [write, read]. */
-  rf: Array<[number, number]>;
-  /** The writes in co order, initial write first. */
-  order: number[];
+
+/** An execution whose skeleton (with its values) is built on first access. */
+function withSkeleton<T extends CandidateExecution>(rest: Omit<T, 'skeleton'>, skeleton: () => Skeleton): T {
+  return Object.defineProperty(rest, 'skeleton', { get: skeleton, enumerable: true }) as T;
+}
+
+function unsetBit(r: Relation, a: number, b: number): void {
+  r.bits[a * r.stride + (b >>> 5)] &= ~(1 << (b & 31));
 }
 
 /** The write units of one location whose co order is chosen: a lock's critical section moves as one. */
@@ -267,274 +347,579 @@ function coUnits(sk: Skeleton, writes: Event[]): CoUnit[] | null {
   return units;
 }
 
-/**
- * Every local execution of one location that is coherent on its own. `coherent` false (a model
- * that does not assume coherence) keeps every rf/co choice, deriving nothing.
- */
-function localExecutions(sk: Skeleton, loc: string, init: number, coherent: boolean, allowed: Map<number, Set<Value>>, tick: () => void): LocalExecution[] | null {
-  const ev = sk.events;
-  const writes = ev.filter((e) => e.thread >= 0 && e.kind === 'W' && e.loc === loc);
-  const reads = ev.filter((e) => e.kind === 'R' && e.loc === loc);
-  const units = coUnits(sk, writes);
-  if (units === null) return null;
+/** A read whose rf source the search chooses, with its candidate sources. */
+interface ReadChoice {
+  read: Event;
+  sources: number[];
+  /** A plain or RMW read (its value picks the thread's path), not a lock read. */
+  valueRead: boolean;
+  /** Same-thread accesses of the location before and after it in program order. */
+  before: Event[];
+  after: Event[];
+}
 
-  // The read partner of each RMW write and each LKW (its rf is the co-previous write).
-  const partner = new Map<number, number>();
-  for (const [r, w] of sk.rmw.pairs()) if (ev[w].loc === loc) partner.set(w, r);
-  const derived = new Set<number>();
-  if (coherent) for (const [, r] of partner) derived.add(r);
-  for (const r of reads) if (r.lock === 'LKR') derived.add(r.id);
+/** Everything about one location's share of the search that does not change as it proceeds. */
+interface LocationPlan {
+  loc: string;
+  init: number;
+  /** Co units per thread, in program order. */
+  queues: CoUnit[][];
+  units: number;
+  /** The read partner of each RMW write and each LKW (its rf is the co-previous write). */
+  partner: Map<number, number>;
+  derived: Set<number>;
+  reads: ReadChoice[];
+  /** For the local coherence check: the location's events, and po-loc among them. */
+  local: number[];
+  index: Map<number, number>;
+  poLoc: Relation;
+  writesCount: number;
+}
 
-  // rf choices of the other reads.
-  const lastBefore = (r: Event, pred: (e: Event) => boolean): Event | undefined => {
-    let best: Event | undefined;
-    for (const e of ev) if (e.thread === r.thread && e.poIndex < r.poIndex && e.loc === loc && pred(e) && (!best || e.poIndex > best.poIndex)) best = e;
-    return best;
-  };
-  const chosen: Array<{ read: Event; sources: number[] }> = [];
-  for (const r of reads) {
-    if (derived.has(r.id)) continue;
-    let sources: number[];
-    if (r.lock === 'LF' || r.lock === 'RL') {
-      // Inside its own critical section it reads that section's LKW; else another thread's LKW.
-      const own = ev.filter(
-        (w) => w.lock === 'LKW' && w.thread === r.thread && w.loc === loc && w.poIndex < r.poIndex &&
-          !ev.some((u) => u.lock === 'UL' && u.thread === r.thread && u.loc === loc && u.poIndex > w.poIndex && u.poIndex < r.poIndex),
-      );
-      if (own.length > 1) return null; // nested lock: deadlock
-      sources = own.length > 0 ? [own[0].id] : writes.filter((w) => w.lock === 'LKW' && w.thread !== r.thread).map((w) => w.id);
-    } else if (r.lock === 'RU') {
-      const own = lastBefore(r, (e) => e.lock === 'UL');
-      sources = [init, ...writes.filter((w) => w.thread !== r.thread && w.lock === 'UL').map((w) => w.id)];
-      if (own) sources.unshift(own.id);
-    } else {
-      const local = coherent ? lastBefore(r, (e) => e.kind === 'W') : undefined;
-      sources = [];
-      for (const w of [ev[init], ...writes]) {
-        if (w.lock !== null || w.value === null || !allowed.get(r.id)!.has(w.value)) continue;
-        if (coherent && w.thread === r.thread && w !== local) continue; // a po-later or overwritten own write
-        if (coherent && w.thread < 0 && local) continue; // init is co-before our own earlier write
-        sources.push(w.id);
+/** Decision sites per location for the adaptive partial checks: co placements, then rf choices, then completion. */
+const SITES_PER_LOCATION = 128;
+/** A site is always checked for its first SITE_TRIAL visits, then when worth it, and every SITE_SAMPLE-th visit. */
+const SITE_TRIAL = 16;
+const SITE_SAMPLE = 32;
+/** Expected candidates saved per check above which a site is checked (a partial check costs less than a complete one). */
+const SITE_WORTH = 1;
+
+/** The executions of one combination of path shapes, searched depth-first one decision at a time. */
+class CombinationSearch {
+  private readonly sk: Skeleton;
+  private readonly ev: Event[];
+  private readonly coherent: boolean;
+  private readonly base: number[];
+  private readonly allowed = new Map<number, Set<Value>>();
+  /** Symbolic RMW writes: global id -> paired read's global id and the value function. */
+  private readonly symbolic = new Map<number, { read: number; byRead: Map<string, Value> }>();
+  private plans: LocationPlan[] = [];
+  private readonly inits = new Map<string, number>();
+  private readonly rf: Relation;
+  private readonly co: Relation;
+  private readonly candidate: Candidate;
+  private readonly source: Int32Array;
+  private readonly coPos: Int32Array;
+  private readonly last = new Map<string, number>();
+  private readonly locDone = new Map<string, boolean>();
+  /** Value reads still without a source, per thread; the path once there are none. */
+  private readonly undecided: number[];
+  private readonly taken: Array<ThreadPath | null>;
+  private prepared: PreparedModel | null = null;
+  /** Events whose value the skeleton leaves to the execution: reads with several possible values, symbolic writes. */
+  private open: number[] = [];
+  private suffix: number[] = [];
+  private readonly siteTries: number[] = [];
+  private readonly sitePrunes: number[] = [];
+  private readonly siteSkips: number[] = [];
+  private readonly siteWork: number[] = [];
+  private readonly siteVisits: number[] = [];
+  private readonly observer: PartialObserver;
+
+  constructor(
+    private readonly program: Program,
+    locations: string[],
+    private readonly choice: PathShape[],
+    allowedByThread: Array<Map<number, Set<Value>>>,
+    private readonly model: MemoryModel,
+    private readonly visit: Visitor,
+    private readonly stats: ExploreStats,
+    private readonly limits: ExploreLimits,
+    private readonly limiter: Limiter,
+    observedLocs: Set<string>,
+  ) {
+    const sk = (this.sk = buildSkeleton(program, locations, choice.map((s) => s.representative), observedLocs));
+    const ev = (this.ev = sk.events);
+    this.coherent = model.assumesCoherence !== false;
+    for (const e of ev) if (e.thread < 0 && e.loc !== null) this.inits.set(e.loc, e.id);
+    const base: number[] = [];
+    for (const e of ev) if (e.thread >= 0 && base[e.thread] === undefined) base[e.thread] = e.id;
+    this.base = base;
+    this.undecided = choice.map((s) => s.valueReads.length);
+    this.taken = choice.map((s) => (s.valueReads.length === 0 ? (s.byValues.get(valuesKey([])) ?? null) : null));
+    choice.forEach((shape, t) => {
+      for (const i of shape.valueReads) {
+        const id = base[t] + i;
+        const values = allowedByThread[t].get(i)!;
+        this.allowed.set(id, values);
+        // A read's value in the shared skeleton is known only if the shape fixes it.
+        ev[id] = { ...ev[id], value: values.size === 1 ? [...values][0] : null };
+      }
+      for (const [w, f] of shape.symbolic) {
+        const id = base[t] + w;
+        if (f.values.size === 1) ev[id] = { ...ev[id], value: [...f.values][0] };
+        else {
+          ev[id] = { ...ev[id], value: null };
+          this.symbolic.set(id, { read: base[t] + f.read, byRead: f.byRead });
+        }
+      }
+    });
+    const n = sk.n;
+    this.rf = new Relation(n);
+    this.co = new Relation(n);
+    this.candidate = { rf: this.rf, co: this.co };
+    this.source = new Int32Array(n).fill(-1);
+    this.coPos = new Int32Array(n).fill(-1);
+    for (const [loc, id] of this.inits) {
+      this.last.set(loc, id);
+      this.coPos[id] = 0;
+    }
+    this.observer = (o) => this.observe(o);
+  }
+
+  run(): void {
+    const plans: LocationPlan[] = [];
+    for (const [loc, init] of this.inits) {
+      if (!this.ev.some((e) => e.thread >= 0 && e.loc === loc && e.kind !== 'F')) continue;
+      const plan = this.planLocation(loc, init);
+      if (plan === null) return; // no execution at all: a deadlock, or a read with no source
+      plans.push(plan);
+      this.locDone.set(loc, false);
+    }
+    // Locations with more writes first: their co orders constrain every later rf choice, so
+    // partial checks prune as early as possible; then the fewest reads.
+    plans.sort((a, b) => b.writesCount - a.writesCount || a.reads.length - b.reads.length);
+    this.plans = plans;
+    // suffix[k]: at most one candidate (1) or more (2) for the locations from k on.
+    this.suffix = new Array<number>(plans.length + 1).fill(1);
+    for (let k = plans.length - 1; k >= 0; k--) {
+      const p = plans[k];
+      let n = this.suffix[k + 1] * (p.queues.length > 1 ? 2 : 1);
+      for (const c of p.reads) n *= c.sources.length;
+      this.suffix[k] = Math.min(n, 2);
+    }
+    this.open = this.ev.flatMap((e) => (e.value === null && e.kind !== 'F' ? [e.id] : []));
+    if (this.threadsWithoutPath()) return;
+    if (this.goalSettled()) return;
+    this.prepared = this.model.prepare(this.sk);
+    this.location(0);
+  }
+
+  // ---- values and the partial final state ----
+
+  /** The value an event has in the partial execution, or null while it is not decided. */
+  private valueOf(id: number): Value | null {
+    const e = this.ev[id];
+    if (e.value !== null) return e.value;
+    if (e.kind === 'R') {
+      const s = this.source[id];
+      return s < 0 ? null : this.valueOf(s);
+    }
+    const f = this.symbolic.get(id);
+    if (!f) return null;
+    const v = this.valueOf(f.read);
+    if (v === null) return null;
+    return f.byRead.get(valuesKey([v])) ?? null;
+  }
+
+  private observe(o: Observable): Value | null {
+    if (o.k === 'mem') {
+      const done = this.locDone.get(o.name);
+      if (done === false) return null;
+      const id = this.last.get(o.name);
+      return id === undefined ? 0 : this.valueOf(id);
+    }
+    const t = o.thread;
+    const shape = this.choice[t];
+    if (!shape) return 0;
+    const p = this.taken[t];
+    if (p) return p.regs.get(o.reg) ?? 0;
+    if (!shape.representative.regs.has(o.reg)) return 0;
+    const fixed = shape.fixedRegs.get(o.reg);
+    if (fixed !== undefined) return fixed;
+    const i = shape.readRegs.get(o.reg);
+    if (i === undefined) return null;
+    const s = this.source[this.base[t] + i];
+    return s < 0 ? null : this.valueOf(s);
+  }
+
+  /** Whether the values decided so far rule out every completion the search wants. */
+  private goalSettled(): boolean {
+    const { program, limits } = this;
+    // In full mode the filter prunes whole combinations only (explore), so that the executions
+    // it removes are counted for the vacuity message.
+    if (limits.goal && program.filter && holdsPartially(program.filter, this.observer) === false) {
+      this.stats.filteredCombinations++;
+      return true;
+    }
+    if (limits.goal && holdsPartially(limits.goal.condition, this.observer) === !limits.goal.want) {
+      this.stats.goalPruned++;
+      return true;
+    }
+    return false;
+  }
+
+  private threadsWithoutPath(): boolean {
+    for (let t = 0; t < this.choice.length; t++) if (this.undecided[t] === 0 && !this.taken[t]) return true;
+    return false;
+  }
+
+  // ---- setting and undoing decisions ----
+
+  private setSource(r: number, w: number): void {
+    this.rf.add(w, r);
+    this.source[r] = w;
+    const t = this.ev[r].thread;
+    if (this.allowed.has(r) && --this.undecided[t] === 0) {
+      const shape = this.choice[t];
+      const values: Value[] = [];
+      let known = true;
+      for (const i of shape.valueReads) {
+        const v = this.valueOf(this.source[this.base[t] + i]);
+        if (v === null) known = false;
+        else values.push(v);
+      }
+      this.taken[t] = known ? (shape.byValues.get(valuesKey(values)) ?? null) : null;
+    }
+  }
+
+  private unsetSource(r: number, w: number): void {
+    unsetBit(this.rf, w, r);
+    this.source[r] = -1;
+    const t = this.ev[r].thread;
+    if (this.allowed.has(r) && this.undecided[t]++ === 0) this.taken[t] = null;
+  }
+
+  /** After a decision: whether the partial execution can still be completed into one we want. */
+  private viable(r: number): boolean {
+    const t = this.ev[r].thread;
+    if (this.undecided[t] === 0 && !this.taken[t]) {
+      this.stats.pruned++; // these read values are no path of the thread: not an execution
+      return false;
+    }
+    return !this.goalSettled();
+  }
+
+  // ---- the search ----
+
+  private location(k: number): void {
+    if (k === this.plans.length) {
+      this.leaf();
+      return;
+    }
+    this.place(k, [this.plans[k].init], this.plans[k].queues.map(() => 0), 0);
+  }
+
+  /** Choose the next co unit of location k's order. */
+  private place(k: number, order: number[], next: number[], placed: number): void {
+    const plan = this.plans[k];
+    if (placed === plan.units) {
+      this.read(k, order, 0);
+      return;
+    }
+    const { co, coPos } = this;
+    const prev = order[order.length - 1];
+    for (let q = 0; q < plan.queues.length; q++) {
+      const queue = plan.queues[q];
+      if (next[q] >= queue.length) continue;
+      const u = queue[next[q]];
+      if (u.mustBeLast && placed !== plan.units - 1) continue;
+      if (!this.canFollow(plan, u, prev)) continue;
+      this.limiter.step();
+      const start = order.length;
+      for (const e of u.events) {
+        for (const o of order) co.add(o, e);
+        coPos[e] = order.length;
+        order.push(e);
+      }
+      const r = plan.partner.get(u.events[0]);
+      const derived = r !== undefined && plan.derived.has(r) ? r : -1;
+      if (derived >= 0) this.setSource(derived, prev);
+      next[q]++;
+      if (derived < 0 || this.viable(derived)) this.guarded(k, placed, () => this.place(k, order, next, placed + 1));
+      next[q]--;
+      if (derived >= 0) this.unsetSource(derived, prev);
+      for (let i = order.length - 1; i >= start; i--) {
+        const e = order[i];
+        for (let j = 0; j < i; j++) unsetBit(co, order[j], e);
+        coPos[e] = -1;
+      }
+      order.length = start;
+    }
+  }
+
+  /** A unit may follow the current last write only if its derived read can read that write. */
+  private canFollow(plan: LocationPlan, u: CoUnit, prev: number): boolean {
+    const first = this.ev[u.events[0]];
+    const p = this.ev[prev];
+    if (first.lock === 'LKW') return p.thread < 0 || p.lock === 'UL';
+    const r = plan.partner.get(first.id);
+    if (this.coherent && r !== undefined) {
+      if (p.lock !== null) return false;
+      const v = this.valueOf(prev);
+      return v !== null && this.allowed.get(r)!.has(v);
+    }
+    return true;
+  }
+
+  /** Choose the rf source of location k's j-th read. */
+  private read(k: number, order: number[], j: number): void {
+    const plan = this.plans[k];
+    if (j === plan.reads.length) {
+      this.complete(k, order);
+      return;
+    }
+    const c = plan.reads[j];
+    const r = c.read.id;
+    const allowed = c.valueRead ? this.allowed.get(r) : undefined;
+    for (const s of c.sources) {
+      if (allowed) {
+        const v = this.valueOf(s);
+        if (v === null || !allowed.has(v)) continue;
+      }
+      if (this.coherent && !this.locallyCoherent(c, s)) continue;
+      this.limiter.step();
+      this.setSource(r, s);
+      if (this.viable(r)) {
+        if (j + 1 === plan.reads.length) this.read(k, order, j + 1);
+        else this.guarded(k, SITES_PER_LOCATION / 2 + j, () => this.read(k, order, j + 1));
+      }
+      this.unsetSource(r, s);
+    }
+  }
+
+  /** The per-location coherence patterns (CoWR, CoRW, CoRR) of a read taking s, by co positions. */
+  private locallyCoherent(c: ReadChoice, s: number): boolean {
+    const { coPos, source } = this;
+    const ps = coPos[s];
+    if (ps < 0) return true;
+    for (const e of c.before) {
+      if (e.kind === 'W') {
+        if (coPos[e.id] >= 0 && ps < coPos[e.id]) return false;
+      } else {
+        const se = source[e.id];
+        if (se >= 0 && coPos[se] >= 0 && coPos[se] > ps) return false;
       }
     }
-    if (sources.length === 0) return [];
-    chosen.push({ read: r, sources });
+    for (const e of c.after) {
+      if (e.kind === 'W') {
+        if (coPos[e.id] >= 0 && ps >= coPos[e.id]) return false;
+      } else {
+        const se = source[e.id];
+        if (se >= 0 && coPos[se] >= 0 && coPos[se] < ps) return false;
+      }
+    }
+    return true;
   }
 
-  // Local coherence: acyclic(po-loc | rf | co | fr) on this location's events alone.
-  const local = [init, ...writes.map((w) => w.id), ...reads.map((r) => r.id)];
-  const index = new Map(local.map((id, i) => [id, i]));
-  const k = local.length;
-  const poLoc = new Relation(k);
-  for (let a = 0; a < k; a++) {
-    for (let b = 0; b < k; b++) {
-      const ea = ev[local[a]];
-      const eb = ev[local[b]];
-      if (ea.thread >= 0 && ea.thread === eb.thread && ea.poIndex < eb.poIndex) poLoc.add(a, b);
+  /** Location k is decided: check it, then go on to the next. */
+  private complete(k: number, order: number[]): void {
+    const plan = this.plans[k];
+    if (this.coherent && !this.isCoherent(plan, order)) {
+      this.stats.pruned++;
+      return;
     }
+    const lastBefore = this.last.get(plan.loc)!;
+    this.last.set(plan.loc, order[order.length - 1]);
+    this.locDone.set(plan.loc, true);
+    if (!this.goalSettled()) {
+      if (k + 1 === this.plans.length) this.location(k + 1);
+      else this.guarded(k, SITES_PER_LOCATION - 1, () => this.location(k + 1));
+    }
+    this.locDone.set(plan.loc, false);
+    this.last.set(plan.loc, lastBefore);
   }
-  const isCoherent = (order: number[], rf: Array<[number, number]>): boolean => {
+
+  /**
+   * Go deeper after a decision, first asking the model's partial check whether the partial
+   * execution can still be completed, when that is worth it: a check costs about as much as a
+   * complete candidate's, so a decision site (location k, step i of it) is checked while its
+   * checks are expected to save more candidates than they cost (how often they prune, times how
+   * much work lies below the site). Pruning only saves work: skipping a check is always sound.
+   */
+  private guarded(k: number, i: number, go: () => void): void {
+    const mayExtend = this.prepared!.mayExtend;
+    if (mayExtend === undefined) {
+      go();
+      return;
+    }
+    // Nothing to save when at most one candidate lies below.
+    if (this.below(k, i) < 2) {
+      go();
+      return;
+    }
+    const site = k * SITES_PER_LOCATION + Math.min(i, SITES_PER_LOCATION - 1);
+    const tries = this.siteTries[site] ?? 0;
+    const prunes = this.sitePrunes[site] ?? 0;
+    let check = tries < SITE_TRIAL;
+    if (!check) {
+      const below = (this.siteWork[site] ?? 0) / Math.max(1, this.siteVisits[site] ?? 0);
+      check = (prunes / tries) * below >= SITE_WORTH || ((this.siteSkips[site] = (this.siteSkips[site] ?? 0) + 1) % SITE_SAMPLE === 0);
+    }
+    if (check) {
+      this.siteTries[site] = tries + 1;
+      this.stats.partialChecks++;
+      if (!mayExtend.call(this.prepared, this.candidate)) {
+        this.sitePrunes[site] = prunes + 1;
+        this.stats.pruned++;
+        return;
+      }
+    }
+    const before = this.stats.explored + this.stats.partialChecks;
+    go();
+    this.siteWork[site] = (this.siteWork[site] ?? 0) + this.stats.explored + this.stats.partialChecks - before;
+    this.siteVisits[site] = (this.siteVisits[site] ?? 0) + 1;
+  }
+
+  /** An upper bound on the candidates below a decision site of location k (capped at 2: only "at most one" matters). */
+  private below(k: number, i: number): number {
+    const plan = this.plans[k];
+    let n = this.suffix[k + 1];
+    const fromRead = i >= SITES_PER_LOCATION / 2 ? (i === SITES_PER_LOCATION - 1 ? plan.reads.length : i - SITES_PER_LOCATION / 2 + 1) : 0;
+    for (let j = fromRead; j < plan.reads.length && n < 2; j++) n *= plan.reads[j].sources.length;
+    if (fromRead === 0 && plan.queues.length > 1) n *= 2;
+    return Math.min(n, 2);
+  }
+
+  /** Local coherence: acyclic(po-loc | rf | co | fr) on this location's events alone. */
+  private isCoherent(plan: LocationPlan, order: number[]): boolean {
+    const { index, local } = plan;
+    const k = local.length;
     const co = new Relation(k);
     for (let i = 0; i < order.length; i++) for (let j = i + 1; j < order.length; j++) co.add(index.get(order[i])!, index.get(order[j])!);
     const rfRel = new Relation(k);
-    for (const [w, r] of rf) rfRel.add(index.get(w)!, index.get(r)!);
+    for (const r of local) {
+      const s = this.source[r];
+      if (s >= 0 && this.ev[r].kind === 'R') rfRel.add(index.get(s)!, index.get(r)!);
+    }
     const fr = rfRel.inverse().seq(co);
-    return poLoc.union(rfRel, co, fr).isAcyclic();
-  };
-
-  const out: LocalExecution[] = [];
-  const order: number[] = [init];
-  const byThread = new Map<number, CoUnit[]>();
-  for (const u of units) {
-    let l = byThread.get(u.thread);
-    if (!l) byThread.set(u.thread, (l = []));
-    l.push(u);
+    return plan.poLoc.union(rfRel, co, fr).isAcyclic();
   }
-  const queues = [...byThread.values()];
-  const next = queues.map(() => 0);
-  // A unit may follow the current last write only if its derived read can read that write.
-  const canFollow = (u: CoUnit): boolean => {
-    const first = ev[u.events[0]];
-    const prev = ev[order[order.length - 1]];
-    if (first.lock === 'LKW') return prev.thread < 0 || prev.lock === 'UL';
-    const r = partner.get(first.id);
-    if (coherent && r !== undefined) return prev.lock === null && prev.value !== null && allowed.get(r)!.has(prev.value);
-    return true;
-  };
-  const chooseRf = (j: number, rf: Array<[number, number]>) => {
-    tick();
-    if (j === chosen.length) {
-      if (!coherent || isCoherent(order, rf)) out.push({ rf: rf.slice(), order: order.slice() });
-      return;
-    }
-    for (const s of chosen[j].sources) {
-      rf.push([s, chosen[j].read.id]);
-      chooseRf(j + 1, rf);
-      rf.pop();
-    }
-  };
-  const place = (placed: number) => {
-    tick();
-    if (placed === units.length) {
-      const rf: Array<[number, number]> = [];
-      for (let i = 1; i < order.length; i++) {
-        const r = partner.get(order[i]);
-        if (r !== undefined && derived.has(r)) rf.push([order[i - 1], r]);
-      }
-      chooseRf(0, rf);
-      return;
-    }
-    for (let q = 0; q < queues.length; q++) {
-      if (next[q] >= queues[q].length) continue;
-      const u = queues[q][next[q]];
-      if (u.mustBeLast && placed !== units.length - 1) continue;
-      if (!canFollow(u)) continue;
-      next[q]++;
-      order.push(...u.events);
-      place(placed + 1);
-      order.length -= u.events.length;
-      next[q]--;
-    }
-  };
-  place(0);
-  return out;
-}
 
-/** Below this many remaining candidates a partial check costs more than it saves. */
-const PRUNE_THRESHOLD = 2;
+  // ---- a complete candidate ----
 
-function exploreCombination(
-  program: Program,
-  locations: string[],
-  choice: PathShape[],
-  allowedByThread: Array<Map<number, Set<Value>>>,
-  model: MemoryModel,
-  visit: Visitor,
-  stats: ExploreStats,
-  limits: ExploreLimits,
-  observedLocs: Set<string>,
-): void {
-  const sk = buildSkeleton(program, locations, choice.map((s) => s.representative), observedLocs);
-  const ev = sk.events;
-  const n = sk.n;
-  const coherent = model.assumesCoherence !== false;
-  const inits: Array<[string, number]> = [];
-  for (const e of ev) if (e.thread < 0 && e.loc !== null) inits.push([e.loc, e.id]);
-
-  // Global ids of the reads whose value the search decides, and the values each may take.
-  const base = new Map<number, number>();
-  for (const e of ev) if (e.thread >= 0 && !base.has(e.thread)) base.set(e.thread, e.id);
-  const allowed = new Map<number, Set<Value>>();
-  choice.forEach((shape, t) => {
-    for (const i of shape.valueReads) {
-      const id = base.get(t)! + i;
-      const values = allowedByThread[t].get(i)!;
-      allowed.set(id, values);
-      // A read's value in the shared skeleton is known only if the shape fixes it.
-      ev[id] = { ...ev[id], value: values.size === 1 ? [...values][0] : null };
-    }
-  });
-
-  let ticks = 0;
-  const checkLimits = () => {
-    if (limits.maxExecutions !== undefined && stats.explored >= limits.maxExecutions) throw new StopExploring(`--max-executions ${limits.maxExecutions} reached`);
-    if (limits.deadline !== undefined && (++ticks & 255) === 0 && Date.now() > limits.deadline) throw new StopExploring('timeout reached');
-  };
-
-  // The locations whose rf/co must be chosen.
-  const levels: Array<{ loc: string; options: LocalExecution[] }> = [];
-  for (const [loc, init] of inits) {
-    if (!ev.some((e) => e.thread >= 0 && e.loc === loc && e.kind !== 'F')) continue;
-    const options = localExecutions(sk, loc, init, coherent, allowed, checkLimits);
-    if (options === null || options.length === 0) return;
-    levels.push({ loc, options });
-  }
-  // Locations with more writes first: their co orders constrain every later rf choice, so
-  // partial checks prune as early as possible; then the fewest options.
-  const writesAt = (loc: string) => ev.filter((e) => e.thread >= 0 && e.kind === 'W' && e.loc === loc).length;
-  levels.sort((a, b) => writesAt(b.loc) - writesAt(a.loc) || a.options.length - b.options.length);
-  const remaining: number[] = new Array(levels.length + 1).fill(1);
-  for (let i = levels.length - 1; i >= 0; i--) remaining[i] = Math.min(remaining[i + 1] * levels[i].options.length, Number.MAX_SAFE_INTEGER);
-
-  const prepared: PreparedModel = model.prepare(sk);
-  const rf = new Relation(n);
-  const co = new Relation(n);
-  const last = new Map<string, number>(inits);
-  const source = new Int32Array(n).fill(-1);
-  const candidate: Candidate = { rf, co };
-
-  const finalState = () => {
+  private finalState(): Map<string, Value> {
     const memory = new Map<string, Value>();
-    for (const [loc, id] of last) memory.set(loc, ev[id].value ?? 0);
+    for (const [loc, id] of this.last) memory.set(loc, this.valueOf(id) ?? 0);
     return memory;
-  };
+  }
 
-  /** The path each thread took, given the values its reads got from their rf sources. */
-  const pathsTaken = (): ThreadPath[] | null => {
+  /**
+   * The skeleton with every read's (and symbolic write's) value in this execution, built only if
+   * someone looks (explanations do, the judge does not): the values are copied now, the events later.
+   */
+  private lazySkeleton(): () => Skeleton {
+    const { sk, ev } = this;
+    const values = this.open.map((id) => this.valueOf(id));
+    const open = this.open;
+    let built: Skeleton | null = null;
+    return () => {
+      if (!built) {
+        const events = ev.slice();
+        open.forEach((id, i) => (events[id] = { ...ev[id], value: values[i] }));
+        built = { ...sk, events };
+      }
+      return built;
+    };
+  }
+
+  private leaf(): void {
     const taken: ThreadPath[] = [];
-    for (let t = 0; t < choice.length; t++) {
-      const shape = choice[t];
-      const b = base.get(t) ?? 0;
-      const p = shape.byValues.get(valuesKey(shape.valueReads.map((i) => ev[source[b + i]].value as Value)));
-      if (!p) return null;
+    for (const p of this.taken) {
+      if (!p) {
+        this.stats.pruned++;
+        return;
+      }
       taken.push(p);
     }
-    return taken;
-  };
-  /** The skeleton with every read's actual value, for whoever looks at the events. */
-  const valued = (): Skeleton => {
-    const events = ev.map((e) => (allowed.has(e.id) ? { ...e, value: ev[source[e.id]].value } : e));
-    return { ...sk, events };
-  };
+    this.limiter.execution();
+    this.stats.explored++;
+    // The model sees the symbolic writes' values of this execution (herd's value checks use them).
+    const { ev } = this;
+    for (const id of this.symbolic.keys()) ev[id].value = this.valueOf(id);
+    try {
+      const verdict = this.prepared!.check(this.candidate);
+      const regs = taken.map((p) => p.regs);
+      const undefinedBehaviour = taken.find((p) => p.undefined)?.undefined ?? null;
+      if (!verdict.consistent) {
+        if (this.limits.onRejected) this.limits.onRejected(withSkeleton({ rf: this.rf.clone(), co: this.co.clone(), failed: verdict.failed ?? 'model', regs, memory: this.finalState(), undefinedBehaviour }, this.lazySkeleton()));
+        return;
+      }
+      this.stats.consistent++;
+      const stop = this.visit(withSkeleton({ rf: this.rf.clone(), co: this.co.clone(), flags: verdict.flags, regs, memory: this.finalState(), undefinedBehaviour }, this.lazySkeleton()));
+      if (stop === true) throw new Found();
+    } finally {
+      for (const id of this.symbolic.keys()) ev[id].value = null;
+    }
+  }
 
-  const leaf = () => {
-    const taken = pathsTaken();
-    if (!taken) {
-      stats.pruned++; // these read values are no path of the threads: not an execution
-      return;
-    }
-    checkLimits();
-    stats.explored++;
-    const verdict = prepared.check(candidate);
-    const undefinedBehaviour = taken.find((p) => p.undefined)?.undefined ?? null;
-    if (!verdict.consistent) {
-      limits.onRejected?.({ skeleton: valued(), rf: rf.clone(), co: co.clone(), failed: verdict.failed ?? 'model', regs: taken.map((p) => p.regs), memory: finalState(), undefinedBehaviour });
-      return;
-    }
-    stats.consistent++;
-    visit({ skeleton: valued(), rf: rf.clone(), co: co.clone(), flags: verdict.flags, regs: taken.map((p) => p.regs), memory: finalState(), undefinedBehaviour });
-  };
+  // ---- planning one location ----
 
-  const setBit = (r: Relation, a: number, b: number, on: boolean) => {
-    const i = a * r.stride + (b >>> 5);
-    if (on) r.bits[i] |= 1 << (b & 31);
-    else r.bits[i] &= ~(1 << (b & 31));
-  };
-  const apply = (x: LocalExecution, on: boolean) => {
-    for (const [w, r] of x.rf) {
-      setBit(rf, w, r, on);
-      source[r] = on ? w : -1;
-    }
-    const o = x.order;
-    for (let i = 0; i < o.length; i++) for (let j = i + 1; j < o.length; j++) setBit(co, o[i], o[j], on);
-  };
+  private planLocation(loc: string, init: number): LocationPlan | null {
+    const { sk, ev, coherent } = this;
+    const writes = ev.filter((e) => e.thread >= 0 && e.kind === 'W' && e.loc === loc);
+    const reads = ev.filter((e) => e.kind === 'R' && e.loc === loc);
+    const units = coUnits(sk, writes);
+    if (units === null) return null;
 
-  const search = (k: number): void => {
-    if (k === levels.length) {
-      leaf();
-      return;
+    const partner = new Map<number, number>();
+    for (const [r, w] of sk.rmw.pairs()) if (ev[w].loc === loc) partner.set(w, r);
+    const derived = new Set<number>();
+    if (coherent) for (const [, r] of partner) derived.add(r);
+    for (const r of reads) if (r.lock === 'LKR') derived.add(r.id);
+
+    const lastBefore = (r: Event, pred: (e: Event) => boolean): Event | undefined => {
+      let best: Event | undefined;
+      for (const e of ev) if (e.thread === r.thread && e.poIndex < r.poIndex && e.loc === loc && pred(e) && (!best || e.poIndex > best.poIndex)) best = e;
+      return best;
+    };
+    const mayHold = (w: Event, r: Event): boolean => {
+      const allowed = this.allowed.get(r.id);
+      if (!allowed) return true;
+      if (w.value !== null) return allowed.has(w.value);
+      const f = this.symbolic.get(w.id);
+      if (!f) return false;
+      for (const v of f.byRead.values()) if (allowed.has(v)) return true;
+      return false;
+    };
+    const choices: ReadChoice[] = [];
+    for (const r of reads) {
+      if (derived.has(r.id)) continue;
+      let sources: number[];
+      if (r.lock === 'LF' || r.lock === 'RL') {
+        // Inside its own critical section it reads that section's LKW; else another thread's LKW.
+        const own = ev.filter(
+          (w) => w.lock === 'LKW' && w.thread === r.thread && w.loc === loc && w.poIndex < r.poIndex &&
+            !ev.some((u) => u.lock === 'UL' && u.thread === r.thread && u.loc === loc && u.poIndex > w.poIndex && u.poIndex < r.poIndex),
+        );
+        if (own.length > 1) return null; // nested lock: deadlock
+        sources = own.length > 0 ? [own[0].id] : writes.filter((w) => w.lock === 'LKW' && w.thread !== r.thread).map((w) => w.id);
+      } else if (r.lock === 'RU') {
+        const own = lastBefore(r, (e) => e.lock === 'UL');
+        sources = [init, ...writes.filter((w) => w.thread !== r.thread && w.lock === 'UL').map((w) => w.id)];
+        if (own) sources.unshift(own.id);
+      } else {
+        const local = coherent ? lastBefore(r, (e) => e.kind === 'W') : undefined;
+        sources = [];
+        for (const w of [ev[init], ...writes]) {
+          if (w.lock !== null || !mayHold(w, r)) continue;
+          if (coherent && w.thread === r.thread && w !== local) continue; // a po-later or overwritten own write
+          if (coherent && w.thread < 0 && local) continue; // init is co-before our own earlier write
+          sources.push(w.id);
+        }
+      }
+      if (sources.length === 0) return null;
+      const sameThread = ev.filter((e) => e.thread === r.thread && e.loc === loc && e.id !== r.id && e.kind !== 'F');
+      choices.push({ read: r, sources, valueRead: this.allowed.has(r.id), before: sameThread.filter((e) => e.poIndex < r.poIndex), after: sameThread.filter((e) => e.poIndex > r.poIndex) });
     }
-    const { loc, options } = levels[k];
-    const prune = prepared.mayExtend !== undefined && k + 1 < levels.length && remaining[k + 1] >= PRUNE_THRESHOLD;
-    for (const x of options) {
-      apply(x, true);
-      last.set(loc, x.order[x.order.length - 1]);
-      if (prune && !prepared.mayExtend!(candidate)) {
-        checkLimits();
-        stats.pruned++;
-      } else search(k + 1);
-      apply(x, false);
+
+    const local = [init, ...writes.map((w) => w.id), ...reads.map((r) => r.id)];
+    const index = new Map(local.map((id, i) => [id, i]));
+    const k = local.length;
+    const poLoc = new Relation(k);
+    for (let a = 0; a < k; a++) {
+      for (let b = 0; b < k; b++) {
+        const ea = ev[local[a]];
+        const eb = ev[local[b]];
+        if (ea.thread >= 0 && ea.thread === eb.thread && ea.poIndex < eb.poIndex) poLoc.add(a, b);
+      }
     }
-  };
-  search(0);
+    const byThread = new Map<number, CoUnit[]>();
+    for (const u of units) {
+      let l = byThread.get(u.thread);
+      if (!l) byThread.set(u.thread, (l = []));
+      l.push(u);
+    }
+    return { loc, init, queues: [...byThread.values()], units: units.length, partner, derived, reads: choices, local, index, poLoc, writesCount: writes.length };
+  }
 }

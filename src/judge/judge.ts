@@ -34,6 +34,13 @@ export interface Judgement {
   undefinedBehaviour: Array<UndefinedBehaviour & { executions: number }>;
   /** Why the verdict is vacuous (no execution was left to judge), or null. */
   vacuous: string | null;
+  /**
+   * Set in verdict mode: the search stopped at the executions that decide the Observation, so
+   * `states`, `positive` and `negative` cover only the executions found (non-zero exactly when
+   * full enumeration's are), and the flags are those of the executions found, plus a search for
+   * data-race when `dataRaceSearched`.
+   */
+  verdictOnly?: { dataRaceSearched: boolean };
 }
 
 /**

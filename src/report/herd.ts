@@ -10,8 +10,12 @@ export function formatHerd(r: TestResult, source?: string): string {
   const labels = r.program.observed.map((o) => o.label);
   const lines: string[] = [];
   lines.push(`Test ${r.name} ${KIND[r.program.quantifier]}`);
-  lines.push(`States ${j.states.length}`);
-  for (const s of j.states) lines.push(s.values.map((v, i) => `${labels[i]}=${formatValue(v)};`).join(' '));
+  // Verdict mode stops at the executions that decide: there is no list of states to give.
+  if (j.verdictOnly) lines.push('States not listed (verdict mode)');
+  else {
+    lines.push(`States ${j.states.length}`);
+    for (const s of j.states) lines.push(s.values.map((v, i) => `${labels[i]}=${formatValue(v)};`).join(' '));
+  }
   lines.push(j.ok ? 'Ok' : 'No');
   lines.push('Witnesses');
   lines.push(`Positive: ${j.positive} Negative: ${j.negative}`);
@@ -22,6 +26,7 @@ export function formatHerd(r: TestResult, source?: string): string {
   if (!j.complete) lines.push(`Incomplete ${r.name} ${r.stats.incomplete}; explored ${r.stats.explored} executions, ${r.stats.consistent} consistent`);
   // Lines herd7 never prints (herd-parity and the kernel's scripts skip them).
   if (j.vacuous) lines.push(`Vacuous ${r.name} ${j.vacuous}`);
+  if (j.verdictOnly) lines.push(`Verdict-only ${r.name} states not listed; witnesses counted among the executions found; data-race ${j.verdictOnly.dataRaceSearched ? 'searched' : 'not searched'}`);
   for (const u of j.undefinedBehaviour) lines.push(`Undefined ${r.name} P${u.thread} line ${u.pos.line}: ${u.message} (${u.executions} execution${u.executions === 1 ? '' : 's'})`);
   lines.push(`Time ${r.name} ${(r.timeMs / 1000).toFixed(2)}`);
   if (source !== undefined) lines.push(`Hash=${createHash('md5').update(source).digest('hex')}`);

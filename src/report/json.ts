@@ -24,6 +24,10 @@ export interface JsonResult {
   expected: string | null;
   states: Array<{ values: Record<string, string>; executions: number; satisfies: boolean }>;
   stats: { pathCombinations: number; explored: number; consistent: number };
+  /** False in verdict mode: `states`, `positive` and `negative` then cover only the executions found. */
+  statesListed: boolean;
+  /** Verdict mode: whether the data-race flag was searched for (null in full mode, where it always is). */
+  dataRaceSearched: boolean | null;
   timeMs: number;
 }
 
@@ -53,6 +57,8 @@ export function toJson(r: TestResult): JsonResult {
       satisfies: s.satisfies,
     })),
     stats: { pathCombinations: r.stats.pathCombinations, explored: r.stats.explored, consistent: r.stats.consistent },
+    statesListed: !r.judgement.verdictOnly,
+    dataRaceSearched: r.judgement.verdictOnly ? r.judgement.verdictOnly.dataRaceSearched : null,
     timeMs: Math.round(r.timeMs * 1000) / 1000,
   };
 }

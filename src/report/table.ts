@@ -30,8 +30,12 @@ export function errorRow(file: string): Row {
 
 export function resultRow(r: TestResult): Row {
   const j = r.judgement;
-  const flags = j.flags.length ? ` [${j.flags.join(',')}]` : '';
-  const cells = [r.name, r.model, verdictText(r) + flags, j.complete ? (j.ok ? 'Ok' : 'No') : '-', String(j.states.length), `${j.positive}/${j.negative}`, `${r.timeMs.toFixed(1)}ms`];
+  const flagList = j.verdictOnly && !j.verdictOnly.dataRaceSearched ? [...j.flags, 'data-race not searched'] : j.flags;
+  const flags = flagList.length ? ` [${flagList.join(',')}]` : '';
+  // Verdict mode lists no states and counts no witnesses: it stops at the deciding executions.
+  const states = j.verdictOnly ? 'not listed' : String(j.states.length);
+  const witnesses = j.verdictOnly ? '-' : `${j.positive}/${j.negative}`;
+  const cells = [r.name, r.model, verdictText(r) + flags, j.complete ? (j.ok ? 'Ok' : 'No') : '-', states, witnesses, `${r.timeMs.toFixed(1)}ms`];
   const mismatch = expectationMismatch(r);
   const notes: Row['notes'] = [];
   if (mismatch) notes.push({ tone: 'bad', text: `  ! ${r.file}: ${mismatch}` });

@@ -1,0 +1,204 @@
+// The meaning of each instruction of a thread program: the events it adds to a path, the
+// registers it sets and the dependencies it records, and the ways the path may continue (a read
+// forks on the values its location may hold, a trylock on success and failure). Kept apart from
+// the engine that walks the paths (paths.ts), as herd7 keeps a language's semantics apart from
+// its execution engine.
+import type { Instr, Origin, PureExpr, ThreadProgram, Value } from '../lower/program.js';
+import type { LockKind } from '../execution/execution.js';
+import { PathUndefined, binary, evaluate, mergeDeps, truthy, type Tainted } from './evaluate.js';
+import type { Domains, PathEvent, UndefinedBehaviour } from './paths.js';
+
+/** A path under construction. */
+export interface State {
+  events: PathEvent[];
+  addr: Array<[number, number]>;
+  data: Array<[number, number]>;
+  ctrl: Array<[number, number]>;
+  rmw: Array<[number, number]>;
+  regs: Map<string, Tainted>;
+  ctrlDeps: readonly number[];
+}
+
+export function stateSize(s: State): number {
+  return s.events.length + s.addr.length + s.data.length + s.ctrl.length + s.rmw.length + s.regs.size;
+}
+
+export function cloneState(s: State): State {
+  return {
+    events: s.events.slice(),
+    addr: s.addr.slice(),
+    data: s.data.slice(),
+    ctrl: s.ctrl.slice(),
+    rmw: s.rmw.slice(),
+    regs: new Map(s.regs),
+    ctrlDeps: s.ctrlDeps,
+  };
+}
+
+/** What follows in program order: the rest of an instruction list, then the enclosing ones. */
+export interface Frame {
+  instrs: readonly Instr[];
+  at: number;
+  next: Frame | null;
+  /**
+   * The control dependencies in force after this block: an if's branch restores the ones from
+   * before the if, since herd7's ctrl orders only the events inside the branches, not the code
+   * after the join (compilers may hoist it).
+   */
+  ctrlAfter?: readonly number[];
+}
+
+/** One way to continue a path; `ended` when it stops at undefined behaviour. */
+export interface Branch {
+  s: State;
+  k: Frame | null;
+  ended?: UndefinedBehaviour;
+}
+
+/** The semantics of one thread's instructions over the given value domains. */
+export function instructionSemantics(thread: ThreadProgram, domains: Domains): {
+  exec: (s: State, instr: Instr, rest: Frame) => Branch[];
+  undefinedAt: (instr: Instr, e: PathUndefined) => UndefinedBehaviour;
+} {
+const undefinedAt = (instr: Instr, e: PathUndefined): UndefinedBehaviour => ({ thread: thread.index, pos: instr.origin.pos, message: e.message });
+
+const push = (s: State, ev: PathEvent, addrDeps: readonly number[]): number => {
+  const i = s.events.length;
+  s.events.push(ev);
+  for (const d of addrDeps) s.addr.push([d, i]);
+  for (const d of s.ctrlDeps) s.ctrl.push([d, i]);
+  return i;
+};
+const location = (s: State, e: PureExpr): Tainted & { loc: string } => {
+  const t = evaluate(e, s.regs);
+  if (typeof t.v !== 'string') throw new PathUndefined(`dereferencing the non-pointer value ${t.v}`);
+  return { ...t, loc: t.v };
+};
+const domainOf = (loc: string): Value[] => domains.get(loc) ?? [0];
+const setReg = (s: State, r: string | null, t: Tainted) => {
+  if (r !== null) s.regs.set(r, t);
+};
+
+/** The continuations of one instruction. Evaluates before it mutates, so a throw leaves `s` as it was. */
+const exec = (s: State, instr: Instr, rest: Frame): Branch[] => {
+  switch (instr.op) {
+    case 'assign': {
+      s.regs.set(instr.dst, evaluate(instr.value, s.regs));
+      return [{ s, k: rest }];
+    }
+    case 'if': {
+      const c = evaluate(instr.cond, s.regs);
+      const ctrlAfter = s.ctrlDeps;
+      s.ctrlDeps = mergeDeps(s.ctrlDeps, c.deps);
+      return [{ s, k: { instrs: truthy(c.v) ? instr.then : instr.else, at: 0, next: rest, ctrlAfter } }];
+    }
+    case 'assume': {
+      const c = evaluate(instr.cond, s.regs);
+      if (!truthy(c.v)) return []; // beyond the unrolling bound: not explored
+      s.ctrlDeps = mergeDeps(s.ctrlDeps, c.deps);
+      return [{ s, k: rest }];
+    }
+    case 'fence': {
+      push(s, { kind: 'F', loc: null, value: null, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: null }, []);
+      return [{ s, k: rest }];
+    }
+    case 'store': {
+      const a = location(s, instr.addr);
+      const v = evaluate(instr.value, s.regs);
+      const i = push(s, { kind: 'W', loc: a.loc, value: v.v, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: null }, a.deps);
+      for (const d of v.deps) s.data.push([d, i]);
+      return [{ s, k: rest }];
+    }
+    case 'load': {
+      const a = location(s, instr.addr);
+      return domainOf(a.loc).map((val) => {
+        const t = cloneState(s);
+        const i = push(t, { kind: 'R', loc: a.loc, value: val, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
+        setReg(t, instr.dst, { v: val, deps: [i] });
+        return { s: t, k: rest };
+      });
+    }
+    case 'xchg':
+    case 'cmpxchg':
+    case 'atomic': {
+      const a = location(s, instr.addr);
+      const operand = evaluate(instr.op === 'atomic' ? instr.operand : instr.value, s.regs);
+      const expected = instr.op === 'cmpxchg' ? evaluate(instr.expected, s.regs) : instr.op === 'atomic' && instr.unless ? evaluate(instr.unless, s.regs) : null;
+      return domainOf(a.loc).map((old) => {
+        const t = cloneState(s);
+        const r = push(t, { kind: 'R', loc: a.loc, value: old, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
+        let writes = true;
+        let newValue: Value = operand.v;
+        let result: Value = old;
+        if (instr.op === 'cmpxchg') writes = old === expected!.v;
+        else if (instr.op === 'atomic') {
+          if (instr.unless) {
+            writes = old !== expected!.v;
+            result = writes ? 1 : 0;
+          }
+          try {
+            newValue = writes ? binary(instr.alu, old, operand.v) : old;
+          } catch (e) {
+            // This guess of the old value makes the arithmetic meaningless: the path ends after the read.
+            if (e instanceof PathUndefined) return { s: t, k: null, ended: undefinedAt(instr, e) };
+            throw e;
+          }
+          if (instr.returns === 'new') result = newValue;
+        }
+        if (writes) {
+          const w = push(t, { kind: 'W', loc: a.loc, value: newValue, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: null }, a.deps);
+          for (const d of operand.deps) t.data.push([d, w]);
+          t.rmw.push([r, w]);
+        }
+        setReg(t, instr.dst, { v: result, deps: [r] });
+        return { s: t, k: rest };
+      });
+    }
+    case 'lock': {
+      const a = location(s, instr.addr);
+      const r = push(s, lockEvent('R', a.loc, 0, 'LKR', instr.origin), a.deps);
+      const w = push(s, lockEvent('W', a.loc, 1, 'LKW', instr.origin), a.deps);
+      s.rmw.push([r, w]);
+      return [{ s, k: rest }];
+    }
+    case 'unlock': {
+      const a = location(s, instr.addr);
+      push(s, lockEvent('W', a.loc, 0, 'UL', instr.origin), a.deps);
+      return [{ s, k: rest }];
+    }
+    case 'trylock': {
+      const a = location(s, instr.addr);
+      const ok = cloneState(s);
+      const r = push(ok, lockEvent('R', a.loc, 0, 'LKR', instr.origin), a.deps);
+      const w = push(ok, lockEvent('W', a.loc, 1, 'LKW', instr.origin), a.deps);
+      ok.rmw.push([r, w]);
+      setReg(ok, instr.dst, { v: 1, deps: [r] });
+      const fail = cloneState(s);
+      const f = push(fail, lockEvent('R', a.loc, 1, 'LF', instr.origin), a.deps);
+      setReg(fail, instr.dst, { v: 0, deps: [f] });
+      return [{ s: ok, k: rest }, { s: fail, k: rest }];
+    }
+    case 'islocked': {
+      const a = location(s, instr.addr);
+      return ([['RL', 1], ['RU', 0]] as const).map(([kind, v]) => {
+        const t = cloneState(s);
+        const i = push(t, lockEvent('R', a.loc, v, kind, instr.origin), a.deps);
+        setReg(t, instr.dst, { v, deps: [i] });
+        return { s: t, k: rest };
+      });
+    }
+    case 'srcu-sync': {
+      const a = location(s, instr.addr);
+      push(s, { kind: 'F', loc: a.loc, value: null, ann: 'sync-srcu', rmwInstr: false, lock: null, srcuSync: true, origin: instr.origin, dst: null }, a.deps);
+      return [{ s, k: rest }];
+    }
+  }
+};
+
+  return { exec, undefinedAt };
+}
+
+function lockEvent(kind: 'R' | 'W', loc: string, value: number, lock: LockKind, origin: Origin): PathEvent {
+  return { kind, loc, value, ann: '', rmwInstr: false, lock, srcuSync: false, origin, dst: null };
+}
+

@@ -1,0 +1,139 @@
+// Verdict mode (#12) against its oracles: herd7's recorded Observation and data-race flag on every
+// corpus test (paulmck's 2,281 included), the Result: lines of the tests herd7 could not finish,
+// and full enumeration on generated programs, for every quantifier and model.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkSource, type TestResult } from '../src/api.js';
+import { STEPS_PER_EXECUTION } from '../src/explore/explorer.js';
+import { buildTest, programSpecArb } from '../src/fuzz/generate.js';
+import { buildKvmTest, kvmSpecArb } from '../src/fuzz/kvm-gen.js';
+import type { Quantifier } from '../src/parse/ast.js';
+import { printLitmus } from '../src/parse/print.js';
+import { SHARED } from './helpers/corpus.js';
+
+function litmusFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d).sort()) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (f.endsWith('.litmus')) out.push(p);
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+function decide(source: string, file: string, verdictOnly: boolean, model = 'lkmm'): TestResult {
+  const r = checkSource(source, file, { verdictOnly, model, timeoutMs: 60_000 });
+  if (!r.ok) throw new Error(`${file}: ${r.diagnostics[0].message}`);
+  return r.result;
+}
+
+describe('verdict mode equals herd7 on every corpus test with a recorded result', () => {
+  for (const corpus of ['lkmm-kernel', 'herd-catalogue-linux', 'paulmck']) {
+    const files = litmusFiles(join(SHARED, 'corpus', corpus)).filter((f) => existsSync(f + '.expected'));
+    it(`${corpus} (${files.length} tests): Observation, Ok/No and the data-race flag`, () => {
+      if (corpus === 'paulmck') expect(files.length).toBe(2281);
+      const wrong: string[] = [];
+      for (const f of files) {
+        const expected = readFileSync(f + '.expected', 'utf8');
+        const observation = /^Observation \S+ (\w+)/m.exec(expected)![1];
+        const ok = /^Ok$/m.test(expected);
+        const race = /^Flag data-race$/m.test(expected);
+        const r = decide(readFileSync(f, 'utf8'), f, true);
+        const j = r.judgement;
+        expect(j.verdictOnly).toEqual({ dataRaceSearched: true });
+        const got = `${j.complete ? j.observation : 'incomplete'} ${j.ok ? 'Ok' : 'No'}${j.flags.includes('data-race') ? ' DATARACE' : ''}`;
+        const want = `${observation} ${ok ? 'Ok' : 'No'}${race ? ' DATARACE' : ''}`;
+        if (got !== want) wrong.push(`${f}: expected ${want}, got ${got}`);
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
+});
+
+describe("the tests herd7 did not finish in 20 s (paulmck's TIMEOUTS.tsv)", () => {
+  const dir = join(SHARED, 'corpus', 'paulmck');
+  const tsv = join(dir, 'TIMEOUTS.tsv');
+  const rows = existsSync(tsv) ? readFileSync(tsv, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')) : [];
+  it(`verdict mode decides all ${rows.length} with their Result: verdicts`, () => {
+    expect(rows.length).toBe(69);
+    const wrong: string[] = [];
+    for (const [path, result] of rows) {
+      const source = readFileSync(join(dir, path), 'utf8');
+      const j = decide(source, path, true).judgement;
+      // The Result: comment is the corpus's verdict; DATARACE there would name the flag.
+      const want = result.trim();
+      const got = `${j.complete ? j.observation : 'incomplete'}${j.flags.includes('data-race') ? ' DATARACE' : ''}`;
+      if (got !== want) wrong.push(`${path}: expected ${want}, got ${got}`);
+      expect(/Result:\s*(\w+)/.exec(source)?.[1]).toBe(want.split(' ')[0]);
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
+/** What verdict mode must reproduce of full enumeration's judgement. */
+function verdictOf(r: TestResult) {
+  const j = r.judgement;
+  return { complete: j.complete, observation: j.observation, ok: j.ok, satisfying: j.positive > 0, notSatisfying: j.negative > 0, race: j.flags.includes('data-race'), vacuous: j.vacuous };
+}
+
+describe('verdict mode equals full enumeration on generated programs', () => {
+  const quantifier = fc.constantFrom<Quantifier>('exists', '~exists', 'forall');
+  for (const model of ['lkmm', 'sc', 'tso']) {
+    it(`litmus programs with locks, every quantifier, ${model}`, () => {
+      fc.assert(
+        fc.property(programSpecArb({ locks: true, maxThreads: 4 }), quantifier, (spec, q) => {
+          const test = buildTest(spec);
+          const text = printLitmus({ ...test, condition: { ...test.condition, quantifier: q } });
+          const full = decide(text, 'g.litmus', false, model);
+          if (!full.judgement.complete) return;
+          expect(verdictOf(decide(text, 'g.litmus', true, model))).toEqual(verdictOf(full));
+        }),
+        { seed: 12, numRuns: 120 },
+      );
+    });
+  }
+  it('KVM request protocols (symbolic set_bit chains), lkmm', () => {
+    fc.assert(
+      fc.property(kvmSpecArb(3), quantifier, (spec, q) => {
+        const test = buildKvmTest(spec);
+        const text = printLitmus({ ...test, condition: { ...test.condition, quantifier: q } });
+        const full = decide(text, 'k.litmus', false);
+        expect(verdictOf(decide(text, 'k.litmus', true))).toEqual(verdictOf(full));
+      }),
+      { seed: 12, numRuns: 80 },
+    );
+  });
+});
+
+/** n threads, each writing then reading two shared locations: a huge space of co and rf choices. */
+function wide(n: number): string {
+  const threads = [...Array(n).keys()].map((i) => `P${i}(int *x, int *y)\n{\n\tint r0;\n\tint r1;\n\n\tWRITE_ONCE(*x, ${i + 1});\n\tWRITE_ONCE(*y, ${i + 1});\n\tr0 = READ_ONCE(*x);\n\tr1 = READ_ONCE(*y);\n}`);
+  return `C wide-${n}\n\n{}\n\n${threads.join('\n\n')}\n\nexists (0:r0=0)\n`;
+}
+
+describe('limits bound every phase (#12)', () => {
+  it('--max-executions stops 12 threads on two locations with executions built, counting steps', () => {
+    const r = checkSource(wide(12), 'wide.litmus', { maxExecutions: 1000 });
+    if (!r.ok) throw new Error(r.diagnostics[0].message);
+    const { stats, judgement } = r.result;
+    expect(judgement.complete).toBe(false);
+    expect(stats.incomplete).toBe('--max-executions 1000 reached');
+    expect(stats.explored).toBeGreaterThan(0);
+    expect(stats.explored).toBeLessThanOrEqual(1000);
+    expect(stats.steps).toBeLessThanOrEqual(1000 * STEPS_PER_EXECUTION + 1);
+  });
+  it('the deadline stops it too, after some executions were built; verdict mode is incomplete, not Never', () => {
+    for (const verdictOnly of [false, true]) {
+      const r = checkSource(wide(12).replace('exists (0:r0=0)', 'exists (0:r0=13)'), 'wide.litmus', { timeoutMs: 300, verdictOnly });
+      if (!r.ok) throw new Error(r.diagnostics[0].message);
+      expect(r.result.judgement.complete).toBe(false);
+      expect(r.result.stats.incomplete).toBe('timeout reached');
+      if (!verdictOnly) expect(r.result.stats.explored).toBeGreaterThan(0);
+    }
+  });
+});
