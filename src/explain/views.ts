@@ -2,6 +2,7 @@
 // values in the protocol's names (IN_GUEST_MODE, KVM_REQ_TLB_FLUSH), reads with the write they
 // read from. Shared by the witness and the "ruled out" explanations, and by the DOT output.
 import type { Event, Skeleton } from '../explore/execution.js';
+import { KVM_REQUEST_MASK, KVM_REQUEST_NO_ACTION } from '../lower/kvm.js';
 import type { Program, Value } from '../lower/program.js';
 import { Relation } from '../models/relation.js';
 import { propAtoms, type Prop } from '../parse/ast.js';
@@ -59,7 +60,12 @@ const MODE_NAMES = ['OUTSIDE_GUEST_MODE', 'IN_GUEST_MODE', 'EXITING_GUEST_MODE',
 export class ValueNamer {
   private readonly requestNames = new Map<number, string>();
   constructor(program: Program) {
-    for (const [name, v] of program.constants) if (name.startsWith('KVM_REQ_') && !this.requestNames.has(v)) this.requestNames.set(v, name);
+    // A request number carries flags above its bit (KVM_REQUEST_MASK); NO_ACTION ones set none.
+    for (const [name, v] of program.constants) {
+      if (!name.startsWith('KVM_REQ_') || v & KVM_REQUEST_NO_ACTION) continue;
+      const bit = v & KVM_REQUEST_MASK;
+      if (!this.requestNames.has(bit)) this.requestNames.set(bit, name);
+    }
   }
 
   value(loc: string | null, v: Value | null): string {

@@ -22,6 +22,8 @@ export interface Origin {
   site: number;
   /** Which part of a composite primitive this is, e.g. "smp_wmb" inside kvm_make_request. */
   part?: string;
+  /** The vCPU a step of a KVM helper acts on, when the helper serves several (kvm_make_all_cpus_request). */
+  target?: string;
 }
 
 export type AluOp = '+' | '-' | '&' | '|' | '^' | '&~';
