@@ -103,6 +103,7 @@ function needsIpi(b: PrimitiveBuilder, v: string, req: number): PureExpr {
 function vcpuRequest(b: PrimitiveBuilder, v: string, req: number, sent: string): void {
   b.declareReg('ipi', 0);
   b.declareReg(ipiReg(v), 0);
+  b.declareReg(wakeReg(v), 0);
   b.emit({ op: 'assign', dst: sent, value: num(0), origin: at(b, PART.needsIpi, v) });
   if (!(req & KVM_REQUEST_NO_ACTION)) emitMakeRequest(b, num(req), v, v);
   const ipiPath = (inner: PrimitiveBuilder) => {

@@ -1,5 +1,6 @@
 // Words for verdicts: herd7's Never/Sometimes/Always, and the protocol's own for KVM outcomes.
 import type { TestResult } from '../api.js';
+import { expectedResultFor } from '../check/expectations.js';
 
 /** "lost-request" -> "lost request". */
 export function outcomeWords(outcome: string): string {
@@ -17,7 +18,7 @@ export function verdictText(r: TestResult): string {
 
 /** Whether the result contradicts the test's own `Result:` comment. */
 export function expectationMismatch(r: TestResult): string | null {
-  const e = r.test.expected;
+  const e = expectedResultFor(r.test, r.model);
   if (!e || !r.judgement.complete) return null;
   const race = r.judgement.flags.includes('data-race');
   if (e.verdict !== r.judgement.observation || (r.model === 'lkmm' && e.dataRace !== race)) {
