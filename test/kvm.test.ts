@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { checkSource, lowerTest, parseLitmus, type TestResult } from '../src/api.js';
 import { formatValue } from '../src/judge/condition.js';
 import type { Instr } from '../src/lower/program.js';
+import { analyzeFences } from '../src/analysis/fences.js';
 import { expectationFromComment } from '../src/check/expectations.js';
+import { explainSource } from '../src/explain/explain.js';
 import { expectationMismatch, verdictText } from '../src/report/verdict.js';
 
 function check(source: string, model = 'lkmm'): TestResult {
@@ -571,5 +573,57 @@ describe('litmus/kvm', () => {
     for (const t of suite) {
       expect(check(t.source, 'tso').judgement.positive > 0, t.file).toBe(TSO_REACHABLE.has(t.file));
     }
+  });
+});
+
+// ---- explain and fences in the protocol's terms -------------------------------------------
+describe('explain and fences speak of the protocol', () => {
+  const explainFile = (file: string, witnesses = 1) => {
+    const r = explainSource(readFileSync(join(SUITE, file), 'utf8'), file, { witnesses });
+    if (!r.ok) throw new Error(r.diagnostics[0].message);
+    return r.explanation;
+  };
+  const wmbDekker = readFileSync(join(SUITE, 'dekker+mbs.litmus'), 'utf8').replace('IN_GUEST_MODE);\n\tsmp_mb();', 'IN_GUEST_MODE);\n\tsmp_wmb();');
+
+  it('names the smp_wmb() between the mode write and the requests read instead of saying there is no barrier', () => {
+    const r = explainSource(wmbDekker, 'wmb.litmus');
+    if (!r.ok || r.explanation.kind !== 'reachable') throw new Error('expected a witness');
+    const failed = r.explanation.witnesses[0].failed.join('\n');
+    expect(failed).toContain('the smp_wmb() at line 22 orders only writes against later writes, and this is a write before a read');
+    expect(failed).not.toContain('there is none');
+  });
+
+  it("fences replaces that smp_wmb() with smp_mb() rather than adding one beside it", () => {
+    const r = analyzeFences(wmbDekker, 'wmb.litmus');
+    if (!r.ok) throw new Error(r.diagnostics[0].message);
+    expect(r.report.fixes.map((f) => f.text)).toEqual(['P0: replace the smp_wmb() at line 22 with smp_mb()']);
+  });
+
+  it("a Never's explanation leaves out candidates where a set_bit() reads its own write", () => {
+    const x = explainFile('dekker+mbs.litmus');
+    if (x.kind !== 'never') throw new Error('expected never');
+    // Two candidates end in the state; one is only coherence's (set_bit reading its own write).
+    expect(x.ruledOut.map((r) => [r.check, r.candidates])).toEqual([['propagation', 1]]);
+    expect(x.ownFuture).toBe(1);
+  });
+
+  it('tells the broken all-vCPU flush per vCPU: which IPI was not sent, which not waited for', () => {
+    const x = explainFile('all-vcpus-flush+no-wait.litmus', 20);
+    if (x.kind !== 'reachable') throw new Error('expected reachable');
+    const stories = x.witnesses.map((w) => w.protocol.join('\n'));
+    expect(stories[0]).toContain('KVM_REQ_TLB_FLUSH without KVM_REQUEST_WAIT (bit 0; flags NO_WAKEUP)');
+    expect(stories.some((s) => /vcpu0: .*found vcpu0 READING_SHADOW_PAGE_TABLES .*sent NO IPI, because without KVM_REQUEST_WAIT/.test(s))).toBe(true);
+    expect(stories.some((s) => /vcpu1: .*found vcpu1 IN_GUEST_MODE .*sent it an IPI, but did NOT wait for it/.test(s))).toBe(true);
+  });
+
+  it('names the vCPU that lost the request, and the sleeper nobody woke', () => {
+    const entry = explainFile('two-vcpus-entry+one-write-once.litmus');
+    if (entry.kind !== 'reachable') throw new Error('expected reachable');
+    expect(entry.witnesses[0].protocol.join('\n')).toMatch(/vcpu1: .*vcpu1 LOST the request \(not seen, no IPI, not woken\)/);
+    const blocked = explainFile('no-wakeup+blocked-vcpu.litmus');
+    if (blocked.kind !== 'reachable') throw new Error('expected reachable');
+    const story = blocked.witnesses[0].protocol.join('\n');
+    expect(story).toContain('nothing pending, so it sleeps in schedule() until woken');
+    expect(story).toContain('tried no wake-up (NO_WAKEUP)');
   });
 });

@@ -23,6 +23,8 @@ export interface StepView {
   /** The primitive as written, and the part of a composite one (set_bit in kvm_make_request). */
   primitive: string;
   part: string | null;
+  /** The vCPU a step of a KVM helper serving several acts on. */
+  target?: string;
   /** The underlying events: one, or an RMW's read then write. */
   events: number[];
   /** What happened, e.g. "reads vcpu->mode = OUTSIDE_GUEST_MODE from the initial value". */
@@ -167,7 +169,7 @@ export class ExecutionView {
 
   private step(e: Event, merged: Set<number>): StepView {
     const o = e.origin;
-    const base = { thread: e.thread, line: o?.pos.line ?? 0, primitive: o?.primitive ?? '?', part: o?.part ?? null, fence: e.kind === 'F' };
+    const base = { thread: e.thread, line: o?.pos.line ?? 0, primitive: o?.primitive ?? '?', part: o?.part ?? null, target: o?.target, fence: e.kind === 'F' };
     const loc = e.loc ?? '?';
     if (e.kind === 'F') {
       if (e.srcuSync) return { ...base, events: [e.id], text: `waits for the SRCU readers of ${loc}` };

@@ -130,7 +130,9 @@ function vcpuRequest(b: PrimitiveBuilder, v: string, req: number, sent: string):
  * which it does not is one where the call has not returned, and is not explored). Returns
  * whether any IPI was sent.
  */
-function requestMany(b: PrimitiveBuilder, req: number, targets: readonly string[]): PureExpr {
+function requestMany(outer: PrimitiveBuilder, req: number, targets: readonly string[]): PureExpr {
+  // Every step names the request it serves, so explanations can tell its flags.
+  const b: PrimitiveBuilder = { ...outer, origin: (part) => ({ ...outer.origin(part), request: req }) };
   const sent = targets.map((v) => {
     const s = b.temp();
     vcpuRequest(b, v, req, s);
@@ -201,8 +203,10 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
   t.set('kvm_request_needs_ipi', {
     args: ['ptr', 'val'],
     doc: 'kvm_vcpu_exiting_guest_mode(vcpu), then: with KVM_REQUEST_WAIT, mode != OUTSIDE_GUEST_MODE; otherwise mode == IN_GUEST_MODE',
-    expand(b, [vcpu, req]) {
-      return needsIpi(b, vcpuName(b, vcpu), constantRequest(b, req));
+    expand(outer, [vcpu, req]) {
+      const r = constantRequest(outer, req);
+      const b: PrimitiveBuilder = { ...outer, origin: (part) => ({ ...outer.origin(part), request: r }) };
+      return needsIpi(b, vcpuName(b, vcpu), r);
     },
   });
   t.set('kvm_vcpu_wake_up', {

@@ -24,6 +24,8 @@ export interface Origin {
   part?: string;
   /** The vCPU a step of a KVM helper acts on, when the helper serves several (kvm_make_all_cpus_request). */
   target?: string;
+  /** The request number (bit and KVM_REQUEST_* flags) a step of a KVM request path serves. */
+  request?: number;
 }
 
 export type AluOp = '+' | '-' | '&' | '|' | '^' | '&~';
