@@ -64,7 +64,9 @@ function vmVcpus(b: PrimitiveBuilder, kvm: PureExpr): readonly string[] {
   if (name === null || (b.structType && b.structType(name) !== 'struct kvm')) {
     throw new StageError(b.origin().pos, `${b.origin().primitive} needs a struct kvm * parameter (such as kvm) as its first argument`);
   }
-  const vcpus = b.vcpus?.() ?? [];
+  // A builder without vcpus() probes what a helper accesses (fences): one vCPU stands for all.
+  if (!b.vcpus) return [name];
+  const vcpus = b.vcpus();
   if (vcpus.length === 0) throw new StageError(b.origin().pos, `${b.origin().primitive}: the VM has no vCPUs (its vCPUs are the test's struct kvm_vcpu * parameters)`);
   return vcpus;
 }
@@ -192,7 +194,7 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
     doc: "kvm_make_all_cpus_request() for the vCPUs whose bit is set in the mask (bit i: the VM's i-th vCPU)",
     expand(b, [kvm, req, mask]) {
       const vcpus = vmVcpus(b, kvm);
-      const m = fold(mask);
+      const m = b.vcpus ? fold(mask) : 1;
       if (m === null || m < 0) throw new StageError(b.origin().pos, 'kvm_make_vcpus_request_mask needs a constant vCPU mask (bit i: the VM\'s i-th vCPU)');
       if (m >> vcpus.length !== 0) throw new StageError(b.origin().pos, `kvm_make_vcpus_request_mask: mask 0x${m.toString(16)} names a vCPU the VM does not have (it has ${vcpus.length}: ${vcpus.join(', ')})`);
       const targets = vcpus.filter((_, i) => (m >> i) & 1);
