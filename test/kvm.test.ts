@@ -425,6 +425,21 @@ exists (0:ipi=0)`);
   });
 });
 
+describe('waiting for acknowledgement', () => {
+  it('a test in which every wait stays unacknowledged is vacuous, and says why', () => {
+    // The vCPU is in the guest from the start and never enables interrupts: the flush IPIs it
+    // (mode != OUTSIDE_GUEST_MODE) and waits forever, so no execution has the requester return.
+    const r = check(`C v\n{ vcpu->mode = IN_GUEST_MODE; }\nP0(struct kvm_vcpu *vcpu) { int r0; WRITE_ONCE(vcpu->mode, IN_GUEST_MODE); r0 = READ_ONCE(vcpu->mode); }\nP1(struct kvm *kvm) { kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH); }\nexists (0:r0=1)`);
+    expect(r.judgement.positive + r.judgement.negative).toBe(0);
+    expect(r.judgement.vacuous).toMatch(/KVM_REQUEST_WAIT request get the acknowledgements it waits for/);
+  });
+  it('without WAIT the same test has its executions', () => {
+    const r = check(`C v\n{ vcpu->mode = IN_GUEST_MODE; }\nP0(struct kvm_vcpu *vcpu) { int r0; WRITE_ONCE(vcpu->mode, IN_GUEST_MODE); r0 = READ_ONCE(vcpu->mode); }\nP1(struct kvm *kvm) { kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH & ~KVM_REQUEST_WAIT); }\nexists (0:r0=1)`);
+    expect(r.judgement.vacuous).toBeNull();
+    expect(r.judgement.positive).toBeGreaterThan(0);
+  });
+});
+
 describe('expectations per model', () => {
   const src = `C t
 (* Result: Sometimes
