@@ -207,6 +207,30 @@ filter (2:sent=0 \\/ 2:a=1)
 exists (1:r1=0)`,
   },
   {
+    // _except leaves v0 out entirely: no request bit, no wake-up, no IPI for it, so P0 never sees
+    // the request; v1 gets KVM_REQ_EVENT's path (request, wake-up attempt, IPI if IN_GUEST_MODE)
+    // and its smp_mb() entry pairs with the cmpxchg's smp_mb__before_atomic(): never lost.
+    name: 'kvm_make_all_cpus_request_except: every vCPU but one',
+    expected: 'Never',
+    kvm: `C k
+{}
+P0(struct kvm_vcpu *v0) { int r0; WRITE_ONCE(v0->mode, IN_GUEST_MODE); smp_mb(); r0 = kvm_request_pending(v0); }
+P1(struct kvm_vcpu *v1) { int r1; WRITE_ONCE(v1->mode, IN_GUEST_MODE); smp_mb(); r1 = kvm_request_pending(v1); }
+P2(struct kvm *kvm, struct kvm_vcpu *v0) { kvm_make_all_cpus_request_except(kvm, KVM_REQ_EVENT, v0); }
+exists (0:r0=1 \\/ (1:r1=0 /\\ 2:ipi_v1=0))`,
+    plain: `C p
+{}
+P0(int *mode0, atomic_t *req0) { int r0; int t; WRITE_ONCE(*mode0, 1); smp_mb(); t = atomic_read(req0); r0 = (t != 0); }
+P1(int *mode1, atomic_t *req1) { int r1; int t; WRITE_ONCE(*mode1, 1); smp_mb(); t = atomic_read(req1); r1 = (t != 0); }
+P2(int *wait1, atomic_t *req1, int *mode1) {
+  int ipi; int ipi_v1; int wake_v1; int w1; int m1;
+  smp_wmb(); atomic_or(16384, req1);
+  rcu_read_lock(); smp_mb(); w1 = READ_ONCE(*wait1); if (w1 != 0) wake_v1 = wake_v1 + 1; rcu_read_unlock();
+  if (w1 != 0) {} else { smp_mb__before_atomic(); m1 = cmpxchg(mode1, 1, 2); if (m1 == 1) { ipi_v1 = ipi_v1 + 1; ipi = ipi + 1; } }
+}
+exists (0:r0=1 \\/ (1:r1=0 /\\ 2:ipi_v1=0))`,
+  },
+  {
     // kvm_vcpu_block: publish the waiter (release), set_current_state's smp_mb(), check for
     // requests; kvm_vcpu_wake_up: rcu_read_lock, smp_mb(), read the waiter. Dekker: never lost.
     name: 'kvm_vcpu_block against kvm_vcpu_wake_up (rcuwait, barriers A and B)',

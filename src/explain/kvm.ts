@@ -82,7 +82,7 @@ function requestStory(view: ExecutionView, who: string, evs: Event[], all: Event
       const m = typeof mode.value === 'number' ? mode.value : -1;
       const name = view.val(mode);
       ipi = wait ? m !== OUTSIDE : m === IN_GUEST;
-      const from = `found ${v} ${name} (${view.sourceText(mode)})`;
+      const from = `found ${v} ${name} (from ${view.sourceText(mode)})`;
       if (ipi) {
         const ack = mine.find((e) => e.kind === 'R' && e.origin?.part === PART.waitAck);
         if (ack) said.push(`${from}, so sent it an IPI and waited for its acknowledgement, which came from ${view.sourceText(ack)}`);
