@@ -111,7 +111,7 @@ P1(int *mode, atomic_t *requests) { int r1; smp_wmb(); atomic_or(1, requests); s
 exists (0:r0=0 /\\ 1:r1=0)`,
   },
   {
-    name: 'kvm_vcpu_kick: an IPI iff the cmpxchg found IN_GUEST_MODE, on two vCPUs',
+    name: 'kvm_vcpu_kick: the wake-up half, then an IPI iff the cmpxchg found IN_GUEST_MODE, on two vCPUs',
     expected: 'Sometimes',
     kvm: `C k
 { vcpu0->mode = IN_GUEST_MODE; }
@@ -121,8 +121,14 @@ P2(struct kvm_vcpu *vcpu1) { int r2; local_irq_disable(); WRITE_ONCE(vcpu1->mode
 exists (0:ipi=2 /\\ 1:ipi=0 /\\ 2:r2=1)`,
     plain: `C p
 { mode0 = 1; }
-P0(int *mode0, int *mode1) { int ipi; int a; int b; smp_mb__before_atomic(); a = cmpxchg(mode0, 1, 2); if (a == 1) ipi = ipi + 1; smp_mb__before_atomic(); b = cmpxchg(mode1, 1, 2); if (b == 1) ipi = ipi + 1; }
-P1(int *mode0) { int ipi; int c; smp_mb__before_atomic(); c = cmpxchg(mode0, 1, 2); if (c == 1) ipi = ipi + 1; }
+P0(int *mode0, int *mode1, int *wait0, int *wait1) {
+  int ipi; int a; int b; int w0; int w1;
+  rcu_read_lock(); smp_mb(); w0 = READ_ONCE(*wait0); rcu_read_unlock();
+  if (w0 == 0) { smp_mb__before_atomic(); a = cmpxchg(mode0, 1, 2); if (a == 1) ipi = ipi + 1; }
+  rcu_read_lock(); smp_mb(); w1 = READ_ONCE(*wait1); rcu_read_unlock();
+  if (w1 == 0) { smp_mb__before_atomic(); b = cmpxchg(mode1, 1, 2); if (b == 1) ipi = ipi + 1; }
+}
+P1(int *mode0, int *wait0) { int ipi; int c; int w; rcu_read_lock(); smp_mb(); w = READ_ONCE(*wait0); rcu_read_unlock(); if (w == 0) { smp_mb__before_atomic(); c = cmpxchg(mode0, 1, 2); if (c == 1) ipi = ipi + 1; } }
 P2(int *mode1) { int r2; WRITE_ONCE(*mode1, 1); r2 = READ_ONCE(*mode1); }
 exists (0:ipi=2 /\\ 1:ipi=0 /\\ 2:r2=1)`,
   },
@@ -231,6 +237,26 @@ P2(int *wait1, atomic_t *req1, int *mode1) {
 exists (0:r0=1 \\/ (1:r1=0 /\\ 2:ipi_v1=0))`,
   },
   {
+    // A kick wakes a blocked vCPU: the wake-up half's smp_mb() pairs with set_current_state()'s.
+    name: 'kvm_vcpu_kick against kvm_vcpu_block: the kick wakes the sleeper',
+    expected: 'Never',
+    kvm: `C k
+{}
+P0(struct kvm_vcpu *vcpu) { int r0; r0 = kvm_vcpu_block(vcpu); }
+P1(struct kvm_vcpu *vcpu) { kvm_make_request(KVM_REQ_EVENT, vcpu); kvm_vcpu_kick(vcpu); }
+exists (0:r0=1 /\\ 1:wake_vcpu=0)`,
+    plain: `C p
+{}
+P0(int *wait, atomic_t *requests) { int r0; int t; smp_store_release(wait, 1); smp_mb(); t = atomic_read(requests); if (t != 0) WRITE_ONCE(*wait, 0); r0 = (t == 0); }
+P1(int *wait, atomic_t *requests, int *mode) {
+  int ipi; int wake_vcpu; int w; int m;
+  smp_wmb(); atomic_or(16384, requests);
+  rcu_read_lock(); smp_mb(); w = READ_ONCE(*wait); if (w != 0) wake_vcpu = wake_vcpu + 1; rcu_read_unlock();
+  if (w == 0) { smp_mb__before_atomic(); m = cmpxchg(mode, 1, 2); if (m == 1) ipi = ipi + 1; }
+}
+exists (0:r0=1 /\\ 1:wake_vcpu=0)`,
+  },
+  {
     // kvm_vcpu_block: publish the waiter (release), set_current_state's smp_mb(), check for
     // requests; kvm_vcpu_wake_up: rcu_read_lock, smp_mb(), read the waiter. Dekker: never lost.
     name: 'kvm_vcpu_block against kvm_vcpu_wake_up (rcuwait, barriers A and B)',
@@ -297,7 +323,7 @@ function opsOf(body: Instr[]): string[] {
   const out: string[] = [];
   for (const i of body) {
     if (i.op === 'if') {
-      out.push(`if{${opsOf(i.then).join(',')}}`);
+      out.push(`if{${opsOf(i.then).join(',')}}${i.else.length > 0 ? `else{${opsOf(i.else).join(',')}}` : ''}`);
       continue;
     }
     if (i.op === 'assign') continue;
@@ -325,7 +351,14 @@ describe('KVM helpers expand as kvm_host.h defines them', () => {
       ['test_bit:load[ONCE] vcpu->requests', 'if{clear_bit:atomic[NORETURN] vcpu->requests,smp_mb__after_atomic:fence[after-atomic]}'],
     ],
     ['int r0; r0 = kvm_vcpu_exiting_guest_mode(vcpu);', ['smp_mb__before_atomic:fence[before-atomic]', 'cmpxchg:cmpxchg[MB] vcpu->mode']],
-    ['int r0; kvm_vcpu_kick(vcpu);', ['smp_mb__before_atomic:fence[before-atomic]', 'cmpxchg:cmpxchg[MB] vcpu->mode', 'if{}']],
+    // The kernel's kick: kvm_vcpu_wake_up() first; only if it woke nobody, the IPI half.
+    [
+      'int r0; kvm_vcpu_kick(vcpu);',
+      [
+        'rcu_read_lock:fence[rcu-lock]', 'smp_mb:fence[MB]', 'rcu_dereference:load[ONCE] vcpu->wait', 'if{}', 'rcu_read_unlock:fence[rcu-unlock]',
+        'if{}else{smp_mb__before_atomic:fence[before-atomic],cmpxchg:cmpxchg[MB] vcpu->mode,if{}}',
+      ],
+    ],
     ['int r0; local_irq_disable(); local_irq_enable();', []],
     // A thread that wrote vcpu->mode runs that vCPU: enabling interrupts acknowledges its IPIs.
     ['int r0; WRITE_ONCE(vcpu->mode, IN_GUEST_MODE); local_irq_enable();', ['WRITE_ONCE:store[ONCE] vcpu->mode', 'csd_unlock:store[RELEASE] vcpu->ack']],
@@ -364,7 +397,8 @@ describe('KVM helpers expand as kvm_host.h defines them', () => {
     expect(kvmOps('kvm_make_vcpus_request_mask(kvm, KVM_REQ_EVENT, 1);')).toEqual([
       'smp_wmb:fence[wmb]', 'set_bit:atomic[NORETURN] a->requests',
       'rcu_read_lock:fence[rcu-lock]', 'smp_mb:fence[MB]', 'rcu_dereference:load[ONCE] a->wait', 'if{}', 'rcu_read_unlock:fence[rcu-unlock]',
-      'if{}',
+      // Woken: done. Otherwise kvm_request_needs_ipi() (no WAIT: IN_GUEST_MODE only).
+      'if{}else{smp_mb__before_atomic:fence[before-atomic],cmpxchg:cmpxchg[MB] a->mode,if{}}',
     ]);
   });
   it('request numbers carry their flags: the bit set is req & KVM_REQUEST_MASK', () => {

@@ -41,7 +41,7 @@ export function protocolStory(view: ExecutionView): string[] {
   const sites = new Map<string, Event[]>();
   for (const e of events) {
     const o = e.origin;
-    if (!o || !(REQUEST_HELPERS.has(o.primitive) || o.primitive === 'kvm_vcpu_block' || o.primitive === 'kvm_vcpu_wake_up')) continue;
+    if (!o || !(REQUEST_HELPERS.has(o.primitive) || ['kvm_vcpu_block', 'kvm_vcpu_wake_up', 'kvm_vcpu_kick'].includes(o.primitive))) continue;
     const key = `${e.thread}:${o.site}`;
     const list = sites.get(key);
     if (list) list.push(e);
@@ -59,9 +59,11 @@ export function protocolStory(view: ExecutionView): string[] {
 }
 
 function requestStory(view: ExecutionView, who: string, evs: Event[], all: Event[]): string[] {
+  // A kick is a request path without a request: wake-up, then an IPI only for IN_GUEST_MODE.
+  const kick = evs[0].origin?.primitive === 'kvm_vcpu_kick';
   const req = evs.find((e) => e.origin?.request !== undefined)?.origin?.request ?? 0;
   const wait = (req & KVM_REQUEST_WAIT) !== 0;
-  const out = [`${who}: ${requestWords(view, req)}`];
+  const out = [`${who}: ${kick ? 'a kick (wake-up, else an IPI if IN_GUEST_MODE; never waited for)' : requestWords(view, req)}`];
   const targets: string[] = [];
   for (const e of evs) if (e.origin?.target && !targets.includes(e.origin.target)) targets.push(e.origin.target);
   for (const v of targets) {
@@ -69,13 +71,13 @@ function requestStory(view: ExecutionView, who: string, evs: Event[], all: Event
     const said: string[] = [];
     const setBit = mine.find((e) => e.kind === 'W' && e.loc === `${v}->requests`);
     if (setBit) said.push('made the request (set_bit)');
-    else if (req & KVM_REQUEST_NO_ACTION) said.push('set no request bit (NO_ACTION)');
+    else if (req & KVM_REQUEST_NO_ACTION && !kick) said.push('set no request bit (NO_ACTION)');
     const waiter = mine.find((e) => e.kind === 'R' && e.origin?.part === PART.readWaiter);
     let woken = false;
     if (waiter) {
       woken = waiter.value !== 0;
-      said.push(woken ? `woke ${v}, which was waiting in kvm_vcpu_block() (so no IPI)` : `found nobody waiting in ${v}->wait (${view.sourceText(waiter)}), so woke nobody`);
-    } else if (req & KVM_REQUEST_NO_WAKEUP) said.push('tried no wake-up (NO_WAKEUP)');
+      said.push(woken ? `woke ${v}, which was waiting in kvm_vcpu_block() (so no IPI)` : `found nobody waiting in ${v}->wait (from ${view.sourceText(waiter)}), so woke nobody`);
+    } else if (req & KVM_REQUEST_NO_WAKEUP && !kick) said.push('tried no wake-up (NO_WAKEUP)');
     const mode = mine.find((e) => e.kind === 'R' && e.loc === `${v}->mode`);
     let ipi = false;
     if (mode) {
@@ -86,8 +88,9 @@ function requestStory(view: ExecutionView, who: string, evs: Event[], all: Event
       if (ipi) {
         const ack = mine.find((e) => e.kind === 'R' && e.origin?.part === PART.waitAck);
         if (ack) said.push(`${from}, so sent it an IPI and waited for its acknowledgement, which came from ${view.sourceText(ack)}`);
+        else if (kick) said.push(`${from}, so sent it an IPI`);
         else said.push(`${from}, so sent it an IPI, but did NOT wait for it (no KVM_REQUEST_WAIT): it returned while ${v} may still be ${name}`);
-      } else if (!wait && m !== OUTSIDE && m >= 0) {
+      } else if (!wait && !kick && m !== OUTSIDE && m >= 0) {
         said.push(`${from}: sent NO IPI, because without KVM_REQUEST_WAIT kvm_request_needs_ipi() IPIs only IN_GUEST_MODE; it did not wait for ${v} to leave ${name}`);
       } else said.push(`${from}: sent no IPI`);
     }

@@ -218,6 +218,29 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
       return emitWakeUp(b, vcpuName(b, vcpu));
     },
   });
+  t.set('kvm_vcpu_kick', {
+    args: ['ptr'],
+    doc: 'kvm_vcpu_wake_up(vcpu) (its smp_mb() included); if it woke nobody, an IPI (counted in ipi and ipi_VCPU) iff kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE',
+    expand(b, [vcpu]) {
+      const v = vcpuName(b, vcpu);
+      b.declareReg('ipi', 0);
+      b.declareReg(ipiReg(v), 0);
+      const woke = emitWakeUp(b, v);
+      const ipiHalf = capture(b, (inner) => {
+        const mode = inner.temp();
+        emitExiting(inner, v, mode, v);
+        inner.emit({
+          op: 'if',
+          cond: bin('==', reg(mode), num(IN_GUEST_MODE)),
+          then: [inc(inner, 'ipi', 'smp_send_reschedule', v), inc(inner, ipiReg(v), 'smp_send_reschedule', v)],
+          else: [],
+          origin: at(inner, 'kvm_arch_vcpu_should_kick', v),
+        });
+      });
+      b.emit({ op: 'if', cond: woke, then: [], else: ipiHalf, origin: b.origin(PART.wake) });
+      return null;
+    },
+  });
   t.set('kvm_vcpu_block', {
     args: ['ptr'],
     doc: 'prepare_to_rcuwait() (rcu_assign_pointer(vcpu->wait, task)); set_current_state() (smp_mb()); kvm_vcpu_check_block() (any pending request); returns 1 when it goes to sleep in schedule()',

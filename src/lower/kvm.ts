@@ -299,23 +299,7 @@ function buildKvm(): Map<string, PrimitiveSpec> {
       return reg(r);
     },
   });
-  t.set('kvm_vcpu_kick', {
-    args: ['ptr'],
-    doc: 'sends an IPI (counted in the thread register ipi) iff kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE',
-    expand(b, [vcpu]) {
-      b.declareReg('ipi', 0);
-      const r = b.temp();
-      exiting(b, vcpu, r);
-      b.emit({
-        op: 'if',
-        cond: bin('==', reg(r), num(IN_GUEST_MODE)),
-        then: [{ op: 'assign', dst: 'ipi', value: bin('+', reg('ipi'), num(1)), origin: b.origin('smp_send_reschedule') }],
-        else: [],
-        origin: b.origin(),
-      });
-      return null;
-    },
-  });
+  // kvm_vcpu_kick(): in kvm-requests.ts, with its wake-up half.
   const noop = (doc: string): PrimitiveSpec => ({ args: [], doc, expand: () => null });
   t.set('local_irq_disable', noop('no memory effect: interrupts stay off until local_irq_enable(), where IPIs are taken'));
   return t;
