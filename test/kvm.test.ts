@@ -672,6 +672,17 @@ describe('explain and fences speak of the protocol', () => {
     expect(r.report.fixes.map((f) => f.text)).toEqual(['P0: replace the smp_wmb() at line 22 with smp_mb()']);
   });
 
+  it('fences judges the barriers of an all-vCPU request per vCPU', () => {
+    const r = analyzeFences(readFileSync(join(SUITE, 'two-vcpus-entry+flush.litmus'), 'utf8'), 'two-vcpus-entry+flush.litmus');
+    if (!r.ok) throw new Error(r.diagnostics[0].message);
+    const verdicts = Object.fromEntries(r.report.primitives.map((p) => [p.label, p.verdict]));
+    // Each vCPU's Dekker pairing needs the requester's smp_mb__before_atomic() for that vCPU.
+    expect(verdicts['smp_mb__before_atomic() for vcpu0 in kvm_make_all_cpus_request']).toBe('necessary');
+    expect(verdicts['smp_mb__before_atomic() for vcpu1 in kvm_make_all_cpus_request']).toBe('necessary');
+    expect(verdicts['smp_wmb() for vcpu1 in kvm_make_all_cpus_request']).toBe('redundant');
+    expect(r.report.primitives.find((p) => p.label.startsWith('smp_wmb() for vcpu1'))?.target).toBe('vcpu1');
+  });
+
   it("a Never's explanation leaves out candidates where a set_bit() reads its own write", () => {
     const x = explainFile('dekker+mbs.litmus');
     if (x.kind !== 'never') throw new Error('expected never');
