@@ -330,8 +330,6 @@ export function candidateInsertions(test: LitmusTest): Insertion[] {
             out.push({ kind: 'fence', fence, thread, point: id, line: weaker.line, where, replaces, text: `replace the ${weaker.fence}() at line ${weaker.line} with smp_mb()` });
             continue;
           }
-          // A second weak barrier of the other kind beside one that is there: smp_mb() is the fix.
-          if (weaker && fence !== weaker.fence) continue;
           out.push({ kind: 'fence', fence, thread, point: id, line, where, text: `${fence}() ${where} (line ${line})` });
         }
       },

@@ -598,6 +598,7 @@ class ThreadLowering {
       // Only the fields the dialect models: a misspelt field must not become a fresh location.
       const type = this.world.structTypeOf(base.name);
       const fields = type ? KVM_STRUCT_FIELDS.get(type) : undefined;
+      if (type && fields && fields.length === 0) throw new StageError(e.pos, `${type} has no fields in the model: pass ${base.name} to the request helpers (kvm_make_all_cpus_request(${base.name}, ...))`);
       if (type && fields && !fields.includes(e.field)) {
         const near = nearestName(e.field, fields);
         throw new StageError(e.pos, `${type} has no field '${e.field}' (${near ? `did you mean ${near}? ` : ''}the fields modelled are ${fields.join(', ')})`);
