@@ -65,6 +65,8 @@ export interface RuledOut {
     state: string[];
     threads: ThreadView[];
     cycle: ExplainedEdge[] | null;
+    /** The KVM request paths of the candidate in the protocol's terms (see kvm.ts). */
+    protocol: string[];
   };
 }
 
@@ -212,7 +214,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
         check,
         meaning: CHECK_MEANING[check] ?? `the model's ${check} check`,
         candidates: count,
-        example: { graph, state: finalState(program, graph), threads: view.threadViews(), cycle: cycle ? explainCycle(view, cycle).edges : null },
+        example: { graph, state: finalState(program, graph), threads: view.threadViews(), cycle: cycle ? explainCycle(view, cycle).edges : null, protocol: protocolStory(view) },
       };
     });
   return { ok: true, explanation: { ...common, kind: 'never', candidates, ruledOut, ownFuture, partial: stats.incomplete } };

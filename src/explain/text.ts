@@ -128,6 +128,10 @@ function formatRuledOut(r: RuledOut, lines: readonly string[]): string[] {
   }
   out.push(`For example, the candidate ending in ${r.example.state.join('; ')}:`);
   out.push(...formatThreads(r.example.threads, lines, '  '));
+  if (r.example.protocol.length > 0) {
+    out.push('', '  In the protocol, that candidate would have had:');
+    for (const p of r.example.protocol) out.push(`    ${p}`);
+  }
   if (r.example.cycle) {
     out.push('', '  Its accesses form this cycle through the threads (no interleaving has it):');
     out.push(...formatCycle(r.example.cycle, '    '));
