@@ -1,7 +1,7 @@
 // `explain`: witnesses for reachable bad outcomes told in source terms, the check that rules a
 // Never out, and the DOT and CLI layers. Expected line numbers are found in the test files'
 // text, not copied from a run.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -206,7 +206,17 @@ describe('explain: command line', () => {
 
   it('exits 1 when the verdict contradicts the Result: line, 2 on a missing file', async () => {
     capture();
-    expect(await explainCommand(join(KVM, 'dekker+no-requester-mb.litmus'), { model: 'sc' })).toBe(1);
+    // The test says Sometimes (LKMM) and, on its Result(sc): line, Never under SC: both agree.
+    expect(await explainCommand(join(KVM, 'dekker+no-requester-mb.litmus'), { model: 'sc' })).toBe(0);
+    // Without its Result(sc): line, the Result: line (Sometimes) applies to SC, which says Never.
+    const dir = mkdtempSync(join(tmpdir(), 'explain-'));
+    try {
+      const file = join(dir, 'no-sc-line.litmus');
+      writeFileSync(file, readFileSync(join(KVM, 'dekker+no-requester-mb.litmus'), 'utf8').replace(/Result\(sc\): Never/, ''));
+      expect(await explainCommand(file, { model: 'sc' })).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(await explainCommand(join(KVM, 'no-such-test.litmus'), { model: 'lkmm' })).toBe(2);
   });
 });

@@ -42,6 +42,8 @@ export interface PrimitiveReport {
   label: string;
   primitive: string;
   part: string | null;
+  /** The vCPU, for a per-vCPU step of a request helper (kvm_make_all_cpus_request). */
+  target?: string;
   thread: number;
   line: number;
   removed: VariantResult | null;
@@ -208,7 +210,7 @@ function judgePrimitives(checker: Checker, test: LitmusTest, program: Program, f
     if (strip.verdict === 'reachable' || (strip.verdict === 'never' && strip.newFlags.includes('data-race'))) verdict = 'necessary';
     else if (strip.verdict === 'never') verdict = 'redundant';
     const weakerSuffices = verdict === 'necessary' ? weakened.filter((w) => w !== strip && w.verdict === 'never' && !w.newFlags.includes('data-race')).map((w) => w.label) : [];
-    return { label: p.label, primitive: p.primitive, part: p.part, thread: p.thread, line: p.line, removed, weakened, verdict, weakerSuffices };
+    return { label: p.label, primitive: p.primitive, part: p.part, ...(p.target ? { target: p.target } : {}), thread: p.thread, line: p.line, removed, weakened, verdict, weakerSuffices };
   });
 }
 

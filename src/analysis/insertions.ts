@@ -21,6 +21,11 @@ export interface FenceInsertion {
   where: string;
   /** "smp_mb() after the mode write (line 17)". */
   text: string;
+  /**
+   * An smp_wmb() or smp_rmb() statement already at this point that the smp_mb() replaces: the
+   * fix is then "replace the smp_wmb() at line N with smp_mb()", not a second barrier beside it.
+   */
+  replaces?: { fence: 'smp_wmb' | 'smp_rmb'; line: number };
 }
 
 export interface Strengthening {
@@ -276,6 +281,17 @@ function traverseThread(t: ThreadDecl, visit: Visit): void {
   list(t.body, NONE, NONE, null);
 }
 
+/** The weaker fence statement (smp_wmb()/smp_rmb()) at this point, before the next access, if any. */
+function weakerFenceAt(list: Stmt[], index: number): { index: number; fence: 'smp_wmb' | 'smp_rmb'; line: number } | null {
+  for (let i = index; i < list.length; i++) {
+    const s = list[i];
+    if (s.k === 'expr' && s.expr.k === 'call' && (s.expr.callee === 'smp_wmb' || s.expr.callee === 'smp_rmb')) return { index: i, fence: s.expr.callee, line: s.pos.line };
+    if (s.k === 'expr' && s.expr.k === 'call' && s.expr.callee === 'smp_mb') return null;
+    if (any(stmtKinds(s))) return null;
+  }
+  return null;
+}
+
 /** A fence statement already at this point (before the next memory access) makes inserting one moot. */
 function existingFence(list: Stmt[], index: number): Set<FenceName> {
   const have = new Set<FenceName>();
@@ -305,8 +321,15 @@ export function candidateInsertions(test: LitmusTest): Insertion[] {
       onPoint(thread, list, index, id, before, after, where, line) {
         const have = existingFence(list, index);
         const useful: Record<FenceName, boolean> = { smp_mb: any(before) && any(after), smp_wmb: before.w && after.w, smp_rmb: before.r && after.r };
+        const weaker = weakerFenceAt(list, index);
         for (const fence of ['smp_mb', 'smp_wmb', 'smp_rmb'] as const) {
           if (!useful[fence] || have.has(fence)) continue;
+          if (fence === 'smp_mb' && weaker) {
+            // Strengthen the barrier that is there rather than add a second one beside it.
+            const replaces = { fence: weaker.fence, line: weaker.line };
+            out.push({ kind: 'fence', fence, thread, point: id, line: weaker.line, where, replaces, text: `replace the ${weaker.fence}() at line ${weaker.line} with smp_mb()` });
+            continue;
+          }
           out.push({ kind: 'fence', fence, thread, point: id, line, where, text: `${fence}() ${where} (line ${line})` });
         }
       },
@@ -335,7 +358,11 @@ export function applyInsertions(test: LitmusTest, insertions: readonly Insertion
         const f = fences.get(id);
         // Column 0 marks the statement as inserted: no source statement has it.
         const pos = { line, col: 0 };
-        if (f) splices.push({ list, index, stmt: { k: 'expr', expr: call(f.fence, [], pos), pos } });
+        const weaker = f?.replaces ? weakerFenceAt(list, index) : null;
+        if (f && weaker) {
+          const old = list[weaker.index];
+          replacements.push(() => void (list[weaker.index] = { k: 'expr', expr: call(f.fence, [], old.pos), pos: old.pos }));
+        } else if (f) splices.push({ list, index, stmt: { k: 'expr', expr: call(f.fence, [], pos), pos } });
       },
       onAccess(_thread, access, id) {
         if (strengthen.has(id) && access.strengthen) {

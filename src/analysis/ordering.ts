@@ -15,7 +15,13 @@ export interface InstrKey {
   site: number;
   /** null: every instruction of the call. */
   part: string | null;
+  /** The vCPU, for the steps of a helper that serves several (kvm_make_all_cpus_request): each is judged on its own. */
+  target?: string;
 }
+
+/** Helpers whose steps repeat per vCPU: their barriers are judged per vCPU. */
+const PER_VCPU_HELPERS = new Set(['kvm_make_all_cpus_request', 'kvm_make_all_cpus_request_except', 'kvm_make_vcpus_request_mask']);
+const targetOf = (i: Instr): string | undefined => (PER_VCPU_HELPERS.has(i.origin.primitive) ? i.origin.target : undefined);
 
 export type InstrEdit = { key: InstrKey; action: 'remove' } | { key: InstrKey; action: 'annotate'; ann: string };
 
@@ -31,6 +37,8 @@ export interface OrderingPrimitive {
   part: string | null;
   /** The call as written, e.g. "kvm_make_request". */
   primitive: string;
+  /** The vCPU a per-vCPU step of a request helper serves. */
+  target?: string;
   /** "smp_mb()", or "smp_wmb() in kvm_make_request" for a helper's inner barrier. */
   label: string;
   line: number;
@@ -51,10 +59,11 @@ export function orderingPrimitives(program: Program): OrderingPrimitive[] {
     walk(t.body, (i) => {
       const o = i.origin;
       const part = o.part ?? null;
-      const key = `${o.site}/${part ?? ''}`;
+      const target = targetOf(i);
+      const key = `${o.site}/${part ?? ''}/${target ?? ''}`;
       if (seen.has(key)) return;
-      const base = { thread: t.index, site: o.site, part, primitive: o.primitive, line: o.pos.line, col: o.pos.col };
-      const k: InstrKey = { thread: t.index, site: o.site, part };
+      const base = { thread: t.index, site: o.site, part, primitive: o.primitive, line: o.pos.line, col: o.pos.col, ...(target ? { target } : {}) };
+      const k: InstrKey = { thread: t.index, site: o.site, part, ...(target ? { target } : {}) };
       // smp_store_mb is one call: WRITE_ONCE plus smp_mb. Weakening it drops the smp_mb part.
       if (o.primitive === 'smp_store_mb') {
         if (seen.has(`${o.site}/*`)) return;
@@ -64,7 +73,7 @@ export function orderingPrimitives(program: Program): OrderingPrimitive[] {
         return;
       }
       const name = part ?? o.primitive;
-      const label = part ? `${part}() in ${o.primitive}` : `${o.primitive}()`;
+      const label = part ? `${part}()${target ? ` for ${target}` : ''} in ${o.primitive}` : `${o.primitive}()`;
       if (i.op === 'fence' && ORDERING_FENCES.has(i.ann)) {
         seen.add(key);
         const removal: Mutation = { label: 'removed', edits: [{ key: k, action: 'remove' }] };
@@ -120,7 +129,7 @@ function walk(body: Instr[], visit: (i: Instr) => void): void {
 }
 
 function matches(key: InstrKey, thread: number, i: Instr): boolean {
-  return key.thread === thread && key.site === i.origin.site && (key.part === null || key.part === (i.origin.part ?? null));
+  return key.thread === thread && key.site === i.origin.site && (key.part === null || key.part === (i.origin.part ?? null)) && (key.target === undefined || key.target === targetOf(i));
 }
 
 /** A copy of the program with the edits applied; the original is left untouched. */
@@ -142,5 +151,5 @@ export function applyMutation(program: Program, m: Mutation): Program {
 
 /** Stable identity of a primitive across two lowerings of (nearly) the same source. */
 export function primitiveIdentity(p: OrderingPrimitive): string {
-  return `${p.thread}:${p.line}:${p.col}:${p.primitive}:${p.part ?? ''}`;
+  return `${p.thread}:${p.line}:${p.col}:${p.primitive}:${p.part ?? ''}${p.target ? `:${p.target}` : ''}`;
 }

@@ -3,7 +3,7 @@
 // and pass absolute paths, so lookups never depend on the working directory.
 import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import type { LitmusTest } from '../parse/ast.js';
+import type { ExpectedResult, LitmusTest } from '../parse/ast.js';
 
 export type Verdict = 'Never' | 'Sometimes' | 'Always';
 export const VERDICTS: readonly Verdict[] = ['Never', 'Sometimes', 'Always'];
@@ -55,11 +55,21 @@ export interface ExpectationTable {
 
 export type TableResult = { ok: true; table: ExpectationTable } | { ok: false; diagnostics: Diagnostic[] };
 
-/** The expectation a test's own `Result:` comment states, if any. */
-export function expectationFromComment(test: LitmusTest): Expectation | null {
-  const e = test.expected;
+/**
+ * What a test's comments expect under a model: its `Result(MODEL): ...` line for that model
+ * (matched by name, case-insensitively), else its `Result: ...` line, which holds for every
+ * model without a line of its own.
+ */
+export function expectedResultFor(test: LitmusTest, model?: string): ExpectedResult | null {
+  const own = model !== undefined ? test.expectedByModel?.[model.toLowerCase()] : undefined;
+  return own ?? test.expected;
+}
+
+/** The expectation a test's own `Result:` (or `Result(MODEL):`) comment states, if any. */
+export function expectationFromComment(test: LitmusTest, model?: string): Expectation | null {
+  const e = expectedResultFor(test, model);
   if (!e) return null;
-  return { verdict: e.verdict, dataRace: e.dataRace, source: { kind: 'result-comment', file: test.file, line: e.pos.line, col: e.pos.col } };
+  return { verdict: e.verdict, dataRace: e.dataRace, model: test.expectedByModel?.[model?.toLowerCase() ?? ''] ? model : undefined, source: { kind: 'result-comment', file: test.file, line: e.pos.line, col: e.pos.col } };
 }
 
 const VERDICT_LINE = /^(.*?)\s+(Never|Sometimes|Always)(?:\s+(DATARACE))?\s*$/;

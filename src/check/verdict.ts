@@ -1,6 +1,6 @@
 // Words for verdicts: herd7's Never/Sometimes/Always, and the protocol's own for KVM outcomes.
 import type { TestResult } from '../api.js';
-import { verdictMeets, type Verdict } from './expectations.js';
+import { expectedResultFor, verdictMeets, type Verdict } from './expectations.js';
 
 /** "lost-request" -> "lost request". */
 export function outcomeWords(outcome: string): string {
@@ -45,7 +45,7 @@ function verdictWords(verdict: string, dataRace: boolean): string {
 
 /** Whether the result contradicts the test's own `Result:` comment. */
 export function expectationMismatch(r: TestResult): string | null {
-  const e = r.test.expected;
+  const e = expectedResultFor(r.test, r.model);
   if (!e || !r.judgement.complete) return null;
   const c = compareVerdict(e, r);
   return c.agree ? null : `expected ${c.want}, got ${c.got}`;

@@ -107,7 +107,7 @@ export async function checkCommand(paths: string[], opts: CheckCliOptions): Prom
     if (sameAsUpdate && run.kind === 'result' && run.result.judgement.complete) return selfExpectation(run, updatePath!);
     const fromTable = (baselineTable && lookupExpectation(baselineTable, abs)) ?? (expectTable && lookupExpectation(expectTable, abs)) ?? null;
     if (fromTable) return { ...fromTable, source: { ...fromTable.source, file: displayPath(fromTable.source.file) } };
-    return run.kind === 'result' ? expectationFromComment(run.result.test) : null;
+    return run.kind === 'result' ? expectationFromComment(run.result.test, run.result.model) : null;
   };
 
   const runs = await runInWorkers(selected, {

@@ -10,6 +10,7 @@ import { isBad } from '../judge/judge.js';
 import type { Program, Value } from '../lower/program.js';
 import type { MemoryModel, OrderingRules } from '../models/model.js';
 import { expectationMismatch, outcomeWords, verdictText } from '../check/verdict.js';
+import { protocolStory } from './kvm.js';
 import { coherenceCycle, interleaving, shortestCycle, type CycleEdge } from './cycle.js';
 import { describeOrdering, judgePair, judgePairSc, judgePairTso, type PairVerdict } from './ordering.js';
 import { ExecutionView, conditionNames, type ExecutionGraph, type StepView, type ThreadView } from './views.js';
@@ -49,6 +50,8 @@ export interface Witness {
   held: string[];
   /** When no reordering is needed: the interleaving that produces the outcome. */
   interleaving: StepView[] | null;
+  /** The KVM request paths, blocking and wake-ups in the protocol's terms (see kvm.ts). */
+  protocol: string[];
 }
 
 /** One model check that rejects candidate executions ending in the bad state. */
@@ -63,6 +66,8 @@ export interface RuledOut {
     state: string[];
     threads: ThreadView[];
     cycle: ExplainedEdge[] | null;
+    /** The KVM request paths of the candidate in the protocol's terms (see kvm.ts). */
+    protocol: string[];
   };
 }
 
@@ -88,6 +93,11 @@ export type Explanation =
       kind: 'never';
       candidates: number;
       ruledOut: RuledOut[];
+      /**
+       * Further candidates left out: a read in them takes its value from its own thread's later
+       * write (coherence forbids it on every machine; it teaches nothing about the protocol).
+       */
+      ownFuture: number;
       /** Set when the search for rejected candidates stopped at a limit (the verdict stands). */
       partial: string | null;
     });
@@ -160,8 +170,15 @@ export function explainSource(source: string, file: string, options: ExplainOpti
   // candidate, and the real model then says which check each bad one fails.
   const byCheck = new Map<string, { count: number; first: ExecutionGraph }>();
   let candidates = 0;
+  let ownFuture = 0;
   const stats = explore(program, EVERY_CANDIDATE, (e) => {
     if (!isBad(program, e)) return;
+    // A read that takes its value from its own thread's later write (a set_bit() reading what it
+    // writes itself) is ruled out by coherence on any machine: it says nothing about the protocol.
+    if (readsOwnFuture(e.skeleton, e.rf)) {
+      ownFuture++;
+      return;
+    }
     const verdict = model.prepare(e.skeleton).check({ rf: e.rf, co: e.co });
     const failed = verdict.consistent ? 'none' : (verdict.failed ?? 'model');
     candidates++;
@@ -189,10 +206,20 @@ export function explainSource(source: string, file: string, options: ExplainOpti
         check,
         meaning: CHECK_MEANING[check] ?? `the model's ${check} check`,
         candidates: count,
-        example: { graph, state: finalState(program, graph), threads: view.threadViews(), cycle: cycle ? explainCycle(view, cycle).edges : null },
+        example: { graph, state: finalState(program, graph), threads: view.threadViews(), cycle: cycle ? explainCycle(view, cycle).edges : null, protocol: protocolStory(view) },
       };
     });
-  return { ok: true, explanation: { ...common, kind: 'never', candidates, ruledOut, partial: stats.incomplete } };
+  return { ok: true, explanation: { ...common, kind: 'never', candidates, ruledOut, ownFuture, partial: stats.incomplete } };
+}
+
+/** Whether some read takes its value from a write its own thread makes at or after it. */
+function readsOwnFuture(sk: Skeleton, rf: ExecutionGraph['rf']): boolean {
+  for (const [w, r] of rf.pairs()) {
+    const we = sk.events[w];
+    const re = sk.events[r];
+    if (we.thread >= 0 && we.thread === re.thread && we.poIndex >= re.poIndex) return true;
+  }
+  return false;
 }
 
 /** The observed state of an execution, values named as the condition names them. */
@@ -212,6 +239,7 @@ function explainWitness(program: Program, e: ConsistentExecution, rules: Orderin
   const view = new ExecutionView(program, graph, rules);
   const threads = view.threadViews();
   const state = finalState(program, graph);
+  const protocol = protocolStory(view);
   const cycle = shortestCycle(view);
   if (!cycle) {
     const order = interleaving(view) ?? [];
@@ -222,10 +250,10 @@ function explainWitness(program: Program, e: ConsistentExecution, rules: Orderin
       const s = stepOf.get(ev.id);
       if (s && !steps.includes(s)) steps.push(s);
     }
-    return { graph, state, threads, cycle: null, reasons: [], failed: [], held: [], interleaving: steps };
+    return { graph, state, threads, cycle: null, reasons: [], failed: [], held: [], interleaving: steps, protocol };
   }
   const told = explainCycle(view, cycle);
-  return { graph, state, threads, cycle: told.edges, reasons: told.reasons, failed: told.failed, held: told.held, interleaving: null };
+  return { graph, state, threads, cycle: told.edges, reasons: told.reasons, failed: told.failed, held: told.held, interleaving: null, protocol };
 }
 
 function describeAccess(view: ExecutionView, e: Event): string {
@@ -267,7 +295,9 @@ function explainCycle(view: ExecutionView, cycle: CycleEdge[]): { edges: Explain
           held.push(sentence);
         } else {
           const weak = p.insufficient.length > 0 ? ` (${p.insufficient.join('; ')})` : '';
-          sentence = `${head}: not kept: ${p.needed}, and there is none${weak}`;
+          // A barrier that is there but of the wrong kind is named, not called missing.
+          const present = p.tooWeak.length > 0 ? `; there is ${p.tooWeak.length === 1 ? 'a barrier, but' : 'no such barrier:'} ${p.tooWeak.join('; ')}` : ', and there is none';
+          sentence = `${head}: not kept: ${p.needed}${present}${weak}`;
           failed.push(sentence);
         }
         break;
@@ -288,7 +318,10 @@ function explainCycle(view: ExecutionView, cycle: CycleEdge[]): { edges: Explain
         const into = cycle[(i - 1 + cycle.length) % cycle.length];
         const intoPair = into.kind === 'po' ? verdicts.get(into) : undefined;
         let why: string;
-        if (intoPair && !intoPair.held) why = `nothing orders P${a.thread}'s ${view.label(into.from)} (line ${into.from.origin?.pos.line ?? '?'}) before that read`;
+        if (intoPair && !intoPair.held) {
+          const weak = intoPair.tooWeak.length > 0 ? ` (${intoPair.tooWeak.map((w) => w.replace(/, and this is .*$/, '')).join('; ')})` : '';
+          why = `nothing orders P${a.thread}'s ${view.label(into.from)} (line ${into.from.origin?.pos.line ?? '?'}) before that read${weak}`;
+        }
         else if (intoPair) why = `P${a.thread}'s own accesses are ordered (by ${intoPair.orderings.map(describeOrdering).join(' and ')}), but ${view.where(b)}'s write had not reached it yet`;
         else why = `${view.where(b)}'s write had not reached P${a.thread} yet`;
         sentence = `${view.where(a)} read ${a.loc} = ${view.val(a)} although ${view.where(b)} had written ${view.val(b)}: ${why}`;

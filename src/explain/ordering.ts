@@ -38,6 +38,12 @@ export interface PairVerdict {
   needed: string | null;
   /** Orderings present that do not apply to this pair, in words. */
   insufficient: string[];
+  /**
+   * Barriers between the two that do not apply to this pair's kinds (an smp_wmb() between a
+   * write and a read), in words: the pair is not unordered for want of a barrier but of the
+   * right one.
+   */
+  tooWeak: string[];
 }
 
 const isFence = (e: Event, ann: string) => e.kind === 'F' && e.ann === ann;
@@ -167,11 +173,34 @@ export function judgePair(sk: Skeleton, a: Event, b: Event): PairVerdict {
   // A wmb before the write of a composite primitive (kvm_make_request's smp_wmb) is not between
   // a and b, yet a developer expects it to help: mention it when it is part of a's primitive.
   const insufficient = bad.map(insufficientWords);
-  if (good.length === 0 && a.origin) {
+  if (good.length === 0 && a.origin && a.kind === 'W') {
     const own = sk.events.find((e) => e.thread === a.thread && e.poIndex < a.poIndex && e.kind === 'F' && e.ann === 'wmb' && e.origin?.site === a.origin?.site);
     if (own && !orderings.some((o) => o.by === own)) insufficient.push(`the smp_wmb() inside ${own.origin?.primitive}() comes before the ${a.origin.part ?? a.origin.primitive}() and orders only earlier writes against it`);
   }
-  return { held: good.length > 0, orderings: good, needed: good.length > 0 ? null : neededFor(a, b), insufficient };
+  const tooWeak = good.length > 0 ? [] : between(sk, a, b).filter((f) => f.kind === 'F' && !orderings.some((o) => o.by === f)).map((f) => tooWeakWords(sk, f, a, b)).filter((w): w is string => w !== null);
+  return { held: good.length > 0, orderings: good, needed: good.length > 0 ? null : neededFor(a, b), insufficient, tooWeak };
+}
+
+const kindWord = (e: Event) => (e.kind === 'W' ? 'a write' : 'a read');
+
+/** Why a barrier between a and b does not order them, or null if it is no barrier to speak of. */
+function tooWeakWords(sk: Skeleton, f: Event, a: Event, b: Event): string | null {
+  const at = `at line ${f.origin?.pos.line ?? '?'}`;
+  const inside = f.origin && f.origin.part && f.origin.part !== f.origin.primitive ? ` (inside ${f.origin.primitive}())` : '';
+  switch (f.ann) {
+    case 'wmb':
+      return `the smp_wmb() ${at}${inside} orders only writes against later writes, and this is ${kindWord(a)} before ${kindWord(b)}`;
+    case 'rmb':
+      return `the smp_rmb() ${at}${inside} orders only reads against later reads, and this is ${kindWord(a)} before ${kindWord(b)}`;
+    case 'before-atomic':
+      return `the smp_mb__before_atomic() ${at}${inside} is a full barrier only before an atomic read-modify-write that follows it${sk.events.some((e) => e.thread === f.thread && e.poIndex > f.poIndex && e.poIndex <= b.poIndex && e.rmwInstr) ? ', and the RMW here does not order the pair' : ', and none comes before the later access'}`;
+    case 'after-atomic':
+      return `the smp_mb__after_atomic() ${at}${inside} is a full barrier only after an atomic read-modify-write that precedes it, and none comes after the earlier access`;
+    case 'barrier':
+      return `the barrier() ${at} is a compiler barrier only`;
+    default:
+      return null;
+  }
 }
 
 /** A short name for what orders a pair: "smp_mb() at line 13". */
@@ -215,17 +244,24 @@ export function describeOrdering(o: Ordering): string {
  * before a later read, unless MFENCE (smp_mb()) or a locked instruction separates them.
  */
 export function judgePairTso(sk: Skeleton, a: Event, b: Event): PairVerdict {
-  const keep = (o: Ordering): PairVerdict => ({ held: true, orderings: [o], needed: null, insufficient: [] });
+  const keep = (o: Ordering): PairVerdict => ({ held: true, orderings: [o], needed: null, insufficient: [], tooWeak: [] });
   if (a.loc !== null && a.loc === b.loc) return keep({ kind: 'same-location', by: null, with: null });
   if (!(a.kind === 'W' && b.kind === 'R')) return keep({ kind: 'tso-order', by: null, with: null });
   if (tsoPreservedOrder(sk).has(a.id, b.id)) {
     const by = between(sk, a, b).find((e) => (e.kind === 'F' && e.ann === 'MB') || e.rmwInstr) ?? (a.rmwInstr ? a : b);
     return keep({ kind: 'full-barrier', by, with: null });
   }
-  return { held: false, orderings: [], needed: 'on x86 a write followed by a read needs MFENCE (smp_mb()) or a locked instruction between them', insufficient: [] };
+  const weak = between(sk, a, b).filter((f) => f.kind === 'F' && (f.ann === 'wmb' || f.ann === 'rmb'));
+  return {
+    held: false,
+    orderings: [],
+    needed: 'on x86 a write followed by a read needs MFENCE (smp_mb()) or a locked instruction between them',
+    insufficient: [],
+    tooWeak: weak.map((f) => `the ${f.ann === 'wmb' ? 'smp_wmb()' : 'smp_rmb()'} at line ${f.origin?.pos.line ?? '?'} is no fence on x86 (a compiler barrier only)`),
+  };
 }
 
 /** Under sequential consistency every program-order pair is kept. */
 export function judgePairSc(): PairVerdict {
-  return { held: true, orderings: [{ kind: 'sc-order', by: null, with: null }], needed: null, insufficient: [] };
+  return { held: true, orderings: [{ kind: 'sc-order', by: null, with: null }], needed: null, insufficient: [], tooWeak: [] };
 }

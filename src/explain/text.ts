@@ -25,7 +25,7 @@ function formatThreads(threads: ThreadView[], lines: readonly string[], indent: 
 
 /** In a thread's listing the source line is shown above, so only name the part of a composite. */
 function stepText(s: StepView): string {
-  if (s.part) return `${s.part}${s.fence ? '()' : ''}: ${s.text}`;
+  if (s.part) return `${s.part}${s.fence ? '()' : ''}${s.target ? ` for ${s.target}` : ''}: ${s.text}`;
   return s.fence ? `${s.primitive}(): ${s.text}` : s.text;
 }
 
@@ -73,6 +73,10 @@ function formatWitness(x: Explanation, w: Witness, i: number, n: number, lines: 
   const out: string[] = [];
   out.push(`Witness${n > 1 ? ` ${i + 1} of ${n}` : ''}: ${x.outcome} is reachable, ending in ${w.state.join('; ')}`);
   out.push(...formatThreads(w.threads, lines, '  '));
+  if (w.protocol.length > 0) {
+    out.push('', 'The protocol, step by step:');
+    for (const p of w.protocol) out.push(`  ${p}`);
+  }
   if (w.interleaving) {
     out.push('', 'No reordering is needed: this interleaving of the threads reaches it.');
     w.interleaving.forEach((s, k) => out.push(`  ${String(k + 1).padStart(2)}. ${stepLine(s)}`));
@@ -100,6 +104,7 @@ function formatNever(x: Extract<Explanation, { kind: 'never' }>, lines: readonly
   const out: string[] = [];
   if (x.candidates === 0) {
     if (x.partial) out.push(`No candidate execution examined ends in ${x.outcome} (${x.partial}).`);
+    else if (x.ownFuture > 0) out.push(`Only candidate executions in which a read takes its value from its own thread's later write end in ${x.outcome} (${x.ownFuture}): coherence forbids them on any machine.`);
     else out.push(`No candidate execution ends in ${x.outcome}: whatever each read returns, no path of the threads produces that state.`);
     return out;
   }
@@ -107,6 +112,7 @@ function formatNever(x: Extract<Explanation, { kind: 'never' }>, lines: readonly
   if (x.partial) out.push(`(Only part of the candidates were examined: ${x.partial}.)`);
   out.push(`${plural(x.candidates)} would end in ${x.outcome}; ${x.model} rejects every one:`);
   for (const r of x.ruledOut) out.push(`  ${r.check}: ${plural(r.candidates)}`);
+  if (x.ownFuture > 0) out.push(`  (not counted: ${plural(x.ownFuture)} in which a read takes its value from its own thread's later write, which coherence forbids on any machine)`);
   for (const r of x.ruledOut) out.push('', ...formatRuledOut(r, lines));
   return out;
 }
@@ -122,6 +128,10 @@ function formatRuledOut(r: RuledOut, lines: readonly string[]): string[] {
   }
   out.push(`For example, the candidate ending in ${r.example.state.join('; ')}:`);
   out.push(...formatThreads(r.example.threads, lines, '  '));
+  if (r.example.protocol.length > 0) {
+    out.push('', '  In the protocol, that candidate would have had:');
+    for (const p of r.example.protocol) out.push(`    ${p}`);
+  }
   if (r.example.cycle) {
     out.push('', '  Its accesses form this cycle through the threads (no interleaving has it):');
     out.push(...formatCycle(r.example.cycle, '    '));

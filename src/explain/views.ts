@@ -3,6 +3,7 @@
 // read from. Shared by the witness and the "ruled out" explanations, and by the DOT output.
 import type { OrderingRules } from '../models/model.js';
 import type { Event, Skeleton } from '../execution/execution.js';
+import { KVM_REQUEST_MASK, KVM_REQUEST_NO_ACTION } from '../lower/kvm.js';
 import type { CondProp, Program, Value } from '../lower/program.js';
 import { Relation } from '../execution/relation.js';
 import { propAtoms } from '../parse/ast.js';
@@ -23,6 +24,8 @@ export interface StepView {
   /** The primitive as written, and the part of a composite one (set_bit in kvm_make_request). */
   primitive: string;
   part: string | null;
+  /** The vCPU a step of a KVM helper serving several acts on. */
+  target?: string;
   /** The underlying events: one, or an RMW's read then write. */
   events: number[];
   /** What happened, e.g. "reads vcpu->mode = OUTSIDE_GUEST_MODE from the initial value". */
@@ -60,7 +63,12 @@ const MODE_NAMES = ['OUTSIDE_GUEST_MODE', 'IN_GUEST_MODE', 'EXITING_GUEST_MODE',
 export class ValueNamer {
   private readonly requestNames = new Map<number, string>();
   constructor(program: Program) {
-    for (const [name, v] of program.constants) if (name.startsWith('KVM_REQ_') && !this.requestNames.has(v)) this.requestNames.set(v, name);
+    // A request number carries flags above its bit (KVM_REQUEST_MASK); NO_ACTION ones set none.
+    for (const [name, v] of program.constants) {
+      if (!name.startsWith('KVM_REQ_') || v & KVM_REQUEST_NO_ACTION) continue;
+      const bit = v & KVM_REQUEST_MASK;
+      if (!this.requestNames.has(bit)) this.requestNames.set(bit, name);
+    }
   }
 
   value(loc: string | null, v: Value | null): string {
@@ -162,7 +170,7 @@ export class ExecutionView {
 
   private step(e: Event, merged: Set<number>): StepView {
     const o = e.origin;
-    const base = { thread: e.thread, line: o?.pos.line ?? 0, primitive: o?.primitive ?? '?', part: o?.part ?? null, fence: e.kind === 'F' };
+    const base = { thread: e.thread, line: o?.pos.line ?? 0, primitive: o?.primitive ?? '?', part: o?.part ?? null, target: o?.target, fence: e.kind === 'F' };
     const loc = e.loc ?? '?';
     if (e.kind === 'F') {
       if (e.srcuSync) return { ...base, events: [e.id], text: `waits for the SRCU readers of ${loc}` };

@@ -128,9 +128,19 @@ export class Judge {
     // Every interleaving of a loop-free program gives a sequentially consistent execution, which
     // every model accepts; so none at all means the threads cannot all finish.
     if (programUses(this.program, ['lock'])) return 'no consistent execution: every execution deadlocks (locks never released)';
+    if (programWaitsForAcks(this.program)) {
+      const loops = this.program.warnings.some((w) => / loop unrolled /.test(w.message)) ? ', or finishes its loops within the --unroll bound' : '';
+      return `no consistent execution: in none does a KVM_REQUEST_WAIT request get the acknowledgements it waits for (a vCPU it IPIs never enables interrupts)${loops}`;
+    }
     if (programUses(this.program, ['assume'])) return 'no consistent execution: none finishes its loops within the --unroll bound';
     return 'no consistent execution';
   }
+}
+
+/** Whether a KVM request path waits for acknowledgements (an assume on what it reads, see lower/kvm-requests.ts). */
+function programWaitsForAcks(program: Program): boolean {
+  const walk = (is: readonly Instr[]): boolean => is.some((i) => (i.op === 'assume' && i.origin.part === 'csd_lock_wait') || (i.op === 'if' && (walk(i.then) || walk(i.else))));
+  return program.threads.some((t) => walk(t.body));
 }
 
 function programUses(program: Program, ops: ReadonlyArray<Instr['op']>): boolean {

@@ -4,11 +4,13 @@ import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostic
 import { lowerProp } from './condition.js';
 import { propAtoms, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
 import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
-import { KVM_CONSTANTS, KVM_PRIMITIVES, KVM_STRUCT_FIELDS, RequestBits } from './kvm.js';
+import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestBits } from './kvm.js';
+import { KVM_REQUEST_PRIMITIVES, PART } from './kvm-requests.js';
 import type { Instr, ObservedItem, Origin, Program, PureExpr, ThreadProgram, Value } from './program.js';
 
 export type LowerResult = { ok: true; program: Program } | { ok: false; diagnostics: Diagnostic[] };
 
+const KVM_PRIMITIVES: ReadonlyMap<string, PrimitiveSpec> = new Map([...KVM_BASIC, ...KVM_REQUEST_PRIMITIVES]);
 const PRIMITIVES: ReadonlyMap<string, PrimitiveSpec> = new Map([...LKMM_PRIMITIVES, ...KVM_PRIMITIVES]);
 
 export function knownPrimitives(): string[] {
@@ -73,13 +75,17 @@ class Lowering {
   private warnings: { pos: SourcePos; message: string }[] = [];
   private requestBits = new RequestBits();
   private usedConstants = new Map<string, number>();
+  /** The test's vCPU parameters in order of first appearance (P0's first): a struct kvm's vCPUs. */
+  readonly vcpus: string[] = [];
+  /** vCPUs some thread runs (writes the mode of, outside the KVM helpers). */
+  readonly runVcpus = new Set<string>();
 
-  /** Names a condition or a thread may use as numbers. */
-  constantValue(name: string): number | undefined {
+  /** Names a condition or a thread may use as numbers; `thread` is -1 outside the threads. */
+  constantValue(name: string, thread = -1, pos: SourcePos | null = null): number | undefined {
     let v: number | undefined;
     if (name === 'NULL' || name === 'false') v = 0;
     else if (name === 'true') v = 1;
-    else v = KVM_CONSTANTS.get(name) ?? this.requestBits.bit(name);
+    else v = KVM_CONSTANTS.get(name) ?? this.requestBits.bit(name, thread, pos);
     if (v !== undefined) this.usedConstants.set(name, v);
     return v;
   }
@@ -104,7 +110,7 @@ class Lowering {
         if (p.type.base.startsWith('struct ') && p.type.stars > 0) {
           this.structBases.add(p.name);
           this.structTypes.set(p.name, p.type.base);
-          for (const f of KVM_STRUCT_FIELDS.get(p.type.base) ?? []) this.addLocation(`${p.name}->${f}`);
+          for (const f of KVM_EAGER_FIELDS.get(p.type.base) ?? KVM_STRUCT_FIELDS.get(p.type.base) ?? []) this.addLocation(`${p.name}->${f}`);
         } else this.addLocation(p.name);
       }
     }
@@ -142,7 +148,9 @@ class Lowering {
     sorted.forEach((t, i) => {
       if (t.index !== i) throw new StageError(t.pos, `threads must be numbered P0, P1, ... without gaps: expected P${i}, found P${t.index}`);
     });
+    for (const t of sorted) for (const p of t.params) if (p.type.base === 'struct kvm_vcpu' && p.type.stars > 0 && !this.vcpus.includes(p.name)) this.vcpus.push(p.name);
     const threads = sorted.map((t) => new ThreadLowering(this, t, regInits.get(t.index) ?? new Map()).run());
+    this.warnUnacknowledgedWaits(threads);
 
     const regsOf = (i: number) => threads[i]?.userRegs ?? new Set<string>();
     // Which part of the test names the observable, for the messages.
@@ -192,6 +200,7 @@ class Lowering {
     const mems = observed.filter((o): o is Extract<Observable, { k: 'mem' }> => o.k === 'mem').sort((a, b) => cmpStr(a.name, b.name));
     const items: ObservedItem[] = [...regs, ...mems].map((o) => ({ obs: o, label: o.k === 'reg' ? `${o.thread}:${o.reg}` : `[${o.name}]` }));
 
+    for (const w of this.requestBits.typos()) this.warn(w.pos ?? test.condition.pos, w.message);
     const constants = new Map<string, number>([...KVM_CONSTANTS, ...this.usedConstants]);
     return {
       name: test.name,
@@ -207,6 +216,32 @@ class Lowering {
       constants,
       warnings: this.warnings,
     };
+  }
+
+  /**
+   * A KVM_REQUEST_WAIT request waits for each IPI'd vCPU's acknowledgement, which its thread
+   * gives where it enables interrupts after writing its mode. Without any thread running that
+   * vCPU, every execution in which it is IPI'd ends with the requester still waiting: say so.
+   */
+  private warnUnacknowledgedWaits(threads: ThreadProgram[]): void {
+    const waits = new Map<string, SourcePos>();
+    const acks = new Set<string>();
+    const walk = (is: readonly Instr[]) => {
+      for (const i of is) {
+        if (i.op === 'if') {
+          walk(i.then);
+          walk(i.else);
+        } else if (i.op === 'load' && i.origin.part === PART.waitAck && i.origin.target && !waits.has(i.origin.target)) waits.set(i.origin.target, i.origin.pos);
+        else if (i.op === 'store' && i.origin.part === PART.ack && i.origin.target) acks.add(i.origin.target);
+      }
+    };
+    for (const t of threads) walk(t.body);
+    for (const [v, pos] of waits) {
+      // A vCPU thread that stays in the guest to the end of the test is a choice (the requester
+      // is then still waiting); no vCPU thread at all is likelier a mistake.
+      if (acks.has(v) || this.runVcpus.has(v)) continue;
+      this.warn(pos, `this KVM_REQUEST_WAIT request waits for ${v} to acknowledge its IPI, but no thread runs ${v} (writes ${v}->mode, then enables interrupts with local_irq_enable()): executions in which ${v} is IPI'd never return from the wait and are not explored`);
+    }
   }
 
   private initValue(v: { k: 'int'; value: number } | { k: 'addr'; name: string }, pos: SourcePos): Value {
@@ -257,6 +292,8 @@ class ThreadLowering {
   private sites = 0;
   private operations = 0;
   private out: Instr[] = [];
+  /** vCPUs whose mode this thread writes (outside the KVM helpers): it runs them. */
+  private entered: string[] = [];
 
   constructor(
     private readonly world: Lowering,
@@ -376,7 +413,17 @@ class ThreadLowering {
       const hint = this.world.unroll !== undefined ? ' (--unroll multiplies loop bodies)' : '';
       throw new StageError(i.origin.pos, `P${this.decl.index} is too long: more than ${MAX_THREAD_OPERATIONS} operations${hint}`);
     }
+    this.noteModeWrite(i);
     this.out.push(i);
+  }
+
+  /** A write of vcpu->mode by the thread itself (not a requester's cmpxchg in a KVM helper). */
+  private noteModeWrite(i: Instr): void {
+    if (i.op !== 'store' && i.op !== 'xchg' && i.op !== 'cmpxchg' && i.op !== 'atomic') return;
+    if (i.origin.primitive.startsWith('kvm_') || i.addr.k !== 'const' || typeof i.addr.v !== 'string' || !i.addr.v.endsWith('->mode')) return;
+    const v = i.addr.v.slice(0, -'->mode'.length);
+    if (!this.entered.includes(v)) this.entered.push(v);
+    this.world.runVcpus.add(v);
   }
 
   private origin(pos: SourcePos, primitive: string, site: number, part?: string): Origin {
@@ -527,6 +574,9 @@ class ThreadLowering {
         if (!this.initRegs.has(name)) this.initRegs.set(name, initial);
       },
       structType: (name) => this.world.structTypeOf(name),
+      vcpus: () => this.world.vcpus,
+      ensureLocation: (name) => this.world.ensureLocation(name),
+      enteredVcpus: () => [...this.entered],
     };
     return spec.expand(builder, args, dst);
   }
@@ -549,6 +599,7 @@ class ThreadLowering {
       // Only the fields the dialect models: a misspelt field must not become a fresh location.
       const type = this.world.structTypeOf(base.name);
       const fields = type ? KVM_STRUCT_FIELDS.get(type) : undefined;
+      if (type && fields && fields.length === 0) throw new StageError(e.pos, `${type} has no fields in the model: pass ${base.name} to the request helpers (kvm_make_all_cpus_request(${base.name}, ...))`);
       if (type && fields && !fields.includes(e.field)) {
         const near = nearestName(e.field, fields);
         throw new StageError(e.pos, `${type} has no field '${e.field}' (${near ? `did you mean ${near}? ` : ''}the fields modelled are ${fields.join(', ')})`);
@@ -568,7 +619,7 @@ class ThreadLowering {
       case 'ident': {
         if (this.regs.has(e.name)) return { k: 'reg', r: e.name };
         if (this.world.isLocation(e.name) || this.world.isStructBase(e.name)) return { k: 'const', v: e.name };
-        const c = this.world.constantValue(e.name);
+        const c = this.world.constantValue(e.name, this.decl.index, e.pos);
         if (c !== undefined) return { k: 'const', v: c };
         const near = nearestName(e.name, this.regs);
         throw new StageError(e.pos, `undefined register or location '${e.name}'${near ? ` (did you mean ${near}?)` : ''}`);

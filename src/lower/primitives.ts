@@ -14,6 +14,12 @@ export interface PrimitiveBuilder {
   declareReg(name: string, initial: number): void;
   /** The declared struct type of a pointer parameter (e.g. "struct kvm_vcpu"), if it is one. */
   structType?(name: string): string | undefined;
+  /** The test's `struct kvm_vcpu *` parameters, in order of first appearance: a `struct kvm`'s vCPUs. */
+  vcpus?(): readonly string[];
+  /** Makes a shared location exist (a vCPU field used only by a helper, such as vcpu->wait). */
+  ensureLocation?(name: string): void;
+  /** The vCPUs whose `mode` this thread has written so far (it is their vCPU thread). */
+  enteredVcpus?(): readonly string[];
 }
 
 export interface PrimitiveSpec {

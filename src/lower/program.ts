@@ -22,6 +22,10 @@ export interface Origin {
   site: number;
   /** Which part of a composite primitive this is, e.g. "smp_wmb" inside kvm_make_request. */
   part?: string;
+  /** The vCPU a step of a KVM helper acts on, when the helper serves several (kvm_make_all_cpus_request). */
+  target?: string;
+  /** The request number (bit and KVM_REQUEST_* flags) a step of a KVM request path serves. */
+  request?: number;
 }
 
 export type AluOp = '+' | '-' | '&' | '|' | '^' | '&~';

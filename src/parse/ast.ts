@@ -119,7 +119,10 @@ export interface LitmusTest {
   file: string;
   arch: string;
   name: string;
+  /** The `Result:` comment: what the test expects under every model without its own line. */
   expected: ExpectedResult | null;
+  /** `Result(MODEL): ...` comments (herd7 ignores them): per-model expectations, by model name. */
+  expectedByModel?: Record<string, ExpectedResult>;
   init: InitItem[];
   threads: ThreadDecl[];
   locations: Observable[];

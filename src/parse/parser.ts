@@ -141,7 +141,7 @@ class Parser {
     }
     if (!condition) throw new StageError(this.lex.position(), 'expected a final condition (exists, ~exists or forall)');
     return {
-      file: this.file, arch: 'C', name, expected: this.findExpected(),
+      file: this.file, arch: 'C', name, expected: this.findExpected(), expectedByModel: this.findExpectedByModel(),
       init, threads, locations, filter, condition,
     };
   }
@@ -162,6 +162,19 @@ class Parser {
       if (m) return { verdict: m[1] as ExpectedResult['verdict'], dataRace: !!m[2], pos: c.pos };
     }
     return null;
+  }
+
+  /** `Result(tso): Never` lines inside comments: the verdict expected under one model. */
+  private findExpectedByModel(): Record<string, ExpectedResult> | undefined {
+    let out: Record<string, ExpectedResult> | undefined;
+    for (const c of this.lex.comments) {
+      for (const m of c.text.matchAll(/Result\(\s*([A-Za-z0-9_.+-]+)\s*\):\s*(Never|Sometimes|Always)(\s+DATARACE)?/g)) {
+        out ??= {};
+        const model = m[1].toLowerCase();
+        if (!(model in out)) out[model] = { verdict: m[2] as ExpectedResult['verdict'], dataRace: !!m[3], pos: c.pos };
+      }
+    }
+    return out;
   }
 
   // ---- init block ---------------------------------------------------------------------

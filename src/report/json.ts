@@ -1,5 +1,6 @@
 // Machine-readable results.
 import type { TestResult } from '../api.js';
+import { expectedResultFor } from '../check/expectations.js';
 import { formatValue } from '../execution/condition.js';
 
 export interface JsonResult {
@@ -33,7 +34,7 @@ export interface JsonResult {
 
 export function toJson(r: TestResult): JsonResult {
   const labels = r.program.observed.map((o) => o.label);
-  const e = r.test.expected;
+  const e = expectedResultFor(r.test, r.model);
   return {
     file: r.file,
     name: r.name,
