@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkSource } from '../dist/api.js';
+import { decideSource } from '../dist/api.js';
 import { cmpxchgLockFamily, lockFamily, rcuFamily } from './families.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,7 +30,7 @@ function runFiles(label, files) {
     rows = [];
     const t0 = performance.now();
     for (const [f, src] of sources) {
-      const r = checkSource(src, f);
+      const r = decideSource(src, f);
       if (!r.ok) throw new Error(`${f}: ${r.diagnostics[0].message}`);
       explored += r.result.stats.explored;
       consistent += r.result.stats.consistent;
@@ -62,7 +62,7 @@ function runFamily(label, source) {
     globalThis.gc?.();
     const probe = heapProbe();
     const t0 = performance.now();
-    const res = checkSource(source, `${label}.litmus`, { onExecution: probe.onExecution });
+    const res = decideSource(source, `${label}.litmus`, { onExecution: probe.onExecution });
     times.push(performance.now() - t0);
     heap = probe.peakMB();
     if (!res.ok) throw new Error(res.diagnostics[0].message);

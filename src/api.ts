@@ -10,7 +10,7 @@ import { modelByName, MODELS } from './models/index.js';
 import type { MemoryModel } from './models/model.js';
 import { formatCondition } from './parse/print.js';
 
-export interface CheckOptions extends ExploreLimits {
+export interface DecideOptions extends ExploreLimits {
   /** A model name (lkmm, sc, tso) or a model object (e.g. a cat-interpreted one). */
   model?: string | MemoryModel;
   /** Called for every consistent execution (after the judge has seen it). */
@@ -36,7 +36,7 @@ export interface TestResult {
   timeMs: number;
 }
 
-export type CheckResult = { ok: true; result: TestResult } | { ok: false; diagnostics: Diagnostic[] };
+export type DecideResult = { ok: true; result: TestResult } | { ok: false; diagnostics: Diagnostic[] };
 
 export function resolveModel(model: string | MemoryModel | undefined): MemoryModel | null {
   if (model === undefined) return MODELS.get('lkmm')!;
@@ -60,12 +60,12 @@ export function prepareTest(source: string, file: string, options: { model?: str
 }
 
 /** Parse, lower, explore and judge one litmus test. Pure apart from reading the clock. */
-export function checkSource(source: string, file: string, options: CheckOptions = {}): CheckResult {
+export function decideSource(source: string, file: string, options: DecideOptions = {}): DecideResult {
   const start = performance.now();
   const prepared = prepareTest(source, file, options);
   if (!prepared.ok) return prepared;
   try {
-    return { ok: true, result: checkProgram(prepared.test, prepared.program, prepared.model, options, start) };
+    return { ok: true, result: decideProgram(prepared.test, prepared.program, prepared.model, options, start) };
   } catch (e) {
     // A model read from files can fail while it runs (say, a type error in a .cat file).
     if (e instanceof DiagnosticError) return { ok: false, diagnostics: [e.diagnostic] };
@@ -73,7 +73,7 @@ export function checkSource(source: string, file: string, options: CheckOptions 
   }
 }
 
-export function checkProgram(test: LitmusTest, program: Program, model: MemoryModel, options: CheckOptions = {}, start = performance.now()): TestResult {
+export function decideProgram(test: LitmusTest, program: Program, model: MemoryModel, options: DecideOptions = {}, start = performance.now()): TestResult {
   const judge = new Judge(program);
   const limits: ExploreLimits = { ...options };
   if (options.timeoutMs !== undefined) limits.deadline = Date.now() + options.timeoutMs;

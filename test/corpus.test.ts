@@ -1,6 +1,6 @@
 // Every test of both shared corpora, through the library API, against herd7's recorded output.
 import { describe, expect, it } from 'vitest';
-import { checkSource } from '../src/api.js';
+import { decideSource } from '../src/api.js';
 import { formatHerd } from '../src/report/herd.js';
 import { corpusTests, parseHerdOutput } from './helpers/corpus.js';
 
@@ -12,7 +12,7 @@ describe('herd7 parity on the shared corpora', () => {
   });
   for (const t of tests) {
     it(t.file.split('/').slice(-2).join('/'), () => {
-      const res = checkSource(t.source, t.file);
+      const res = decideSource(t.source, t.file);
       if (!res.ok) throw new Error(res.diagnostics.map((d) => d.message).join('\n'));
       const got = parseHerdOutput(formatHerd(res.result));
       expect(got.name).toBe(t.expected.name);

@@ -1,6 +1,6 @@
 // `litmus-check run`: decide litmus tests and report as a table, herd7's format or JSON.
 import { gatherInputs, knownModel } from './inputs.js';
-import { checkSource, resolveModel, warningsOf, type CheckOptions, type CheckResult, type TestResult } from '../api.js';
+import { decideSource, resolveModel, warningsOf, type DecideOptions, type DecideResult, type TestResult } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatHerd } from '../report/herd.js';
 import { toJson } from '../report/json.js';
@@ -75,7 +75,7 @@ export function runCommand(paths: string[], opts: RunOptions, precomputed?: Map<
   const { files, codes } = inputs;
   const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
   if (custom === 'error') return EXIT_BAD_INPUT;
-  const checkOptions: CheckOptions = { model: custom?.model ?? opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll } };
+  const decideOptions: DecideOptions = { model: custom?.model ?? opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll } };
   const rows: Row[] = [];
   const json: unknown[] = [];
   for (const file of files) {
@@ -95,7 +95,7 @@ export function runCommand(paths: string[], opts: RunOptions, precomputed?: Map<
       codes.push(EXIT_BAD_INPUT);
       continue;
     }
-    const res = pre ? { ok: true as const, result: pre.result } : checkSafely(read.text, file, checkOptions);
+    const res = pre ? { ok: true as const, result: pre.result } : decideSafely(read.text, file, decideOptions);
     if (!res.ok) {
       for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
       rows.push({ file, error: res.diagnostics[0]?.message });
@@ -116,10 +116,10 @@ export function runCommand(paths: string[], opts: RunOptions, precomputed?: Map<
   return combineExit(codes);
 }
 
-/** checkSource, with a crash turned into an error for this file: the other files still run. */
-function checkSafely(text: string, file: string, options: CheckOptions): CheckResult {
+/** decideSource, with a crash turned into an error for this file: the other files still run. */
+function decideSafely(text: string, file: string, options: DecideOptions): DecideResult {
   try {
-    return checkSource(text, file, options);
+    return decideSource(text, file, options);
   } catch (e) {
     const message = `internal error (a bug in litmus-check, please report it): ${e instanceof Error ? e.message : String(e)}`;
     return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message }] };

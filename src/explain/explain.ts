@@ -2,7 +2,7 @@
 // source terms, with the program-order steps that were not kept), or why it is not (which
 // model check rejects every candidate execution that would reach it). Pure: no I/O.
 import type { Diagnostic } from '../diagnostics.js';
-import { checkProgram, prepareTest, type TestResult } from '../api.js';
+import { decideProgram, prepareTest, type TestResult } from '../api.js';
 import type { Event, Skeleton } from '../execution/execution.js';
 import { explore, type ConsistentExecution } from '../explore/explorer.js';
 import { formatValue } from '../execution/condition.js';
@@ -128,7 +128,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
   const want = options.witnesses ?? 1;
   const bad: ConsistentExecution[] = [];
   const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined;
-  const result = checkProgram(test, program, model, {
+  const result = decideProgram(test, program, model, {
     maxExecutions: options.maxExecutions,
     deadline,
     onExecution: (e) => {
