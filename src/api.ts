@@ -38,6 +38,11 @@ export interface TestResult {
 
 export type DecideResult = { ok: true; result: TestResult } | { ok: false; diagnostics: Diagnostic[] };
 
+/** What an unknown model name is told, with the registry's names. */
+export function unknownModelMessage(name: string): string {
+  return `unknown model '${name}' (known: ${[...MODELS.keys()].join(', ')})`;
+}
+
 export function resolveModel(model: string | MemoryModel | undefined): MemoryModel | null {
   if (model === undefined) return MODELS.get('lkmm')!;
   if (typeof model !== 'string') return model;
@@ -55,7 +60,7 @@ export function prepareTest(source: string, file: string, options: { model?: str
   const lowered = lowerTest(parsed.test, options.lower);
   if (!lowered.ok) return lowered;
   const model = resolveModel(options.model);
-  if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: `unknown model '${String(options.model)}' (known: ${[...MODELS.keys()].join(', ')})` }] };
+  if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: unknownModelMessage(String(options.model)) }] };
   return { ok: true, test: parsed.test, program: lowered.program, model };
 }
 

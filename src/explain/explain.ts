@@ -7,7 +7,7 @@ import type { Event, Skeleton } from '../execution/execution.js';
 import { explore, type ConsistentExecution } from '../explore/explorer.js';
 import { formatValue } from '../execution/condition.js';
 import { isBad } from '../judge/judge.js';
-import type { Program, Value } from '../lower/program.js';
+import type { Program } from '../lower/program.js';
 import type { MemoryModel, OrderingRules } from '../models/model.js';
 import { expectationMismatch, outcomeWords, verdictText } from '../check/verdict.js';
 import { coherenceCycle, interleaving, shortestCycle, type CycleEdge } from './cycle.js';
