@@ -5,7 +5,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { decideProgram, prepareTest, type TestResult } from '../api.js';
 import type { Event, Skeleton } from '../execution/execution.js';
 import { explore, type ConsistentExecution } from '../explore/explorer.js';
-import { formatValue } from '../execution/condition.js';
+import { formatValue, observe } from '../execution/condition.js';
 import { isBad } from '../judge/judge.js';
 import type { Program } from '../lower/program.js';
 import type { MemoryModel, OrderingRules } from '../models/model.js';
@@ -198,7 +198,7 @@ function finalState(program: Program, g: ExecutionGraph): string[] {
   const names = conditionNames(program.condition);
   const view = new ExecutionView(program, g);
   return program.observed.map((o) => {
-    const v = o.obs.k === 'reg' ? (g.regs[o.obs.thread]?.get(o.obs.reg) ?? 0) : (g.memory.get(o.obs.name) ?? 0);
+    const v = observe(o.obs, g);
     const named = names.get(o.label)?.get(v);
     const shown = named ? `${named} (${formatValue(v)})` : o.obs.k === 'mem' ? view.namer.value(o.obs.name, v) : formatValue(v);
     return `${o.label}=${shown}`;
