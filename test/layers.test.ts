@@ -18,7 +18,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['judge', 'interleave'],
   ['api'],
   ['cat', 'check'],
-  ['report', 'explain', 'analysis'],
+  ['report', 'explain', 'analysis', 'hw'],
   ['fuzz'],
   ['cli'],
 ];

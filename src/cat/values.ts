@@ -1,5 +1,5 @@
 // The values a cat program computes with. Event sets and relations are the bitsets of
-// ../models/relation.ts; the rest are small wrappers. `{}` is polymorphic (EmptyV) until an
+// ../execution/relation.ts; the rest are small wrappers. `{}` is polymorphic (EmptyV) until an
 // operation gives it a type, as in herd7.
 import { EventSet, Relation } from '../execution/relation.js';
 import type { CatPos } from './ast.js';

@@ -26,6 +26,25 @@ export interface Expectation {
   source: ExpectationSource;
 }
 
+/**
+ * Whether a decided verdict meets an expected one. `racesCompared`: the model has LKMM's
+ * data-race flag, so a predicted race (DATARACE) must be found and an unpredicted one must not.
+ * A race that was predicted and found explains a Sometimes where the race-free verdict is Never
+ * (the kernel corpus writes `Result: Never DATARACE` for tests herd7 calls Sometimes with
+ * `Flag data-race`): the racy executions are undefined behaviour, so their outcomes count for
+ * nothing either way.
+ */
+export function verdictMeets(
+  expected: { verdict: Verdict; dataRace: boolean },
+  actual: { observation: Verdict; dataRace: boolean },
+  racesCompared: boolean,
+): boolean {
+  if (!racesCompared) return expected.verdict === actual.observation;
+  if (expected.dataRace !== actual.dataRace) return false;
+  if (expected.verdict === actual.observation) return true;
+  return expected.dataRace && expected.verdict === 'Never' && actual.observation === 'Sometimes';
+}
+
 /** An expect file or a baseline: keys are paths relative to `dir` (or bare file names). */
 export interface ExpectationTable {
   file: string;

@@ -85,7 +85,8 @@ export function decideOutcome(run: TestRun, expectation: Expectation | null): Ch
     const diff = statesDiff(expectation.states, actual.states);
     if (diff) return { ...base, status: 'failed', message: `${got} as expected, but the final states differ from the baseline: ${diff}`, actual, incomplete: null, location };
   }
-  return { ...base, status: 'passed', message: `${got}, as expected`, actual, incomplete: null, location };
+  const message = want === got ? `${got}, as expected` : `${got}, as expected: the ${from} says ${want}, and the data race it predicts makes the outcome reachable`;
+  return { ...base, status: 'passed', message, actual, incomplete: null, location };
 }
 
 /** The `Result:` text itself, which may sit lines below the start of its comment. */

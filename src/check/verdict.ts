@@ -1,5 +1,6 @@
 // Words for verdicts: herd7's Never/Sometimes/Always, and the protocol's own for KVM outcomes.
 import type { TestResult } from '../api.js';
+import { verdictMeets, type Verdict } from './expectations.js';
 
 /** "lost-request" -> "lost request". */
 export function outcomeWords(outcome: string): string {
@@ -20,10 +21,12 @@ export function verdictText(r: TestResult): string {
  * the `check` gate both use it): the observation, and the data-race flag when the model can
  * raise it (a model without one, like SC or TSO, never contradicts a DATARACE).
  */
-export function compareVerdict(expected: { verdict: string; dataRace: boolean }, r: TestResult): { want: string; got: string; agree: boolean } {
-  const want = verdictWords(expected.verdict, racesCompared(r) && expected.dataRace);
+export function compareVerdict(expected: { verdict: Verdict; dataRace: boolean }, r: TestResult): { want: string; got: string; agree: boolean } {
+  const races = racesCompared(r);
+  const want = verdictWords(expected.verdict, races && expected.dataRace);
   const got = resultWords(r);
-  return { want, got, agree: want === got };
+  const actual = { observation: r.judgement.observation, dataRace: r.judgement.flags.includes('data-race') };
+  return { want, got, agree: verdictMeets(expected, actual, races) };
 }
 
 /** The result in a Result: comment's words: `Sometimes DATARACE` when the model flagged a race. */

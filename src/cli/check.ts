@@ -13,9 +13,9 @@ import { closingLine, decideOutcome, summarise, type CheckOutcome, type TestRun 
 import { selectShard, shardKey, type Shard } from '../check/shard.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatGithubAnnotations } from '../report/github.js';
-import { buildCheckReport, outcomeToCase, type CheckReport } from '../report/check-report.js';
+import { buildCheckReport, checkReportJsonChunks, outcomeToCase, type CheckReport } from '../report/check-report.js';
 import { formatOutcomeLine } from '../report/check-text.js';
-import { formatJUnit } from '../report/junit.js';
+import { junitChunks } from '../report/junit.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit } from './exit-codes.js';
 import { collectLitmusFiles } from './files.js';
 import { runInWorkers } from './parallel.js';
@@ -156,7 +156,7 @@ export function writeReporters(report: CheckReport, reporters: readonly Reporter
       process.stdout.write(formatGithubAnnotations(report.tests.map(outcomeToCase)));
       continue;
     }
-    const text = spec.kind === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatJUnit('litmus-check', report.tests.map(outcomeToCase));
+    const text = spec.kind === 'json' ? checkReportJsonChunks(report) : junitChunks('litmus-check', report.tests.map(outcomeToCase));
     const err = writeReport(spec.file, text);
     if (err) {
       process.stderr.write(`litmus-check: ${err}\n`);

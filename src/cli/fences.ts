@@ -2,6 +2,7 @@
 import { gatherInputs, knownModel } from './inputs.js';
 import { analyzeFences, type FencesReport } from '../analysis/fences.js';
 import { fencesJson, formatFencesText } from '../analysis/format.js';
+import { JsonArrayWriter } from '../report/json-array.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit } from './exit-codes.js';
 import { readLitmusFile } from './files.js';
@@ -31,7 +32,7 @@ export function fencesCommand(paths: string[], opts: FencesCommandOptions): numb
   if (!inputs) return EXIT_BAD_INPUT;
   const { files, codes } = inputs;
   const style = terminalStyle(process.stdout);
-  const json: FencesReport[] = [];
+  const json = opts.format === 'json' ? new JsonArrayWriter((piece) => process.stdout.write(piece)) : null;
   let first = true;
   for (const file of files) {
     const read = readLitmusFile(file);
@@ -53,12 +54,15 @@ export function fencesCommand(paths: string[], opts: FencesCommandOptions): numb
       continue;
     }
     codes.push(exitFor(res.report));
-    if (opts.format === 'json') json.push(fencesJson(res.report));
+    if (json) json.push(fencesJson(res.report));
     else {
       process.stdout.write((first ? '' : '\n') + formatFencesText(res.report, style));
       first = false;
     }
   }
-  if (opts.format === 'json') process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  if (json) {
+    json.end();
+    process.stdout.write('\n');
+  }
   return combineExit(codes);
 }

@@ -10,6 +10,7 @@ import { mergeReportsCommand } from './merge-reports.js';
 import { collectReporter } from './reporters.js';
 import { parseShard } from '../check/shard.js';
 import { addModelFileOptions, wantsModelFiles } from './model-options.js';
+import { registerHwCommand } from './hw-command.js';
 import { addLimitOptions, modelOption, packageVersion, positiveInt } from './options.js';
 
 function shardArg(v: string) {
@@ -112,6 +113,7 @@ export function buildProgram(): Command {
       settle(explainCommand(file, opts));
     });
   registerFuzzCommand(program);
+  registerHwCommand(program);
   return program;
 }
 

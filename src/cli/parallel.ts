@@ -12,6 +12,8 @@ export interface ParallelOptions {
   maxExecutions?: number;
   unroll?: number;
   onResult?: (index: number, run: TestRun) => void;
+  /** False: each run goes to onResult only, and the promise's array stays empty (long runs). */
+  retainResults?: boolean;
 }
 
 export function defaultJobs(): number {
@@ -45,5 +47,6 @@ export function runInWorkers(files: readonly string[], opts: ParallelOptions): P
       return { kind: 'error', file: task.file, diagnostics: [{ file: task.file, line: 1, col: 1, severity: 'error', message }], rendered: `${task.file}:1:1: error: ${message}`, timeMs: 0 };
     },
     onResult: opts.onResult,
+    retainResults: opts.retainResults,
   });
 }

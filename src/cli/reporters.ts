@@ -1,5 +1,5 @@
 // `--reporter` specs shared by the CI-gate commands: `junit=FILE`, `json=FILE`, `github`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 
@@ -22,13 +22,20 @@ export function collectReporter(text: string, previous: ReporterSpec[] | undefin
   return [...(previous ?? []), parseReporterSpec(text)];
 }
 
-/** Write a report file (creating its folder); an error message, or null on success. */
-export function writeReport(file: string, text: string): string | null {
+/**
+ * Write a report file (creating its folder) from its text or its pieces, piece by piece; an
+ * error message, or null on success.
+ */
+export function writeReport(file: string, text: string | Iterable<string>): string | null {
+  let fd: number | null = null;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
+    fd = openSync(file, 'w');
+    for (const piece of typeof text === 'string' ? [text] : text) writeSync(fd, piece);
     return null;
   } catch (e) {
     return `cannot write ${file}: ${(e as Error).message}`;
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }

@@ -4,10 +4,11 @@ import { decideSource, resolveModel, warningsOf, type DecideOptions, type Decide
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatHerd } from '../report/herd.js';
 import { toJson } from '../report/json.js';
-import { formatTable, type Row } from '../report/table.js';
+import { JsonArrayWriter } from '../report/json-array.js';
+import { errorRow, formatTable, resultRow, type Row } from '../report/table.js';
 import { expectationMismatch } from '../check/verdict.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, summarizeExits } from './exit-codes.js';
-import { collectLitmusFiles, readLitmusFile } from './files.js';
+import { readLitmusFile } from './files.js';
 import { terminalStyle } from './style.js';
 import type { TestRun } from '../check/outcome.js';
 import { defaultJobs, runInWorkers } from './parallel.js';
@@ -26,14 +27,126 @@ export interface RunOptions extends ModelFileOptions {
   unroll?: number;
 }
 
-/** `run --jobs N`: decide the tests on worker threads, then report exactly as runCommand does. */
+/**
+ * Reports each test as soon as it is decided, so a run over thousands of tests never holds
+ * their results or one giant string: herd and JSON output stream test by test (JSON as one
+ * array, written element by element); the table keeps one short row per test.
+ */
+class RunReport {
+  private readonly rows: Row[] = [];
+  private readonly json: JsonArrayWriter | null;
+  readonly codes: number[];
+
+  constructor(
+    private readonly format: RunOptions['format'],
+    codes: number[],
+  ) {
+    this.codes = codes;
+    this.json = format === 'json' ? new JsonArrayWriter((piece) => process.stdout.write(piece)) : null;
+  }
+
+  private error(file: string, code: number): void {
+    this.rows.push(errorRow(file));
+    this.codes.push(code);
+  }
+
+  private result(r: TestResult, text: string): void {
+    for (const w of warningsOf(r)) process.stderr.write(formatDiagnostic(w, text) + '\n');
+    this.codes.push(!r.judgement.complete ? EXIT_INCOMPLETE : expectationMismatch(r) ? EXIT_FAILED : EXIT_OK);
+    if (this.format === 'herd') process.stdout.write(formatHerd(r, text) + '\n');
+    else if (this.json) this.json.push(toJson(r));
+    else this.rows.push(resultRow(r));
+  }
+
+  /** A run decided elsewhere (a worker), or here. */
+  add(file: string, run: TestRun | null, options: DecideOptions): void {
+    if (run && run.kind !== 'result') {
+      // Decided on a worker: an input error, or a test its worker had to stop (incomplete).
+      process.stderr.write((run.kind === 'error' ? run.rendered : `${file}: incomplete: ${run.reason}`) + '\n');
+      this.error(file, run.kind === 'error' ? EXIT_BAD_INPUT : EXIT_INCOMPLETE);
+      return;
+    }
+    const read = run ? { ok: true as const, text: run.source } : readLitmusFile(file);
+    if (!read.ok) {
+      process.stderr.write(`${file}:${read.pos.line}:${read.pos.col}: error: ${read.message}\n`);
+      this.error(file, EXIT_BAD_INPUT);
+      return;
+    }
+    const res = run ? { ok: true as const, result: run.result } : decideSafely(read.text, file, options);
+    if (!res.ok) {
+      for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
+      this.error(file, EXIT_BAD_INPUT);
+      return;
+    }
+    this.result(res.result, read.text);
+  }
+
+  finish(): number {
+    if (this.json) {
+      this.json.end();
+      process.stdout.write('\n');
+    }
+    if (this.format === 'text') process.stdout.write(formatTable(this.rows, terminalStyle(process.stdout)));
+    // With several tests, a closing count (on stderr where stdout is machine-read).
+    if (this.codes.length > 1) (this.format === 'text' ? process.stdout : process.stderr).write(summarizeExits(this.codes) + '\n');
+    return combineExit(this.codes);
+  }
+}
+
+interface Prepared {
+  files: string[];
+  report: RunReport;
+  options: DecideOptions;
+}
+
+/** The checks every form of `run` makes first; null (after saying why) on bad input. */
+function prepare(paths: string[], opts: RunOptions): Prepared | null {
+  if (!knownModel(opts.model)) return null;
+  const inputs = gatherInputs(paths);
+  if (!inputs) return null;
+  const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
+  if (custom === 'error') return null;
+  const options: DecideOptions = { model: custom?.model ?? opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll } };
+  return { files: inputs.files, report: new RunReport(opts.format, inputs.codes), options };
+}
+
+function timeoutMs(opts: RunOptions): number | undefined {
+  return opts.timeout !== undefined ? opts.timeout * 1000 : undefined;
+}
+
+/** Decide `files` on worker threads, reporting each in path order as soon as it and those before it are done. */
+async function runOnWorkers(files: string[], opts: RunOptions, p: Prepared): Promise<void> {
+  const waiting = new Map<number, TestRun>();
+  let printed = 0;
+  await runInWorkers(files, {
+    model: opts.model,
+    jobs: opts.jobs,
+    timeoutMs: timeoutMs(opts),
+    maxExecutions: opts.maxExecutions,
+    unroll: opts.unroll,
+    retainResults: false,
+    onResult: (index, run) => {
+      waiting.set(index, run);
+      for (let r = waiting.get(printed); r !== undefined; r = waiting.get(printed)) {
+        waiting.delete(printed);
+        p.report.add(files[printed++], r, p.options);
+      }
+    },
+  });
+}
+
+/** Workers know the built-in models only: a model read from files runs in this process. */
+function workersCan(opts: RunOptions): boolean {
+  return resolveModel(opts.model) !== undefined && !wantsModelFiles(opts);
+}
+
+/** `run --jobs N`: decide the tests on worker threads; the output is the same as runCommand's. */
 export async function runCommandParallel(paths: string[], opts: RunOptions): Promise<number> {
-  if (!resolveModel(opts.model)) return runCommand(paths, opts);
-  // Workers know the built-in models only: a model read from files runs here.
-  if (wantsModelFiles(opts)) return runCommand(paths, opts);
-  const { files } = collectLitmusFiles(paths);
-  const runs = await runInWorkers(files, { model: opts.model, jobs: opts.jobs, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, unroll: opts.unroll });
-  return runCommand(paths, opts, new Map(runs.map((r) => [r.file, r])));
+  if (!workersCan(opts)) return runCommand(paths, opts);
+  const p = prepare(paths, opts);
+  if (!p) return EXIT_BAD_INPUT;
+  await runOnWorkers(p.files, opts, p);
+  return p.report.finish();
 }
 
 /** A run stays on the main thread at least this long... */
@@ -47,10 +160,10 @@ const WORTH_WORKERS_MS = 1000;
  * pace so far, the remaining files are decided on one worker per core.
  */
 export async function runCommandAdaptive(paths: string[], opts: RunOptions): Promise<number> {
-  const { files } = collectLitmusFiles(paths);
-  if (!resolveModel(opts.model) || wantsModelFiles(opts) || files.length < 2 || defaultJobs() < 2) return runCommand(paths, opts);
-  const task = (file: string) => ({ file, model: opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, unroll: opts.unroll });
-  const done = new Map<string, TestRun>();
+  if (!workersCan(opts) || defaultJobs() < 2) return runCommand(paths, opts);
+  const p = prepare(paths, opts);
+  if (!p) return EXIT_BAD_INPUT;
+  const { files } = p;
   const start = performance.now();
   let next = 0;
   const worthWorkers = () => {
@@ -58,64 +171,20 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
     return elapsed >= IN_PROCESS_MS && (elapsed / next) * (files.length - next) > WORTH_WORKERS_MS;
   };
   while (next < files.length && (next === 0 || !worthWorkers())) {
-    done.set(files[next], runOne(task(files[next])));
+    p.report.add(files[next], runOne({ file: files[next], model: opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, unroll: opts.unroll }), p.options);
     next++;
   }
-  if (next < files.length) {
-    const rest = await runInWorkers(files.slice(next), { model: opts.model, timeoutMs: task('').timeoutMs, maxExecutions: opts.maxExecutions, unroll: opts.unroll });
-    for (const r of rest) done.set(r.file, r);
-  }
-  return runCommand(paths, opts, done);
+  if (next < files.length) await runOnWorkers(files.slice(next), opts, p);
+  return p.report.finish();
 }
 
-export function runCommand(paths: string[], opts: RunOptions, precomputed?: Map<string, TestRun>): number {
-  if (!knownModel(opts.model)) return EXIT_BAD_INPUT;
-  const inputs = gatherInputs(paths);
-  if (!inputs) return EXIT_BAD_INPUT;
-  const { files, codes } = inputs;
-  const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
-  if (custom === 'error') return EXIT_BAD_INPUT;
-  const decideOptions: DecideOptions = { model: custom?.model ?? opts.model, timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined, maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll } };
-  const rows: Row[] = [];
-  const json: unknown[] = [];
-  for (const file of files) {
-    const pre = precomputed?.get(file);
-    if (pre && pre.kind !== 'result') {
-      // Decided on a worker: an input error, or a test its worker had to stop (incomplete).
-      const message = pre.kind === 'error' ? pre.rendered : `${file}: incomplete: ${pre.reason}`;
-      process.stderr.write(message + '\n');
-      rows.push({ file, error: pre.kind === 'error' ? pre.diagnostics[0]?.message : `incomplete: ${pre.reason}` });
-      codes.push(pre.kind === 'error' ? EXIT_BAD_INPUT : EXIT_INCOMPLETE);
-      continue;
-    }
-    const read = pre ? { ok: true as const, text: pre.source } : readLitmusFile(file);
-    if (!read.ok) {
-      process.stderr.write(`${file}:${read.pos.line}:${read.pos.col}: error: ${read.message}\n`);
-      rows.push({ file, error: read.message });
-      codes.push(EXIT_BAD_INPUT);
-      continue;
-    }
-    const res = pre ? { ok: true as const, result: pre.result } : decideSafely(read.text, file, decideOptions);
-    if (!res.ok) {
-      for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
-      rows.push({ file, error: res.diagnostics[0]?.message });
-      codes.push(EXIT_BAD_INPUT);
-      continue;
-    }
-    const r: TestResult = res.result;
-    for (const w of warningsOf(r)) process.stderr.write(formatDiagnostic(w, read.text) + '\n');
-    codes.push(!r.judgement.complete ? EXIT_INCOMPLETE : expectationMismatch(r) ? EXIT_FAILED : EXIT_OK);
-    if (opts.format === 'herd') process.stdout.write(formatHerd(r, read.text) + '\n');
-    else if (opts.format === 'json') json.push(toJson(r));
-    else rows.push({ file, result: r });
-  }
-  if (opts.format === 'json') process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-  if (opts.format === 'text') process.stdout.write(formatTable(rows, terminalStyle(process.stdout)));
-  // With several tests, a closing count (on stderr where stdout is machine-read).
-  if (codes.length > 1) (opts.format === 'text' ? process.stdout : process.stderr).write(summarizeExits(codes) + '\n');
-  return combineExit(codes);
+/** `run` in this process, one test after another. */
+export function runCommand(paths: string[], opts: RunOptions): number {
+  const p = prepare(paths, opts);
+  if (!p) return EXIT_BAD_INPUT;
+  for (const file of p.files) p.report.add(file, null, p.options);
+  return p.report.finish();
 }
-
 /** decideSource, with a crash turned into an error for this file: the other files still run. */
 function decideSafely(text: string, file: string, options: DecideOptions): DecideResult {
   try {

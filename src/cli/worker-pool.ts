@@ -15,6 +15,8 @@ export interface PoolOptions<Task, Result> {
   onCrash: (task: Task, error: Error) => Result;
   /** Called as each task finishes, in completion order. */
   onResult?: (index: number, result: Result) => void;
+  /** False: results go to onResult only and are not kept (a long run's memory stays flat). */
+  retainResults?: boolean;
 }
 
 interface Busy {
@@ -23,7 +25,7 @@ interface Busy {
   timer?: NodeJS.Timeout;
 }
 
-/** Run every task; the promise resolves with the results in task order. */
+/** Run every task; the promise resolves with the results in task order (unless not retained). */
 export function runPool<Task, Result>(tasks: readonly Task[], opts: PoolOptions<Task, Result>): Promise<Result[]> {
   const results: Result[] = new Array<Result>(tasks.length);
   if (tasks.length === 0) return Promise.resolve(results);
@@ -33,7 +35,7 @@ export function runPool<Task, Result>(tasks: readonly Task[], opts: PoolOptions<
     let done = 0;
 
     const finish = (index: number, result: Result) => {
-      results[index] = result;
+      if (opts.retainResults !== false) results[index] = result;
       done++;
       opts.onResult?.(index, result);
       if (done === tasks.length) {

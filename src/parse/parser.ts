@@ -671,6 +671,12 @@ class Parser {
       return { k: 'obs', obs: { k: 'reg', thread: t.value, reg: r.text, pos: t.pos } };
     }
     if (this.accept('top', '&')) return { k: 'sym', name: this.expectIdent('top', 'a location name').text };
+    if (this.accept('top', '[')) {
+      // [y]: the value in location y (as opposed to y, its address).
+      const name = this.parseLocName();
+      this.expect('top', ']');
+      return { k: 'obs', obs: { k: 'mem', name, pos: t.pos } };
+    }
     if (t.kind === 'ident') return { k: 'sym', name: this.take('top').text };
     throw this.unexpected(t, 'a value (a number, a location or a constant)');
   }

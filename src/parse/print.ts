@@ -139,7 +139,8 @@ export function printObservable(o: Observable): string {
 }
 
 function printCondValue(v: CondValue): string {
-  return v.k === 'int' ? String(v.value) : v.k === 'obs' ? printObservable(v.obs) : v.name;
+  if (v.k === 'obs') return v.obs.k === 'mem' ? `[${v.obs.name}]` : printObservable(v.obs);
+  return v.k === 'int' ? String(v.value) : v.name;
 }
 
 /** A proposition; `ctx` is the connective it appears under (its left-associativity matters). */

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { closingLine, summarise, type CheckOutcome, type CheckSummary } from '../check/outcome.js';
 import { shardKey } from '../check/shard.js';
 import type { CaseReport } from './cases.js';
+import { JsonArrayWriter } from './json-array.js';
 
 export const CHECK_REPORT_VERSION = 1;
 
@@ -28,6 +29,30 @@ export function buildCheckReport(outcomes: readonly CheckOutcome[], model: strin
   const tests = [...outcomes].sort(byFile);
   const summary = summarise(tests);
   return { tool: 'litmus-check', kind: 'check', version: CHECK_REPORT_VERSION, model, shards, summary, closing: closingLine(summary), tests };
+}
+
+/**
+ * The report as JSON.stringify(report, null, 2) writes it, in pieces (one test at a time), so a
+ * report over a very long run is written without ever being one string.
+ */
+export function* checkReportJsonChunks(report: CheckReport): Generator<string> {
+  const { tests, ...head } = report;
+  const headText = JSON.stringify({ ...head, tests: [] }, null, 2);
+  yield headText.slice(0, headText.lastIndexOf('[]'));
+  const pieces: string[] = [];
+  const array = new JsonArrayWriter((p) => pieces.push(p), '  ');
+  yield* drain(pieces);
+  for (const t of tests) {
+    array.push(t);
+    yield* drain(pieces);
+  }
+  array.end();
+  yield* drain(pieces);
+  yield '\n}\n';
+}
+
+function* drain(pieces: string[]): Generator<string> {
+  yield* pieces.splice(0);
 }
 
 export type ReportResult = { ok: true; report: CheckReport } | { ok: false; diagnostics: Diagnostic[] };

@@ -12,6 +12,14 @@ const seconds = (ms: number) => (ms / 1000).toFixed(3);
 type XmlNode = Record<string, unknown>;
 
 export function formatJUnit(suiteName: string, cases: readonly CaseReport[]): string {
+  return [...junitChunks(suiteName, cases)].join('');
+}
+
+/**
+ * The same document in pieces, one <testsuite> at a time, so a report over a very long run is
+ * written without ever being one string.
+ */
+export function* junitChunks(suiteName: string, cases: readonly CaseReport[]): Generator<string> {
   const groups = new Map<string, CaseReport[]>();
   for (const c of cases) {
     const list = groups.get(c.group) ?? [];
@@ -19,32 +27,30 @@ export function formatJUnit(suiteName: string, cases: readonly CaseReport[]): st
     groups.set(c.group, list);
   }
   const totals = caseTotals(cases);
-  const suites: XmlNode[] = [...groups.entries()].map(([group, list]) => {
-    const t = caseTotals(list);
-    return {
-      '@_name': clean(group),
-      '@_tests': t.tests,
-      '@_failures': t.failures,
-      '@_errors': t.errors,
-      '@_skipped': t.skipped,
-      '@_time': seconds(t.timeMs),
-      testcase: list.map(testCase),
-    };
-  });
-  const doc = {
-    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    testsuites: {
-      '@_name': clean(suiteName),
-      '@_tests': totals.tests,
-      '@_failures': totals.failures,
-      '@_errors': totals.errors,
-      '@_skipped': totals.skipped,
-      '@_time': seconds(totals.timeMs),
-      testsuite: suites,
-    },
-  };
   const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true });
-  return builder.build(doc);
+  const attrs = (t: ReturnType<typeof caseTotals>) => `tests="${t.tests}" failures="${t.failures}" errors="${t.errors}" skipped="${t.skipped}" time="${seconds(t.timeMs)}"`;
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${escapeAttr(clean(suiteName))}" ${attrs(totals)}>\n`;
+  for (const [group, list] of groups) {
+    const t = caseTotals(list);
+    const suite: XmlNode = {
+      testsuite: {
+        '@_name': clean(group),
+        '@_tests': t.tests,
+        '@_failures': t.failures,
+        '@_errors': t.errors,
+        '@_skipped': t.skipped,
+        '@_time': seconds(t.timeMs),
+        testcase: list.map(testCase),
+      },
+    };
+    const xml: string = builder.build(suite);
+    yield xml.replace(/^(?=.)/gm, '  ');
+  }
+  yield '</testsuites>\n';
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function testCase(c: CaseReport): XmlNode {

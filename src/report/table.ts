@@ -12,36 +12,42 @@ export interface Style {
 
 export const PLAIN: Style = { good: (s) => s, bad: (s) => s, warn: (s) => s, dim: (s) => s, bold: (s) => s };
 
+/**
+ * One test's line in the table, computed when the test is decided so that a long run keeps only
+ * these few strings, not every result with its states.
+ */
 export interface Row {
-  result?: TestResult;
-  file: string;
-  error?: string;
+  cells: string[];
+  tone: 'plain' | 'bad' | 'warn';
+  notes: Array<{ tone: 'bad' | 'warn'; text: string }>;
 }
 
 const HEAD = ['test', 'model', 'verdict', 'result', 'states', 'witnesses', 'time'];
 
-export function formatTable(rows: Row[], style: Style = PLAIN): string {
-  const cells: string[][] = rows.map((row) => {
-    if (!row.result) return [row.file, '-', 'error', '-', '-', '-', '-'];
-    const r = row.result;
-    const j = r.judgement;
-    const flags = j.flags.length ? ` [${j.flags.join(',')}]` : '';
-    return [r.name, r.model, verdictText(r) + flags, j.complete ? (j.ok ? 'Ok' : 'No') : '-', String(j.states.length), `${j.positive}/${j.negative}`, `${r.timeMs.toFixed(1)}ms`];
-  });
-  const widths = HEAD.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+export function errorRow(file: string): Row {
+  return { cells: [file, '-', 'error', '-', '-', '-', '-'], tone: 'bad', notes: [] };
+}
+
+export function resultRow(r: TestResult): Row {
+  const j = r.judgement;
+  const flags = j.flags.length ? ` [${j.flags.join(',')}]` : '';
+  const cells = [r.name, r.model, verdictText(r) + flags, j.complete ? (j.ok ? 'Ok' : 'No') : '-', String(j.states.length), `${j.positive}/${j.negative}`, `${r.timeMs.toFixed(1)}ms`];
+  const mismatch = expectationMismatch(r);
+  const notes: Row['notes'] = [];
+  if (mismatch) notes.push({ tone: 'bad', text: `  ! ${r.file}: ${mismatch}` });
+  if (!j.complete) notes.push({ tone: 'warn', text: `  ! ${r.file}: incomplete (${r.stats.incomplete}); explored ${r.stats.explored} executions, ${r.stats.consistent} consistent` });
+  if (j.vacuous) notes.push({ tone: 'warn', text: `  ! ${r.file}: vacuous: ${j.vacuous}` });
+  return { cells, tone: !j.complete ? 'warn' : mismatch ? 'bad' : 'plain', notes };
+}
+
+export function formatTable(rows: readonly Row[], style: Style = PLAIN): string {
+  const widths = HEAD.map((h, i) => rows.reduce((w, r) => Math.max(w, r.cells[i].length), h.length));
   const pad = (s: string, i: number) => s + ' '.repeat(widths[i] - s.length);
+  const paint = (tone: Row['tone'], s: string) => (tone === 'bad' ? style.bad(s) : tone === 'warn' ? style.warn(s) : s);
   const out: string[] = [style.bold(HEAD.map(pad).join('  ').trimEnd())];
-  rows.forEach((row, k) => {
-    const c = cells[k];
-    let line = c.map(pad).join('  ').trimEnd();
-    const r = row.result;
-    if (!r) line = style.bad(line);
-    else if (!r.judgement.complete) line = style.warn(line);
-    else if (expectationMismatch(r)) line = style.bad(line);
-    out.push(line);
-    if (r && expectationMismatch(r)) out.push(style.bad(`  ! ${r.file}: ${expectationMismatch(r)}`));
-    if (r && !r.judgement.complete) out.push(style.warn(`  ! ${r.file}: incomplete (${r.stats.incomplete}); explored ${r.stats.explored} executions, ${r.stats.consistent} consistent`));
-    if (r?.judgement.vacuous) out.push(style.warn(`  ! ${r.file}: vacuous: ${r.judgement.vacuous}`));
-  });
+  for (const row of rows) {
+    out.push(paint(row.tone, row.cells.map(pad).join('  ').trimEnd()));
+    for (const n of row.notes) out.push(paint(n.tone, n.text));
+  }
   return out.join('\n') + '\n';
 }

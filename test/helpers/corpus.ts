@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 
 export const SHARED = resolve(__dirname, '../../../shared');
 export const CORPORA = ['lkmm-kernel', 'herd-catalogue-linux'].map((c) => join(SHARED, 'corpus', c));
+/** The kernel community's corpus (paulmckrcu/litmus, half of it), in folders. */
+export const PAULMCK = join(SHARED, 'corpus', 'paulmck');
 
 export interface HerdExpected {
   name: string;
@@ -12,6 +14,8 @@ export interface HerdExpected {
   positive: number;
   negative: number;
   observation: string;
+  /** `Flag` lines, e.g. data-race. */
+  flags: string[];
 }
 
 /** Parse a herd7 result block (the .expected files). */
@@ -26,17 +30,28 @@ export function parseHerdOutput(text: string): HerdExpected {
   const ok = lines[i] === 'Ok';
   const w = /Positive: (\d+) Negative: (\d+)/.exec(text)!;
   const obs = /^Observation \S+ (\S+)/m.exec(text)!;
-  return { name, states, ok, positive: Number(w[1]), negative: Number(w[2]), observation: obs[1] };
+  const flags = lines.filter((l) => l.startsWith('Flag ')).map((l) => l.slice(5).trim()).sort();
+  return { name, states, ok, positive: Number(w[1]), negative: Number(w[2]), observation: obs[1], flags };
 }
 
-export function corpusTests(): Array<{ file: string; source: string; expected: HerdExpected }> {
-  const out = [];
-  for (const dir of CORPORA) {
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir).sort()) {
-      if (!f.endsWith('.litmus') || !existsSync(join(dir, f + '.expected'))) continue;
-      out.push({ file: join(dir, f), source: readFileSync(join(dir, f), 'utf8'), expected: parseHerdOutput(readFileSync(join(dir, f + '.expected'), 'utf8')) });
+export interface CorpusTest {
+  file: string;
+  source: string;
+  expected: HerdExpected;
+}
+
+/** Every X.litmus with an X.litmus.expected beside it, under `dirs` (recursively), in path order. */
+export function corpusTests(dirs: readonly string[] = CORPORA): CorpusTest[] {
+  const out: CorpusTest[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith('.litmus') && existsSync(path + '.expected')) {
+        out.push({ file: path, source: readFileSync(path, 'utf8'), expected: parseHerdOutput(readFileSync(path + '.expected', 'utf8')) });
+      }
     }
-  }
+  };
+  for (const dir of dirs) if (existsSync(dir)) walk(dir);
   return out;
 }

@@ -1,0 +1,561 @@
+// From a lowered litmus test to a C program that runs it on the machine, litmus7-style: one
+// pthread per test thread (pinned to its own CPU when there are enough), `size` instances of
+// the test per round, each location of each instance on its own cache line, threads lined up
+// for each instance by a spinning barrier, `runs` rounds; after each round the final states are
+// tallied into a histogram that the program prints. Pure: program text in, C text out.
+import { diag, type Diagnostic } from '../diagnostics.js';
+import { propAtoms, type Observable } from '../parse/ast.js';
+import type { Instr, Program, PureExpr, Value } from '../lower/program.js';
+import { ALU_NAME, MAPPINGS, ORDER_SUFFIX, type Mapping, type MappingName } from './mapping.js';
+
+/** Something a final state records: the test's observed items, then filter-only ones. */
+export interface HwObservable {
+  obs: Observable;
+  /** "0:r0" or "[x]", as herd7 prints it. */
+  label: string;
+}
+
+/** Where everything lives in the generated program (what its output refers to). */
+export interface HwLayout {
+  /** Location names; index k is cell k of an instance. Output `&k` means this location's address. */
+  locations: string[];
+  /** What each state line lists, in order. */
+  observables: HwObservable[];
+  /** The first `shown` observables are the test's (the histogram shows them); the rest are filter-only. */
+  shown: number;
+  threads: number;
+}
+
+export interface GenerateOptions {
+  /** Bytes between two locations (a cache line or two: 64 or 128). */
+  lineBytes?: number;
+}
+
+const FENCES: Readonly<Record<string, string>> = {
+  MB: 'smp_mb()',
+  rmb: 'smp_rmb()',
+  wmb: 'smp_wmb()',
+  'before-atomic': 'smp_mb__before_atomic()',
+  'after-atomic': 'smp_mb__after_atomic()',
+  'after-spinlock': 'smp_mb__after_spinlock()',
+  'after-unlock-lock': 'smp_mb__after_unlock_lock()',
+  'after-srcu-read-unlock': 'smp_mb__after_srcu_read_unlock()',
+  barrier: 'barrier()',
+  'rcu-lock': 'rcu_read_lock()',
+  'rcu-unlock': 'rcu_read_unlock()',
+};
+
+/**
+ * What cannot honestly run in user space, each as an error at the primitive's position:
+ * grace periods (a kernel RCU/SRCU grace period cannot be reproduced by a harness) and the
+ * end of an unrolled loop (an execution cannot be discarded after the fact on real hardware).
+ */
+export function hwRefusals(program: Program): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const walk = (is: readonly Instr[]) => {
+    for (const i of is) {
+      if (i.op === 'if') {
+        walk(i.then);
+        walk(i.else);
+      } else if (i.op === 'srcu-sync' || (i.op === 'fence' && i.ann === 'sync-rcu')) {
+        out.push(diag(program.file, i.origin.pos, `hw: cannot run ${i.origin.primitive}(): an RCU/SRCU grace period has no user-space equivalent (use 'run' to decide this test under a model)`));
+      } else if (i.op === 'assume') {
+        out.push(diag(program.file, i.origin.pos, `hw: cannot run an unrolled '${i.origin.primitive}' loop: a hardware execution cannot be discarded afterwards`));
+      } else if (i.op === 'fence' && !(i.ann in FENCES)) {
+        out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (fence '${i.ann}')`));
+      } else if ((i.op === 'load' && !['', 'ONCE', 'ACQUIRE', 'srcu-lock'].includes(i.ann)) || (i.op === 'store' && !['', 'ONCE', 'RELEASE', 'srcu-unlock'].includes(i.ann))) {
+        out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (${i.op} '${i.ann}')`));
+      } else if ((i.op === 'xchg' || i.op === 'cmpxchg') && !(i.ann in ORDER_SUFFIX)) {
+        out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (${i.op} '${i.ann}')`));
+      } else if (i.op === 'atomic' && !(i.alu in ALU_NAME)) {
+        out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (atomic '${i.alu}')`));
+      } else if (i.op === 'atomic' && i.returns !== 'none' && i.returns !== 'success' && !(i.ann in ORDER_SUFFIX)) {
+        out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (atomic '${i.ann}')`));
+      }
+    }
+  };
+  for (const t of program.threads) walk(t.body);
+  return out;
+}
+
+function sameObs(a: Observable, b: Observable): boolean {
+  return a.k === 'reg' && b.k === 'reg' ? a.thread === b.thread && a.reg === b.reg : a.k === 'mem' && b.k === 'mem' && a.name === b.name;
+}
+
+function exprAddresses(e: PureExpr, out: Set<string>): void {
+  switch (e.k) {
+    case 'const':
+      if (typeof e.v === 'string') out.add(e.v);
+      return;
+    case 'reg':
+      return;
+    case 'un':
+      exprAddresses(e.a, out);
+      return;
+    case 'bin':
+      exprAddresses(e.a, out);
+      exprAddresses(e.b, out);
+      return;
+    case 'cond':
+      exprAddresses(e.c, out);
+      exprAddresses(e.a, out);
+      exprAddresses(e.b, out);
+  }
+}
+
+function instrExprs(i: Instr): PureExpr[] {
+  switch (i.op) {
+    case 'load':
+      return [i.addr];
+    case 'store':
+      return [i.addr, i.value];
+    case 'xchg':
+      return [i.addr, i.value];
+    case 'cmpxchg':
+      return [i.addr, i.expected, i.value];
+    case 'atomic':
+      return i.unless ? [i.addr, i.operand, i.unless] : [i.addr, i.operand];
+    case 'lock':
+    case 'unlock':
+    case 'trylock':
+    case 'islocked':
+    case 'srcu-sync':
+      return [i.addr];
+    case 'assign':
+      return [i.value];
+    case 'if':
+    case 'assume':
+      return [i.cond];
+    case 'fence':
+      return [];
+  }
+}
+
+function walkInstrs(is: readonly Instr[], f: (i: Instr) => void): void {
+  for (const i of is) {
+    f(i);
+    if (i.op === 'if') {
+      walkInstrs(i.then, f);
+      walkInstrs(i.else, f);
+    }
+  }
+}
+
+/** The locations, and what a final state records: pure, shared by the generator and the tally. */
+export function hwLayout(program: Program): HwLayout {
+  const locs = new Set<string>(program.locations.keys());
+  for (const v of program.locations.values()) if (typeof v === 'string') locs.add(v);
+  for (const t of program.threads) {
+    for (const v of t.initRegs.values()) if (typeof v === 'string') locs.add(v);
+    walkInstrs(t.body, (i) => instrExprs(i).forEach((e) => exprAddresses(e, locs)));
+  }
+  const observables: HwObservable[] = program.observed.map((o) => ({ obs: o.obs, label: o.label }));
+  const shown = observables.length;
+  if (program.filter) {
+    for (const a of propAtoms(program.filter)) {
+      if (!observables.some((o) => sameObs(o.obs, a.lhs))) observables.push({ obs: a.lhs, label: a.lhs.k === 'reg' ? `${a.lhs.thread}:${a.lhs.reg}` : `[${a.lhs.name}]` });
+    }
+  }
+  for (const o of observables) if (o.obs.k === 'mem') locs.add(o.obs.name);
+  return { locations: [...locs], observables, shown, threads: program.threads.length };
+}
+
+/** A C identifier for a register: user registers r_NAME, temporaries t_N. */
+export function regName(r: string): string {
+  const temp = /^%t(\d+)$/.exec(r);
+  if (temp) return `t_${temp[1]}`;
+  return `r_${r.replace(/[^A-Za-z0-9_]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`;
+}
+
+class ThreadEmitter {
+  private lines: string[] = [];
+  readonly regs = new Set<string>();
+
+  constructor(
+    private readonly locIndex: ReadonlyMap<string, number>,
+    private readonly thread: number,
+  ) {}
+
+  private loc(name: string): number {
+    const k = this.locIndex.get(name);
+    if (k === undefined) throw new Error(`hw: location ${name} has no cell`);
+    return k;
+  }
+
+  value(v: Value): string {
+    if (typeof v === 'string') return `((val_t)&I->loc[${this.loc(v)}].v)`;
+    return v < 0 ? `((val_t)(${v}))` : `((val_t)${v})`;
+  }
+
+  expr(e: PureExpr): string {
+    switch (e.k) {
+      case 'const':
+        return this.value(e.v);
+      case 'reg':
+        this.regs.add(e.r);
+        return regName(e.r);
+      case 'un':
+        return `(${e.op}${this.expr(e.a)})`;
+      case 'bin': {
+        const a = this.expr(e.a);
+        const b = this.expr(e.b);
+        if (e.op === '/' || e.op === '%') return `hw_${e.op === '/' ? 'div' : 'mod'}(${a}, ${b})`;
+        if (e.op === '&~') return `(${a} & ~${b})`;
+        return `(${a} ${e.op} ${b})`;
+      }
+      case 'cond':
+        return `(${this.expr(e.c)} ? ${this.expr(e.a)} : ${this.expr(e.b)})`;
+    }
+  }
+
+  /** A pointer to the cell an address designates; a computed address is checked first. */
+  addr(e: PureExpr): string {
+    if (e.k === 'const' && typeof e.v === 'string') return `&I->loc[${this.loc(e.v)}].v`;
+    if (e.k === 'const') return `hw_ptr(I, ${this.value(e.v)}, ${this.thread}, &ub)`;
+    return `hw_ptr(I, ${this.expr(e)}, ${this.thread}, &ub)`;
+  }
+
+  dst(r: string): string {
+    this.regs.add(r);
+    return regName(r);
+  }
+
+  emit(is: readonly Instr[], indent: string): void {
+    for (const i of is) this.instr(i, indent);
+  }
+
+  private line(indent: string, text: string, i: Instr): void {
+    const prim = i.origin.part ? `${i.origin.primitive}: ${i.origin.part}` : i.origin.primitive;
+    this.lines.push(`${indent}${text} /* ${prim}, line ${i.origin.pos.line} */`);
+  }
+
+  private instr(i: Instr, ind: string): void {
+    switch (i.op) {
+      case 'load': {
+        const p = this.addr(i.addr);
+        const f = i.ann === 'ACQUIRE' ? 'hw_load_acquire' : i.ann === 'srcu-lock' ? 'hw_srcu_read_lock' : 'READ_ONCE';
+        this.line(ind, `${this.dst(i.dst)} = ${f}(${p});`, i);
+        return;
+      }
+      case 'store': {
+        const p = this.addr(i.addr);
+        const v = this.expr(i.value);
+        const f = i.ann === 'RELEASE' ? 'hw_store_release' : i.ann === 'srcu-unlock' ? 'hw_srcu_read_unlock' : 'WRITE_ONCE';
+        this.line(ind, `${f}(${p}, ${v});`, i);
+        return;
+      }
+      case 'fence':
+        this.line(ind, `${FENCES[i.ann] ?? 'HW_UNMAPPED_FENCE()'};`, i);
+        return;
+      case 'xchg': {
+        const call = `hw_xchg_${ORDER_SUFFIX[i.ann]}(${this.addr(i.addr)}, ${this.expr(i.value)})`;
+        this.line(ind, i.dst ? `${this.dst(i.dst)} = ${call};` : `(void)${call};`, i);
+        return;
+      }
+      case 'cmpxchg': {
+        const call = `hw_cmpxchg_${ORDER_SUFFIX[i.ann]}(${this.addr(i.addr)}, ${this.expr(i.expected)}, ${this.expr(i.value)})`;
+        this.line(ind, i.dst ? `${this.dst(i.dst)} = ${call};` : `(void)${call};`, i);
+        return;
+      }
+      case 'atomic': {
+        const alu = ALU_NAME[i.alu];
+        const p = this.addr(i.addr);
+        const v = this.expr(i.operand);
+        if (i.returns === 'success') {
+          const call = `hw_add_unless(${p}, ${v}, ${this.expr(i.unless ?? { k: 'const', v: 0 })})`;
+          this.line(ind, i.dst ? `${this.dst(i.dst)} = ${call};` : `(void)${call};`, i);
+          return;
+        }
+        if (i.returns === 'none' || i.dst === null) {
+          if (i.returns === 'none') this.line(ind, `hw_op_${alu}(${p}, ${v});`, i);
+          else this.line(ind, `(void)hw_fetch_${alu}_${ORDER_SUFFIX[i.ann]}(${p}, ${v});`, i);
+          return;
+        }
+        const call = `hw_fetch_${alu}_${ORDER_SUFFIX[i.ann]}(${p}, ${v})`;
+        const d = this.dst(i.dst);
+        if (i.returns === 'old') this.line(ind, `${d} = ${call};`, i);
+        else {
+          // Returns the new value: old ALU operand, with the operand evaluated once.
+          this.line(ind, `{ val_t hw_v = ${v}; val_t hw_o = hw_fetch_${alu}_${ORDER_SUFFIX[i.ann]}(${p}, hw_v); ${d} = ${i.alu === '&~' ? 'hw_o & ~hw_v' : `hw_o ${i.alu} hw_v`}; }`, i);
+        }
+        return;
+      }
+      case 'lock':
+        this.line(ind, `hw_spin_lock(${this.addr(i.addr)});`, i);
+        return;
+      case 'unlock':
+        this.line(ind, `hw_spin_unlock(${this.addr(i.addr)});`, i);
+        return;
+      case 'trylock': {
+        const call = `hw_spin_trylock(${this.addr(i.addr)})`;
+        this.line(ind, i.dst ? `${this.dst(i.dst)} = ${call};` : `(void)${call};`, i);
+        return;
+      }
+      case 'islocked': {
+        const call = `hw_spin_is_locked(${this.addr(i.addr)})`;
+        this.line(ind, i.dst ? `${this.dst(i.dst)} = ${call};` : `(void)${call};`, i);
+        return;
+      }
+      case 'assign':
+        this.line(ind, `${this.dst(i.dst)} = ${this.expr(i.value)};`, i);
+        return;
+      case 'if': {
+        this.line(ind, `if (${this.expr(i.cond)}) {`, i);
+        this.emit(i.then, ind + '\t');
+        if (i.else.length > 0) {
+          this.lines.push(`${ind}} else {`);
+          this.emit(i.else, ind + '\t');
+        }
+        this.lines.push(`${ind}}`);
+        return;
+      }
+      case 'srcu-sync':
+      case 'assume':
+        // hwRefusals rejects these before generation.
+        throw new Error(`hw: ${i.op} cannot be generated`);
+    }
+  }
+
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+/** The body of one thread as C (for tests and --keep readers): the calls each primitive becomes. */
+export function threadBodyC(program: Program, layout: HwLayout, thread: number): { body: string; regs: string[] } {
+  const locIndex = new Map(layout.locations.map((l, k) => [l, k]));
+  const t = program.threads[thread];
+  const em = new ThreadEmitter(locIndex, thread);
+  em.emit(t.body, '\t\t\t');
+  for (const r of t.initRegs.keys()) em.regs.add(r);
+  for (const r of t.userRegs) em.regs.add(r);
+  for (const o of layout.observables) if (o.obs.k === 'reg' && o.obs.thread === thread) em.regs.add(o.obs.reg);
+  return { body: em.text(), regs: [...em.regs] };
+}
+
+/**
+ * The whole C program. Its output, one item per line: `hw-litmus 1`, `threads N`, `cpus C`,
+ * `pinned 0|1`, `runs R`, `size S`, then `state COUNT V...` per distinct final state (values
+ * as decimal integers, or `&k` for the address of location k), `undefined COUNT` for instances
+ * that dereferenced a non-address, and `time_ns T` for the rounds alone.
+ */
+export function generateC(program: Program, arch: Mapping | MappingName, opts: GenerateOptions = {}): string {
+  const mapping = typeof arch === 'string' ? MAPPINGS.get(arch) : arch;
+  if (!mapping) throw new Error(`hw: no mapping ${String(arch)}`);
+  const layout = hwLayout(program);
+  const line = opts.lineBytes ?? 128;
+  const nloc = Math.max(1, layout.locations.length);
+  const nt = layout.threads;
+  const nobs = layout.observables.length;
+  const locIndex = new Map(layout.locations.map((l, k) => [l, k]));
+  const out: string[] = [];
+  const p = (s: string) => out.push(s);
+
+  p(`/* Generated by litmus-check hw from ${program.file.replace(/\*\//g, '* /')}: test ${program.name.replace(/\*\//g, '* /')}. */`);
+  p(`/* Mapping: ${mapping.name}: ${mapping.description.replace(/\*\//g, '* /')} */`);
+  p(`/* Locations (one ${line}-byte line each): ${layout.locations.map((l, k) => `${k}=${l}`).join(' ').replace(/\*\//g, '* /')} */`);
+  p('#define _GNU_SOURCE');
+  p('#include <pthread.h>\n#include <sched.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <time.h>\n#include <unistd.h>');
+  p('typedef intptr_t val_t;');
+  p(mapping.prelude);
+  p(`#define NT ${nt}\n#define NLOC ${nloc}\n#define NOBS ${nobs}\n#define LINE ${line}`);
+  p('typedef struct { volatile val_t v; char pad[LINE - sizeof(val_t)]; } __attribute__((aligned(LINE))) cell_t;');
+  p('/* One instance of the test: its locations, its start barrier, and a scratch cell per thread. */');
+  p('typedef struct { cell_t loc[NLOC]; cell_t bar; cell_t scratch[NT]; } __attribute__((aligned(LINE))) inst_t;');
+  p(String.raw`
+static long hw_runs, hw_size;
+static inst_t *hw_insts;
+static val_t *hw_out[NT];
+static unsigned char *hw_ub[NT];
+static int hw_pinned, hw_ncpu, hw_cpu_ids[1024];
+
+static inline val_t hw_div(val_t a, val_t b) { return b == 0 ? 0 : a / b; }
+static inline val_t hw_mod(val_t a, val_t b) { return b == 0 ? 0 : a % b; }
+
+/* An address computed at run time must be one of this instance's locations; anything else is
+   undefined behaviour in the model too: use a scratch cell and mark the instance. */
+static inline volatile val_t *hw_ptr(inst_t *I, val_t a, int t, int *ub) {
+	uintptr_t off = (uintptr_t)a - (uintptr_t)&I->loc[0].v;
+	if (off < (uintptr_t)NLOC * sizeof(cell_t) && off % sizeof(cell_t) == 0) return (volatile val_t *)a;
+	*ub = 1;
+	return &I->scratch[t].v;
+}
+
+/* The round barrier: sense-reversing and spinning, yielding when CPUs are shared. */
+static volatile int hw_gb_count, hw_gb_sense;
+static void hw_gbarrier(int *local_sense) {
+	int sense = !*local_sense;
+	*local_sense = sense;
+	if (__atomic_add_fetch(&hw_gb_count, 1, __ATOMIC_SEQ_CST) == NT) {
+		__atomic_store_n(&hw_gb_count, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&hw_gb_sense, sense, __ATOMIC_RELEASE);
+	} else {
+		unsigned spins = 0;
+		while (__atomic_load_n(&hw_gb_sense, __ATOMIC_ACQUIRE) != sense) hw_relax(&spins);
+	}
+}
+
+/* The instance barrier: all threads start instance i together (a fresh counter per instance). */
+static inline void hw_ibarrier(volatile val_t *bar) {
+	unsigned spins = 0;
+	__atomic_add_fetch(bar, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(bar, __ATOMIC_ACQUIRE) < NT) hw_relax(&spins);
+}
+
+/* The histogram: open addressing over (kind, value) pairs per observable. */
+typedef struct { long count; val_t key[2 * NOBS + 1]; int used; } hw_entry_t;
+static hw_entry_t *hw_table;
+static long hw_cap, hw_states, hw_undefined;
+
+static unsigned long hw_hash(const val_t *k) {
+	unsigned long h = 1469598103934665603UL;
+	for (int j = 0; j < 2 * NOBS + 1; j++) { h ^= (unsigned long)k[j]; h *= 1099511628211UL; }
+	return h;
+}
+static void hw_add(const val_t *k) {
+	if (2 * (hw_states + 1) > hw_cap) {
+		hw_entry_t *old = hw_table; long oc = hw_cap;
+		hw_cap = hw_cap ? 2 * hw_cap : 64;
+		hw_table = calloc(hw_cap, sizeof(hw_entry_t));
+		if (!hw_table) { fprintf(stderr, "out of memory\n"); exit(3); }
+		for (long j = 0; j < oc; j++) if (old[j].used) {
+			long s = hw_hash(old[j].key) & (hw_cap - 1);
+			while (hw_table[s].used) s = (s + 1) & (hw_cap - 1);
+			hw_table[s] = old[j];
+		}
+		free(old);
+	}
+	long s = hw_hash(k) & (hw_cap - 1);
+	while (hw_table[s].used && memcmp(hw_table[s].key, k, sizeof(hw_table[s].key)) != 0) s = (s + 1) & (hw_cap - 1);
+	if (!hw_table[s].used) { hw_table[s].used = 1; memcpy(hw_table[s].key, k, sizeof(hw_table[s].key)); hw_states++; }
+	hw_table[s].count++;
+}
+
+/* A value as (kind, v): kind 1 for the address of location v of this instance, else 0. */
+static inline void hw_encode(inst_t *I, val_t x, val_t *k) {
+	uintptr_t off = (uintptr_t)x - (uintptr_t)&I->loc[0].v;
+	if (off < (uintptr_t)NLOC * sizeof(cell_t) && off % sizeof(cell_t) == 0) { k[0] = 1; k[1] = (val_t)(off / sizeof(cell_t)); }
+	else { k[0] = 0; k[1] = x; }
+}
+`);
+  // Round initialisation.
+  p('static void hw_init_round(void) {');
+  p('\tfor (long i = 0; i < hw_size; i++) {');
+  p('\t\tinst_t *I = &hw_insts[i];');
+  const em0 = new ThreadEmitter(locIndex, 0);
+  layout.locations.forEach((l, k) => p(`\t\tI->loc[${k}].v = ${em0.value(program.locations.get(l) ?? 0)}; /* ${l.replace(/\*\//g, '* /')} */`));
+  p('\t\tI->bar.v = 0;');
+  p('\t}');
+  p('}');
+  // Which thread output slot each register observable is, per thread.
+  const regSlots: Array<Array<{ reg: string; obsIndex: number }>> = Array.from({ length: nt }, () => []);
+  layout.observables.forEach((o, j) => {
+    if (o.obs.k === 'reg') regSlots[o.obs.thread]?.push({ reg: o.obs.reg, obsIndex: j });
+  });
+  // The tally after each round.
+  p('static void hw_tally_round(void) {');
+  p('\tval_t k[2 * NOBS + 1];');
+  p('\tfor (long i = 0; i < hw_size; i++) {');
+  p('\t\tinst_t *I = &hw_insts[i];');
+  p(`\t\tif (${Array.from({ length: nt }, (_, t) => `hw_ub[${t}][i]`).join(' || ')}) { hw_undefined++; continue; }`);
+  p('\t\tk[2 * NOBS] = 0;');
+  layout.observables.forEach((o, j) => {
+    if (o.obs.k === 'mem') p(`\t\thw_encode(I, I->loc[${locIndex.get(o.obs.name)}].v, &k[${2 * j}]); /* ${o.label.replace(/\*\//g, '* /')} */`);
+    else {
+      const t = o.obs.thread;
+      const slot = regSlots[t].findIndex((s) => s.obsIndex === j);
+      p(`\t\thw_encode(I, hw_out[${t}][i * ${Math.max(1, regSlots[t].length)} + ${slot}], &k[${2 * j}]); /* ${o.label} */`);
+    }
+  });
+  p('\t\thw_add(k);');
+  p('\t}');
+  p('}');
+  // The threads.
+  for (let t = 0; t < nt; t++) {
+    const { body, regs } = threadBodyC(program, layout, t);
+    const th = program.threads[t];
+    const em = new ThreadEmitter(locIndex, t);
+    p(`static void *hw_thread_${t}(void *arg) {`);
+    p('\tint sense = 0;');
+    p('\t(void)arg;');
+    p('\tfor (long run = 0; run < hw_runs; run++) {');
+    if (t === 0) p('\t\thw_init_round();');
+    p('\t\thw_gbarrier(&sense);');
+    p('\t\tfor (long i = 0; i < hw_size; i++) {');
+    p('\t\t\tinst_t *I = &hw_insts[i];');
+    p('\t\t\tint ub = 0;');
+    for (const r of regs) {
+      const init = th.initRegs.get(r);
+      p(`\t\t\tval_t ${regName(r)} = ${init === undefined ? '0' : em.value(init)};`);
+    }
+    p('\t\t\thw_ibarrier(&I->bar.v);');
+    p(body);
+    regSlots[t].forEach((s, slot) => p(`\t\t\thw_out[${t}][i * ${Math.max(1, regSlots[t].length)} + ${slot}] = ${regName(s.reg)};`));
+    for (const r of regs) p(`\t\t\t(void)${regName(r)};`);
+    p(`\t\t\thw_ub[${t}][i] = (unsigned char)ub;`);
+    p('\t\t}');
+    p('\t\thw_gbarrier(&sense);');
+    if (t === 0) p('\t\thw_tally_round();');
+    p('\t}');
+    p('\treturn NULL;');
+    p('}');
+  }
+  p(`static void *(*const hw_threads[NT])(void *) = { ${Array.from({ length: nt }, (_, t) => `hw_thread_${t}`).join(', ')} };`);
+  p(`static const long hw_slots[NT] = { ${regSlots.map((s) => Math.max(1, s.length)).join(', ')} };`);
+  p(String.raw`
+int main(int argc, char **argv) {
+	if (argc < 3) { fprintf(stderr, "usage: %s RUNS SIZE\n", argv[0]); return 2; }
+	hw_runs = atol(argv[1]);
+	hw_size = atol(argv[2]);
+	if (hw_runs <= 0 || hw_size <= 0) { fprintf(stderr, "RUNS and SIZE must be positive\n"); return 2; }
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof set, &set) == 0) {
+		for (int c = 0; c < CPU_SETSIZE && hw_ncpu < 1024; c++) if (CPU_ISSET(c, &set)) hw_cpu_ids[hw_ncpu++] = c;
+	}
+	if (hw_ncpu == 0) hw_ncpu = 1;
+	hw_pinned = hw_ncpu >= NT;
+	/* More threads than CPUs: spinning only delays the thread we wait for, so yield at once. */
+	if (!hw_pinned) hw_spin_limit = 1;
+	hw_insts = aligned_alloc(LINE, (size_t)hw_size * sizeof(inst_t));
+	if (!hw_insts) { fprintf(stderr, "out of memory\n"); return 3; }
+	memset(hw_insts, 0, (size_t)hw_size * sizeof(inst_t));
+	for (int t = 0; t < NT; t++) {
+		hw_out[t] = calloc((size_t)hw_size * hw_slots[t], sizeof(val_t));
+		hw_ub[t] = calloc((size_t)hw_size, 1);
+		if (!hw_out[t] || !hw_ub[t]) { fprintf(stderr, "out of memory\n"); return 3; }
+	}
+	pthread_t th[NT];
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int t = 0; t < NT; t++) {
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		if (hw_pinned) {
+			cpu_set_t one;
+			CPU_ZERO(&one);
+			CPU_SET(hw_cpu_ids[t], &one);
+			pthread_attr_setaffinity_np(&attr, sizeof one, &one);
+		}
+		if (pthread_create(&th[t], &attr, hw_threads[t], NULL) != 0) { fprintf(stderr, "pthread_create failed\n"); return 3; }
+		pthread_attr_destroy(&attr);
+	}
+	for (int t = 0; t < NT; t++) pthread_join(th[t], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("hw-litmus 1\narch %s\nthreads %d\ncpus %d\npinned %d\nruns %ld\nsize %ld\n", HW_ARCH, NT, hw_ncpu, hw_pinned, hw_runs, hw_size);
+	for (long j = 0; j < hw_cap; j++) {
+		if (!hw_table[j].used) continue;
+		printf("state %ld", hw_table[j].count);
+		for (int o = 0; o < NOBS; o++) {
+			if (hw_table[j].key[2 * o]) printf(" &%ld", (long)hw_table[j].key[2 * o + 1]);
+			else printf(" %ld", (long)hw_table[j].key[2 * o + 1]);
+		}
+		printf("\n");
+	}
+	printf("undefined %ld\n", hw_undefined);
+	printf("time_ns %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+	return 0;
+}
+`);
+  return out.join('\n') + '\n';
+}
