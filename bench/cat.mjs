@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkSource } from '../dist/api.js';
+import { decideSource } from '../dist/api.js';
 import { loadCatModel } from '../dist/cat/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,7 +34,7 @@ function runAll(options) {
   const t0 = process.cpuUsage();
   let explored = 0;
   for (const t of tests) {
-    const r = checkSource(t.source, t.file, options);
+    const r = decideSource(t.source, t.file, options);
     if (!r.ok) throw new Error(`${t.file}: ${r.diagnostics[0].message}`);
     explored += r.result.stats.explored;
   }

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkSource } from '../dist/api.js';
+import { decideSource } from '../dist/api.js';
 import { cmpxchgLockFamily, kvmRequestersFamily, lockFamily, rcuFamily, rcuGpTest } from './families.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,7 +30,7 @@ function runFiles(label, files) {
     rows = [];
     const t0 = performance.now();
     for (const [f, src] of sources) {
-      const r = checkSource(src, f);
+      const r = decideSource(src, f);
       if (!r.ok) throw new Error(`${f}: ${r.diagnostics[0].message}`);
       explored += r.result.stats.explored;
       consistent += r.result.stats.consistent;
@@ -62,7 +62,7 @@ function runFamily(label, source) {
     globalThis.gc?.();
     const probe = heapProbe();
     const t0 = performance.now();
-    const res = checkSource(source, `${label}.litmus`, { onExecution: probe.onExecution });
+    const res = decideSource(source, `${label}.litmus`, { onExecution: probe.onExecution });
     times.push(performance.now() - t0);
     heap = probe.peakMB();
     if (!res.ok) throw new Error(res.diagnostics[0].message);
@@ -153,7 +153,7 @@ function timed(source, label, verdictOnly) {
   let r;
   for (let k = 0; k < reps; k++) {
     const t0 = performance.now();
-    const res = checkSource(source, `${label}.litmus`, { verdictOnly, timeoutMs: 120_000 });
+    const res = decideSource(source, `${label}.litmus`, { verdictOnly, timeoutMs: 120_000 });
     times.push(performance.now() - t0);
     if (!res.ok) throw new Error(`${label}: ${res.diagnostics[0].message}`);
     r = res.result;

@@ -11,7 +11,7 @@ import { modelByName, MODELS } from './models/index.js';
 import type { MemoryModel } from './models/model.js';
 import { formatCondition } from './parse/print.js';
 
-export interface CheckOptions extends ExploreLimits {
+export interface DecideOptions extends ExploreLimits {
   /** A model name (lkmm, sc, tso) or a model object (e.g. a cat-interpreted one). */
   model?: string | MemoryModel;
   /** Called for every consistent execution (after the judge has seen it). */
@@ -42,7 +42,12 @@ export interface TestResult {
   timeMs: number;
 }
 
-export type CheckResult = { ok: true; result: TestResult } | { ok: false; diagnostics: Diagnostic[] };
+export type DecideResult = { ok: true; result: TestResult } | { ok: false; diagnostics: Diagnostic[] };
+
+/** What an unknown model name is told, with the registry's names. */
+export function unknownModelMessage(name: string): string {
+  return `unknown model '${name}' (known: ${[...MODELS.keys()].join(', ')})`;
+}
 
 export function resolveModel(model: string | MemoryModel | undefined): MemoryModel | null {
   if (model === undefined) return MODELS.get('lkmm')!;
@@ -61,17 +66,17 @@ export function prepareTest(source: string, file: string, options: { model?: str
   const lowered = lowerTest(parsed.test, options.lower);
   if (!lowered.ok) return lowered;
   const model = resolveModel(options.model);
-  if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: `unknown model '${String(options.model)}' (known: ${[...MODELS.keys()].join(', ')})` }] };
+  if (!model) return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: unknownModelMessage(String(options.model)) }] };
   return { ok: true, test: parsed.test, program: lowered.program, model };
 }
 
 /** Parse, lower, explore and judge one litmus test. Pure apart from reading the clock. */
-export function checkSource(source: string, file: string, options: CheckOptions = {}): CheckResult {
+export function decideSource(source: string, file: string, options: DecideOptions = {}): DecideResult {
   const start = performance.now();
   const prepared = prepareTest(source, file, options);
   if (!prepared.ok) return prepared;
   try {
-    return { ok: true, result: checkProgram(prepared.test, prepared.program, prepared.model, options, start) };
+    return { ok: true, result: decideProgram(prepared.test, prepared.program, prepared.model, options, start) };
   } catch (e) {
     // A model read from files can fail while it runs (say, a type error in a .cat file).
     if (e instanceof DiagnosticError) return { ok: false, diagnostics: [e.diagnostic] };
@@ -79,7 +84,7 @@ export function checkSource(source: string, file: string, options: CheckOptions 
   }
 }
 
-export function checkProgram(test: LitmusTest, program: Program, model: MemoryModel, options: CheckOptions = {}, start = performance.now()): TestResult {
+export function decideProgram(test: LitmusTest, program: Program, model: MemoryModel, options: DecideOptions = {}, start = performance.now()): TestResult {
   const judge = new Judge(program);
   const limits: ExploreLimits = { ...options };
   if (options.timeoutMs !== undefined) limits.deadline = Date.now() + options.timeoutMs;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkProgram, checkSource, lowerTest, parseLitmus, type CheckOptions } from '../src/api.js';
+import { decideProgram, decideSource, lowerTest, parseLitmus, type DecideOptions } from '../src/api.js';
 import { loadCatModel, type LoadedModel } from '../src/cat/index.js';
 import { litmusArb } from '../src/fuzz/generate.js';
 import { MODELS } from '../src/models/index.js';
@@ -28,7 +28,7 @@ const LKMM_CFG = join(SHARED, 'models/lkmm/linux-kernel.cfg');
 const kernel = load({ conf: LKMM_CFG });
 const sc = load({ cat: join(ROOT, 'test/fixtures/cat/sc.cat') });
 const tso = load({ cat: join(ROOT, 'test/fixtures/cat/tso.cat') });
-const catOptions = (m: LoadedModel): CheckOptions => ({ model: m.model, lower: m.primitives ? { primitives: m.primitives } : {} });
+const catOptions = (m: LoadedModel): DecideOptions => ({ model: m.model, lower: m.primitives ? { primitives: m.primitives } : {} });
 
 /** Everything a verdict rests on: states with their counts, witnesses, flags. */
 function summary(j: Judgement): unknown {
@@ -46,9 +46,9 @@ for (const dir of [...CORPORA, join(ROOT, 'litmus')]) {
   for (const f of readdirSync(dir, { recursive: true }) as string[]) if (f.endsWith('.litmus')) corpus.push({ file: join(dir, f), source: readFileSync(join(dir, f), 'utf8') });
 }
 
-function agree(source: string, file: string, native: string, cat: CheckOptions): void {
-  const a = checkSource(source, file, { model: native });
-  const b = checkSource(source, file, cat);
+function agree(source: string, file: string, native: string, cat: DecideOptions): void {
+  const a = decideSource(source, file, { model: native });
+  const b = decideSource(source, file, cat);
   if (!a.ok) {
     expect(b.ok).toBe(false);
     return;
@@ -107,11 +107,11 @@ describe('a primitive added to the .def file', () => {
     const mine = load({ conf: join(dir, 'my.cfg') });
     const sb = (store: string) =>
       `C SB\n{}\nP0(int *x, int *y) { int r0; ${store}(*x, 1); r0 = READ_ONCE(*y); }\nP1(int *x, int *y) { int r0; ${store}(*y, 1); r0 = READ_ONCE(*x); }\nexists (0:r0=0 /\\ 1:r0=0)\n`;
-    const withFence = checkSource(sb('store_then_mb'), 'sb.litmus', catOptions(mine));
-    const without = checkSource(sb('WRITE_ONCE'), 'sb.litmus', catOptions(mine));
+    const withFence = decideSource(sb('store_then_mb'), 'sb.litmus', catOptions(mine));
+    const without = decideSource(sb('WRITE_ONCE'), 'sb.litmus', catOptions(mine));
     expect(withFence.ok && withFence.result.judgement.observation).toBe('Never');
     expect(without.ok && without.result.judgement.observation).toBe('Sometimes');
-    const builtIn = checkSource(sb('store_then_mb'), 'sb.litmus');
+    const builtIn = decideSource(sb('store_then_mb'), 'sb.litmus');
     expect(builtIn.ok ? 'ok' : builtIn.diagnostics[0].message).toMatch(/unknown primitive 'store_then_mb'/);
   });
 });
@@ -127,8 +127,8 @@ function agreeOnTest(test: LitmusTest, native: string, cat: LoadedModel): void {
   if (!a.ok) throw new Error(`generated test does not lower: ${a.diagnostics[0].message}`);
   if (!b.ok) throw new Error(`generated test does not lower with the model's primitives: ${b.diagnostics[0].message}`);
   const limits = { maxExecutions: 20_000 };
-  const ja = checkProgram(test, a.program, MODELS.get(native)!, limits).judgement;
-  const jb = checkProgram(test, b.program, cat.model, limits).judgement;
+  const ja = decideProgram(test, a.program, MODELS.get(native)!, limits).judgement;
+  const jb = decideProgram(test, b.program, cat.model, limits).judgement;
   if (!ja.complete || !jb.complete) return;
   // A spin_unlock() with no spin_lock() makes lock.cat flag the test as invalid and leave that
   // unlock out of co; our cos-opt.cat still derives co edges for it from what is read, which can

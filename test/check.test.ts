@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { checkSource } from '../src/api.js';
+import { decideSource } from '../src/api.js';
 import { loadCatModel } from '../src/cat/index.js';
 import { expectationMismatch } from '../src/check/verdict.js';
 import {
@@ -28,7 +28,7 @@ const sbSource = readFileSync(SB_MBS, 'utf8');
 const sbNoBarrier = sbSource.replace('\tsmp_mb();\n', '');
 
 function run(source: string, file: string, options = {}): Extract<TestRun, { kind: 'result' }> {
-  const res = checkSource(source, file, options);
+  const res = decideSource(source, file, options);
   if (!res.ok) throw new Error(res.diagnostics[0].message);
   return { kind: 'result', file, result: res.result, source };
 }

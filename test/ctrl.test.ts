@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkSource } from '../src/api.js';
+import { decideSource } from '../src/api.js';
 import { parseHerdOutput, SHARED } from './helpers/corpus.js';
 
 /** Every ctrl edge of thread 0 over all consistent executions, as "line->line". */
@@ -14,7 +14,7 @@ function ctrlEdges(body: string, opts: { unroll?: number; params?: string; other
   const params = opts.params ?? 'int *x, int *y, int *z, int *w, int *v';
   const source = `C ctrl\n{}\nP0(${params})\n{\n${body}\n}\n${opts.other ?? `P1(${params})\n{\n\tWRITE_ONCE(*x, 1);\n\tWRITE_ONCE(*y, 1);\n}\n`}exists (0:r0=1)\n`;
   const edges = new Set<string>();
-  const res = checkSource(source, 'ctrl.litmus', {
+  const res = decideSource(source, 'ctrl.litmus', {
     lower: { unroll: opts.unroll },
     onExecution: (e) => {
       const evs = e.skeleton.events;
@@ -107,7 +107,7 @@ describe('herd7 on the same rule (corpus pair)', () => {
       const file = join(SHARED, 'corpus/paulmck/auto', `${name}.litmus`);
       const expected = parseHerdOutput(readFileSync(file + '.expected', 'utf8'));
       expect(expected.observation).toBe(verdict);
-      const res = checkSource(readFileSync(file, 'utf8'), file);
+      const res = decideSource(readFileSync(file, 'utf8'), file);
       if (!res.ok) throw new Error(res.diagnostics[0].message);
       expect(res.result.judgement.observation).toBe(verdict);
       expect([res.result.judgement.positive, res.result.judgement.negative]).toEqual([expected.positive, expected.negative]);

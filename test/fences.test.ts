@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkSource } from '../src/api.js';
+import { decideSource } from '../src/api.js';
 import { analyzeFences, type FencesReport, type Fix, type VariantResult } from '../src/analysis/fences.js';
 import { fencesCommand } from '../src/cli/fences.js';
 import { CORPORA, parseHerdOutput } from './helpers/corpus.js';
@@ -24,7 +24,7 @@ function analyze(file: string, source = read(file), options = {}): FencesReport 
 
 /** The oracle: is the bad outcome reachable in this source, per the ordinary pipeline? And its flags. */
 function judge(source: string, file = 'edited.litmus'): { verdict: 'reachable' | 'never'; flags: string[] } {
-  const res = checkSource(source, file);
+  const res = decideSource(source, file);
   if (!res.ok) throw new Error(`${file}: ${res.diagnostics.map((d) => d.message).join('\n')}\n${source}`);
   const j = res.result.judgement;
   expect(j.complete).toBe(true);
@@ -333,7 +333,7 @@ describe('fences: weakenings and bounds', () => {
     const r = analyze(file);
     expect(r.fixSearch).toBe('impossible');
     expect(r.fixes).toEqual([]);
-    const sc = checkSource(read(file), file, { model: 'sc' });
+    const sc = decideSource(read(file), file, { model: 'sc' });
     expect(sc.ok && sc.result.judgement.positive > 0).toBe(true);
   });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkSource, lowerTest, parseLitmus } from '../src/api.js';
+import { decideSource, lowerTest, parseLitmus } from '../src/api.js';
 import { runCampaign } from '../src/fuzz/campaign.js';
 import { applyMutation, buildTest, mutationArb, programSpecArb } from '../src/fuzz/generate.js';
 import { buildKvmTest, kvmSpecArb, type KvmSpec } from '../src/fuzz/kvm-gen.js';
@@ -116,7 +116,7 @@ describe('kvm-lost-request', () => {
     requesters: [{ make: 'kvm_make_request', barrier: reqBarrier, notify: 'READ_ONCE' }],
   });
   const lost = (s: KvmSpec) => {
-    const r = checkSource(printLitmus(buildKvmTest(s)), 'kvm.litmus');
+    const r = decideSource(printLitmus(buildKvmTest(s)), 'kvm.litmus');
     if (!r.ok) throw new Error(r.diagnostics[0].message);
     return r.result.judgement.observation !== 'Never';
   };

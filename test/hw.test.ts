@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkProgram, prepareTest } from '../src/api.js';
+import { decideProgram, prepareTest } from '../src/api.js';
 import type { Program } from '../src/lower/program.js';
 import { generateC, hwLayout, hwRefusals, threadBodyC } from '../src/hw/generate.js';
 import { MAPPINGS, type Mapping, type MappingName } from '../src/hw/mapping.js';
@@ -224,7 +224,7 @@ describe('hw: tally and comparison with the model', () => {
   if (!prepared.ok) throw new Error('SB does not prepare');
   const sb = prepared.program;
   const layout = hwLayout(sb);
-  const allowed = allowedStates(checkProgram(prepared.test, modelProgram(sb, layout), prepared.model).judgement);
+  const allowed = allowedStates(decideProgram(prepared.test, modelProgram(sb, layout), prepared.model).judgement);
 
   it('reads the harness output, with addresses as location names', () => {
     const out = 'hw-litmus 1\narch x86-64\nthreads 2\ncpus 2\npinned 1\nruns 2\nsize 5\nstate 4 0 1\nstate 3 1 0\nstate 2 0 0\nstate 1 &1 1\nundefined 0\ntime_ns 1000\n';
@@ -261,7 +261,7 @@ describe('hw: tally and comparison with the model', () => {
     const lay = hwLayout(p.program);
     expect(lay.observables.map((o) => o.label)).toEqual(['1:r1', '1:r0']);
     expect(lay.shown).toBe(1);
-    const allow = allowedStates(checkProgram(p.test, modelProgram(p.program, lay), p.model).judgement);
+    const allow = allowedStates(decideProgram(p.test, modelProgram(p.program, lay), p.model).judgement);
     // MP under TSO: r0=1 (y seen) with r1=0 (x not seen) is forbidden, filtered or not.
     expect([...allow.keys()].sort()).toEqual(['0;0', '1;0', '1;1']);
     const run = parseHarnessOutput('hw-litmus 1\nstate 5 0 0\nstate 3 1 1\nstate 2 0 1\n', lay);

@@ -1,7 +1,7 @@
 // The interleaving engine: classic litmus shapes with their textbook SC and x86-TSO outcomes, the
 // injected bugs, and agreement with the axiomatic engine on the shared corpora.
 import { describe, expect, it } from 'vitest';
-import { checkSource, lowerTest, parseLitmus } from '../src/api.js';
+import { decideSource, lowerTest, parseLitmus } from '../src/api.js';
 import { interleave, type EngineBreak, type OperationalModel } from '../src/interleave/interleave.js';
 import type { Program } from '../src/lower/program.js';
 import { corpusTests } from './helpers/corpus.js';
@@ -91,7 +91,7 @@ exists (x=1)
     let compared = 0;
     for (const t of corpus) {
       for (const model of ['sc', 'tso'] as const) {
-        const ax = checkSource(t.source, t.file, { model });
+        const ax = decideSource(t.source, t.file, { model });
         if (!ax.ok) throw new Error(ax.diagnostics[0].message);
         const p = ax.result.program;
         const op = interleave(p, model);

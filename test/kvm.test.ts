@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkSource, lowerTest, parseLitmus, type TestResult } from '../src/api.js';
+import { decideSource, lowerTest, parseLitmus, type TestResult } from '../src/api.js';
 import { formatValue } from '../src/execution/condition.js';
 import type { Instr } from '../src/lower/program.js';
 import { analyzeFences } from '../src/analysis/fences.js';
@@ -13,7 +13,7 @@ import { explainSource } from '../src/explain/explain.js';
 import { expectationMismatch, verdictText } from '../src/check/verdict.js';
 
 function check(source: string, model = 'lkmm'): TestResult {
-  const res = checkSource(source, 'twin.litmus', { model });
+  const res = decideSource(source, 'twin.litmus', { model });
   if (!res.ok) throw new Error(res.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`).join('\n'));
   return res.result;
 }

@@ -1,10 +1,10 @@
 // SC and x86-TSO on the classic shapes, with expectations derived by hand from each model's
 // definition (SC: one interleaving; TSO: only a write followed by a read may be reordered).
 import { describe, expect, it } from 'vitest';
-import { checkSource } from '../src/api.js';
+import { decideSource } from '../src/api.js';
 
 function verdict(src: string, model: string): { observation: string; states: number } {
-  const r = checkSource(src, `${model}.litmus`, { model });
+  const r = decideSource(src, `${model}.litmus`, { model });
   if (!r.ok) throw new Error(r.diagnostics[0].message);
   return { observation: r.result.judgement.observation, states: r.result.judgement.states.length };
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLitmus } from '../src/parse/parser.js';
 import type { LitmusTest, Stmt } from '../src/parse/ast.js';
-import { checkSource } from '../src/api.js';
+import { decideSource } from '../src/api.js';
 
 function parse(src: string): LitmusTest {
   const r = parseLitmus(src, 't.litmus');
@@ -19,7 +19,7 @@ function error(src: string): string {
 
 /** Observation and states of a test, for checking that syntax variants mean the same thing. */
 function outcome(src: string): string {
-  const r = checkSource(src, 't.litmus');
+  const r = decideSource(src, 't.litmus');
   if (!r.ok) throw new Error(r.diagnostics[0].message);
   const j = r.result.judgement;
   return `${j.observation} ${j.positive}/${j.negative} ${j.states.map((s) => s.values.join(',')).join(' ')}`;
@@ -131,7 +131,7 @@ exists (0:r1=0)`);
     expect(ifs[0]).toMatchObject({ then: [{ k: 'expr' }], else: [{ k: 'block', body: [{ k: 'expr', expr: { value: { k: 'cast' } } }] }] });
   });
   it('honours C operator precedence', () => {
-    const r = checkSource(`C Prec
+    const r = decideSource(`C Prec
 {}
 P0(int *x) { int r0; r0 = 1 + 2 * 3 - (8 >> 1) == 3 && 5 % 3 == 2; WRITE_ONCE(*x, r0); }
 exists (x=1)`, 'p.litmus');
@@ -177,7 +177,7 @@ describe('errors carry line, column and what was expected', () => {
   ])('%j', (src, expected) => {
     if (expected === null) {
       // Loops parse (so the lowering can name them) and are rejected later.
-      const r = checkSource(src, 't.litmus');
+      const r = decideSource(src, 't.litmus');
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.diagnostics[0]).toMatchObject({ line: 3, col: 14 });
       return;
@@ -211,13 +211,13 @@ describe('forms the kernel corpus (paulmckrcu/litmus) uses', () => {
   });
 
   it('lists a register the thread never declares (locations [0:r9]) as 0, with a warning; a condition naming it is still an error', () => {
-    const r = checkSource(SB.replace('exists', 'locations [0:r9]\nexists'), 't.litmus');
+    const r = decideSource(SB.replace('exists', 'locations [0:r9]\nexists'), 't.litmus');
     if (!r.ok) throw new Error(r.diagnostics[0].message);
     expect(r.result.program.warnings.map((w) => w.message)).toEqual(['register r9 is not defined in P0: listed as 0, as herd7 does']);
     const at = r.result.program.observed.findIndex((o) => o.label === '0:r9');
     expect(at).toBeGreaterThanOrEqual(0);
     expect(r.result.judgement.states.every((s) => s.values[at] === 0)).toBe(true);
-    const bad = checkSource(SB.replace('0:r0=0 /\\', '0:r9=0 /\\'), 't.litmus');
+    const bad = decideSource(SB.replace('0:r0=0 /\\', '0:r9=0 /\\'), 't.litmus');
     expect(bad.ok).toBe(false);
   });
 

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkSource, warningsOf } from '../src/api.js';
+import { decideSource, warningsOf } from '../src/api.js';
 import { decodeLitmusBytes } from '../src/cli/files.js';
 import { formatDiagnostic } from '../src/diagnostics.js';
 import { formatHerd } from '../src/report/herd.js';
@@ -14,7 +14,7 @@ import { CORPORA } from './helpers/corpus.js';
 // @ts-expect-error: plain JavaScript shared with the campaign script, which runs on dist/.
 import { applyMutations, checkMutant, mutantArbitrary } from './campaigns/mutations.mjs';
 
-const lib = { decodeLitmusBytes, checkSource, warningsOf, formatDiagnostic, formatHerd, toJson };
+const lib = { decodeLitmusBytes, decideSource, warningsOf, formatDiagnostic, formatHerd, toJson };
 const seeds = CORPORA.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.litmus')).sort().map((f) => new Uint8Array(readFileSync(join(dir, f)))));
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 const text = (b: Uint8Array) => Buffer.from(b).toString('latin1');
@@ -53,21 +53,21 @@ describe('the mutant check catches what it must', () => {
   });
 
   it('lets an exception from the library through', () => {
-    const crashing = { ...lib, checkSource: () => { throw new TypeError('boom'); } };
+    const crashing = { ...lib, decideSource: () => { throw new TypeError('boom'); } };
     expect(() => checkMutant(crashing, good, mutant)).toThrow('boom');
   });
 
   it('rejects a diagnostic that points outside the file, or has no message', () => {
-    const outside = { ...lib, checkSource: () => ({ ok: false, diagnostics: [{ file: 'mutant.litmus', line: 99, col: 1, severity: 'error', message: 'x' }] }) };
+    const outside = { ...lib, decideSource: () => ({ ok: false, diagnostics: [{ file: 'mutant.litmus', line: 99, col: 1, severity: 'error', message: 'x' }] }) };
     expect(() => checkMutant(outside, good, mutant)).toThrow('line 99 is past the end');
-    const silent = { ...lib, checkSource: () => ({ ok: false, diagnostics: [{ file: 'mutant.litmus', line: 1, col: 1, severity: 'error', message: '' }] }) };
+    const silent = { ...lib, decideSource: () => ({ ok: false, diagnostics: [{ file: 'mutant.litmus', line: 1, col: 1, severity: 'error', message: '' }] }) };
     expect(() => checkMutant(silent, good, mutant)).toThrow('an empty message');
   });
 
   it('rejects an incomplete result that prints a verdict', () => {
     const claiming = { ...lib, formatHerd: () => 'Observation SB Never 0 3\n' };
     expect(() => checkMutant(claiming, good, mutant)).not.toThrow(); // complete: fine
-    const incomplete = { ...lib, checkSource: (s: string, f: string) => checkSource(s, f, { maxExecutions: 1 }), formatHerd: () => 'Observation SB Never 0 1\n' };
+    const incomplete = { ...lib, decideSource: (s: string, f: string) => decideSource(s, f, { maxExecutions: 1 }), formatHerd: () => 'Observation SB Never 0 1\n' };
     expect(() => checkMutant(incomplete, good, mutant)).toThrow('an incomplete result printed a verdict');
   });
 });

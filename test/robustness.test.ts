@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { checkSource, warningsOf, type CheckOptions, type TestResult } from '../src/api.js';
+import { decideSource, warningsOf, type DecideOptions, type TestResult } from '../src/api.js';
 import { MAX_FILE_BYTES, collectLitmusFiles, readLitmusFile } from '../src/cli/files.js';
 import { runCommand, type RunOptions } from '../src/cli/run.js';
 import { formatDiagnostic, type Diagnostic } from '../src/diagnostics.js';
@@ -115,16 +115,16 @@ beforeAll(() => {
 }, 120_000);
 
 /** The first diagnostic of a file, through the library exactly as the CLI reads it. */
-function libraryError(path: string, options: CheckOptions = {}): { d: Pick<Diagnostic, 'line' | 'col' | 'message'>; text: string | null } {
+function libraryError(path: string, options: DecideOptions = {}): { d: Pick<Diagnostic, 'line' | 'col' | 'message'>; text: string | null } {
   const read = readLitmusFile(join(ROOT, path));
   if (!read.ok) return { d: { line: read.pos.line, col: read.pos.col, message: read.message }, text: null };
-  const res = checkSource(read.text, path, options);
+  const res = decideSource(read.text, path, options);
   if (res.ok) throw new Error(`${path} was accepted`);
   return { d: res.diagnostics[0], text: read.text };
 }
 
-function check(path: string, options: CheckOptions = {}): TestResult {
-  const res = checkSource(readFileSync(join(ROOT, path), 'utf8'), path, options);
+function check(path: string, options: DecideOptions = {}): TestResult {
+  const res = decideSource(readFileSync(join(ROOT, path), 'utf8'), path, options);
   if (!res.ok) throw new Error(res.diagnostics.map((d) => d.message).join('\n'));
   return res.result;
 }
@@ -249,7 +249,7 @@ describe('loops are parsed whole, for --unroll', () => {
 describe('deep and long inputs: a clean error, never a stack overflow', () => {
   const SB = (body: string, cond = 'exists (0:r0=0)') => `C deep\n{ x=0; y=0; }\nP0(int *x, int *y) { int r0; ${body} }\n${cond}\n`;
   const error = (src: string) => {
-    const res = checkSource(src, 'deep.litmus');
+    const res = decideSource(src, 'deep.litmus');
     if (res.ok) throw new Error('accepted');
     return res.diagnostics[0].message;
   };
@@ -274,12 +274,12 @@ describe('deep and long inputs: a clean error, never a stack overflow', () => {
   it('handles what is just within the limits', () => {
     // 490 chained operators, or 490 nested brackets, or 240 of each, lower, explore and judge.
     for (const [brackets, operators] of [[0, 490], [490, 0], [240, 240]]) {
-      const r = checkSource(SB(`r0 = ${'('.repeat(brackets)}1${' + 1'.repeat(operators)}${')'.repeat(brackets)};`, `exists (0:r0=${operators + 1})`), 'deep.litmus');
+      const r = decideSource(SB(`r0 = ${'('.repeat(brackets)}1${' + 1'.repeat(operators)}${')'.repeat(brackets)};`, `exists (0:r0=${operators + 1})`), 'deep.litmus');
       expect(r.ok && r.result.judgement.observation).toBe('Always');
     }
     // A 300-times unrolled spin loop nests 300 ifs: paths are enumerated without recursion.
     const spin = `C spin\n{ x=0; }\nP0(int *x) { WRITE_ONCE(*x, 1); }\nP1(int *x) { int r0; while (READ_ONCE(*x) == 0) ; r0 = 1; }\nexists (1:r0=1)\n`;
-    const s = checkSource(spin, 'spin.litmus', { lower: { unroll: 300 } });
+    const s = decideSource(spin, 'spin.litmus', { lower: { unroll: 300 } });
     expect(s.ok && s.result.judgement.observation).toBe('Always');
   });
 
@@ -328,7 +328,7 @@ describe('limits: "incomplete" and exit 3 on a test built to explode, never a ve
     expect([many.judgement.complete, many.stats.incomplete]).toEqual([false, 'P0 has more than 3 paths']);
     // 900 reads of a location with two values: 2^900 paths, stopped by the work limit.
     const reads = `C reads\n{ x=0; }\nP0(int *x) { int r0; ${'r0 = READ_ONCE(*x);'.repeat(900)} }\nP1(int *x) { WRITE_ONCE(*x, 1); }\nexists (0:r0=1)\n`;
-    const res = checkSource(reads, 'reads.litmus', { maxPaths: 10_000_000 });
+    const res = decideSource(reads, 'reads.litmus', { maxPaths: 10_000_000 });
     expect(res.ok && res.result.stats.incomplete).toBe('path enumeration exceeded its work limit of 30000000 steps and copied events');
   });
 });
@@ -388,7 +388,7 @@ describe('undefined behaviour found while exploring is reported, not silently dr
 
   it('does not warn about guesses no execution makes (the corpus test that follows pointers)', () => {
     const path = join(ROOT, '../shared/corpus/herd-catalogue-linux/C-RomanPenyaev-list-rcu-rr.litmus');
-    const res = checkSource(readFileSync(path, 'utf8'), path);
+    const res = decideSource(readFileSync(path, 'utf8'), path);
     expect(res.ok && res.result.judgement.undefinedBehaviour).toEqual([]);
   });
 });

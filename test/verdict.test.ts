@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkSource, type TestResult } from '../src/api.js';
+import { decideSource, type TestResult } from '../src/api.js';
 import { STEPS_PER_EXECUTION } from '../src/explore/explorer.js';
 import { buildTest, programSpecArb } from '../src/fuzz/generate.js';
 import { buildKvmTest, kvmSpecArb } from '../src/fuzz/kvm-gen.js';
@@ -27,7 +27,7 @@ function litmusFiles(dir: string): string[] {
 }
 
 function decide(source: string, file: string, verdictOnly: boolean, model = 'lkmm'): TestResult {
-  const r = checkSource(source, file, { verdictOnly, model, timeoutMs: 60_000 });
+  const r = decideSource(source, file, { verdictOnly, model, timeoutMs: 60_000 });
   if (!r.ok) throw new Error(`${file}: ${r.diagnostics[0].message}`);
   return r.result;
 }
@@ -118,7 +118,7 @@ function wide(n: number): string {
 
 describe('limits bound every phase (#12)', () => {
   it('--max-executions stops 12 threads on two locations with executions built, counting steps', () => {
-    const r = checkSource(wide(12), 'wide.litmus', { maxExecutions: 1000 });
+    const r = decideSource(wide(12), 'wide.litmus', { maxExecutions: 1000 });
     if (!r.ok) throw new Error(r.diagnostics[0].message);
     const { stats, judgement } = r.result;
     expect(judgement.complete).toBe(false);
@@ -129,7 +129,7 @@ describe('limits bound every phase (#12)', () => {
   });
   it('the deadline stops it too, after some executions were built; verdict mode is incomplete, not Never', () => {
     for (const verdictOnly of [false, true]) {
-      const r = checkSource(wide(12).replace('exists (0:r0=0)', 'exists (0:r0=13)'), 'wide.litmus', { timeoutMs: 300, verdictOnly });
+      const r = decideSource(wide(12).replace('exists (0:r0=0)', 'exists (0:r0=13)'), 'wide.litmus', { timeoutMs: 300, verdictOnly });
       if (!r.ok) throw new Error(r.diagnostics[0].message);
       expect(r.result.judgement.complete).toBe(false);
       expect(r.result.stats.incomplete).toBe('timeout reached');

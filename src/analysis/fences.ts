@@ -5,7 +5,7 @@
 //
 // "Bad outcome reachable": for `exists P` (and `bad NAME P`) and for `~exists P`, some execution
 // ends in a state satisfying P; for `forall P`, some execution ends in a state violating P.
-import { checkProgram, prepareTest, type CheckOptions, type TestResult } from '../api.js';
+import { decideProgram, prepareTest, type DecideOptions, type TestResult } from '../api.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { lowerTest } from '../lower/lower.js';
 import type { Program } from '../lower/program.js';
@@ -110,14 +110,14 @@ class Checker {
   readonly incomplete = new Set<string>();
   constructor(
     private readonly model: MemoryModel,
-    private readonly options: CheckOptions,
+    private readonly options: DecideOptions,
     private readonly maxChecks: number,
   ) {}
 
   run(test: LitmusTest, program: Program): { reach: Reach; flags: string[]; result: TestResult } {
     if (this.checks >= this.maxChecks) throw new BudgetExhausted(`the analysis budget of ${this.maxChecks} checks was used up`);
     this.checks++;
-    const result = checkProgram(test, program, this.model, this.options);
+    const result = decideProgram(test, program, this.model, this.options);
     const reach = badOutcome(result);
     if (reach === 'unknown') this.incomplete.add(`a check stopped early (${result.stats.incomplete})`);
     return { reach, flags: result.judgement.flags, result };

@@ -4,7 +4,7 @@
 //
 // Lock events are outside the basic R, W and M, as in herd7 (lock.cat adds them itself); the
 // candidate's rf and co are the explorer's complete ones, lock edges included: lock.cat's own
-// redefinitions of rf and co reproduce exactly those (see README, "Bring your own model").
+// redefinitions of rf and co reproduce exactly those (see docs/models.md, "How `with x from S` is handled").
 import { valueIn, type Candidate, type Event } from '../execution/execution.js';
 import { EventSet, Relation } from '../execution/relation.js';
 import type { CatPos } from './ast.js';

@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import type { PrimitiveSpec } from '../lower/primitives.js';
-import { checkSource } from '../api.js';
+import { decideSource } from '../api.js';
 import { compileModel } from './compile.js';
 import { CatError } from './errors.js';
 import { loadInstructions, mustRead, readConfig, type FileReader, type ModelFiles } from './loader.js';
@@ -66,7 +66,7 @@ exists (0:r0=0 /\\ 1:r2=0)
 
 /** Runs the model on VALIDATION_TEST, so most mistakes in model files show once, at load time. */
 function validate(model: CatModel): void {
-  const res = checkSource(VALIDATION_TEST, 'model-file-check.litmus', { model, maxExecutions: 200 });
+  const res = decideSource(VALIDATION_TEST, 'model-file-check.litmus', { model, maxExecutions: 200 });
   if (!res.ok) {
     const d = res.diagnostics[0];
     if (d.file !== 'model-file-check.litmus') throw new CatError({ file: d.file, line: d.line, col: d.col }, d.message);

@@ -49,7 +49,7 @@ const OPERATIONS: Record<string, { arity: number; location: 'lval' | 'ptr' | nul
   __srcu: { arity: 1, location: 'ptr', returns: false },
 };
 
-/** Primitives the def file lacks that we add (README, "Primitives"): kept unless the file defines them. */
+/** Primitives the def file lacks that we add (docs/litmus-format.md, "Primitives"): kept unless the file defines them. */
 const OUR_ADDITIONS = ['set_bit', 'clear_bit', 'change_bit', 'test_and_set_bit', 'test_and_clear_bit', 'test_and_change_bit', 'test_bit'];
 
 export function parseMacros(text: string, file: string): ReadonlyMap<string, PrimitiveSpec> {

@@ -1,4 +1,4 @@
-// Exit codes: documented in the README and stable.
+// Exit codes: stable, documented in the README and docs/errors-and-limits.md.
 export const EXIT_OK = 0; // everything as expected
 export const EXIT_FAILED = 1; // an expectation failed / a forbidden outcome is reachable
 export const EXIT_BAD_INPUT = 2; // bad input or usage

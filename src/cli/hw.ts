@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkProgram, prepareTest } from '../api.js';
+import { decideProgram, prepareTest } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatCondition } from '../parse/print.js';
 import { generateC, hwLayout, hwRefusals } from '../hw/generate.js';
@@ -180,7 +180,7 @@ function prepareFile(file: string, index: number, opts: HwOptions & { model: str
     return EXIT_OK;
   }
   // The model's allowed states first: a test that can only deadlock would never finish.
-  const modelResult = checkProgram(test, modelProgram(program, layout), prepared.model, { timeoutMs: opts.timeout * 1000 });
+  const modelResult = decideProgram(test, modelProgram(program, layout), prepared.model, { timeoutMs: opts.timeout * 1000 });
   if (!modelResult.judgement.complete) {
     process.stderr.write(`${file}: incomplete: the ${opts.model} model's allowed states could not all be enumerated (${modelResult.stats.incomplete ?? 'limit hit'})\n`);
     return EXIT_INCOMPLETE;

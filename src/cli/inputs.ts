@@ -1,12 +1,12 @@
 // What every command checks about its inputs before deciding anything, said the same way.
-import { resolveModel } from '../api.js';
+import { resolveModel, unknownModelMessage } from '../api.js';
 import { EXIT_BAD_INPUT } from './exit-codes.js';
 import { collectLitmusFiles } from './files.js';
 
 /** False (after saying so on stderr) when the model name is not one we know. */
 export function knownModel(name: string): boolean {
   if (resolveModel(name)) return true;
-  process.stderr.write(`litmus-check: unknown model '${name}' (known: lkmm, sc, tso)\n`);
+  process.stderr.write(`litmus-check: ${unknownModelMessage(name)}\n`);
   return false;
 }
 

@@ -16,7 +16,7 @@ export interface ModelFileOptions {
   variant?: string[];
 }
 
-/** A model read from files, ready for CheckOptions.model and CheckOptions.lower. */
+/** A model read from files, ready for DecideOptions.model and DecideOptions.lower. */
 export interface CustomModel {
   model: MemoryModel;
   lower: LowerOptions;

@@ -32,7 +32,7 @@ export function backstopMs(timeoutMs: number): number {
 export function runInWorkers(files: readonly string[], opts: ParallelOptions): Promise<TestRun[]> {
   const tasks: RunTask[] = files.map((file) => ({ file, model: opts.model, timeoutMs: opts.timeoutMs, maxExecutions: opts.maxExecutions, unroll: opts.unroll, verdictOnly: opts.verdictOnly }));
   return runPool<RunTask, TestRun>(tasks, {
-    script: new URL('./check-worker.js', import.meta.url),
+    script: new URL('./decide-worker.js', import.meta.url),
     jobs: opts.jobs ?? defaultJobs(),
     taskTimeoutMs: opts.timeoutMs !== undefined ? backstopMs(opts.timeoutMs) : undefined,
     onOverrun: (task, elapsedMs) => ({

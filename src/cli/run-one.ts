@@ -1,5 +1,5 @@
 // Running one test file to a TestRun: what each worker thread does for each task.
-import { checkSource } from '../api.js';
+import { decideSource } from '../api.js';
 import type { TestRun } from '../check/outcome.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { readLitmusFile } from './files.js';
@@ -25,7 +25,7 @@ export function runOne(task: RunTask): TestRun {
     return { kind: 'error', file, diagnostics: [{ file, line, col, severity: 'error', message: read.message }], rendered: `${file}:${line}:${col}: error: ${read.message}`, timeMs: elapsed() };
   }
   try {
-    const res = checkSource(read.text, file, { model: task.model, timeoutMs: task.timeoutMs, maxExecutions: task.maxExecutions, lower: { unroll: task.unroll }, verdictOnly: task.verdictOnly });
+    const res = decideSource(read.text, file, { model: task.model, timeoutMs: task.timeoutMs, maxExecutions: task.maxExecutions, lower: { unroll: task.unroll }, verdictOnly: task.verdictOnly });
     if (!res.ok) return { kind: 'error', file, diagnostics: res.diagnostics, rendered: res.diagnostics.map((d) => formatDiagnostic(d, read.text)).join('\n'), timeMs: elapsed() };
     return { kind: 'result', file, result: res.result, source: read.text };
   } catch (e) {

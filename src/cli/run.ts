@@ -1,6 +1,6 @@
 // `litmus-check run`: decide litmus tests and report as a table, herd7's format or JSON.
 import { gatherInputs, knownModel } from './inputs.js';
-import { checkSource, resolveModel, warningsOf, type CheckOptions, type CheckResult, type TestResult } from '../api.js';
+import { decideSource, resolveModel, warningsOf, type DecideOptions, type DecideResult, type TestResult } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatHerd } from '../report/herd.js';
 import { toJson } from '../report/json.js';
@@ -61,7 +61,7 @@ class RunReport {
   }
 
   /** A run decided elsewhere (a worker), or here. */
-  add(file: string, run: TestRun | null, options: CheckOptions): void {
+  add(file: string, run: TestRun | null, options: DecideOptions): void {
     if (run && run.kind !== 'result') {
       // Decided on a worker: an input error, or a test its worker had to stop (incomplete).
       process.stderr.write((run.kind === 'error' ? run.rendered : `${file}: incomplete: ${run.reason}`) + '\n');
@@ -74,7 +74,7 @@ class RunReport {
       this.error(file, EXIT_BAD_INPUT);
       return;
     }
-    const res = run ? { ok: true as const, result: run.result } : checkSafely(read.text, file, options);
+    const res = run ? { ok: true as const, result: run.result } : decideSafely(read.text, file, options);
     if (!res.ok) {
       for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
       this.error(file, EXIT_BAD_INPUT);
@@ -98,7 +98,7 @@ class RunReport {
 interface Prepared {
   files: string[];
   report: RunReport;
-  options: CheckOptions;
+  options: DecideOptions;
 }
 
 /** The checks every form of `run` makes first; null (after saying why) on bad input. */
@@ -108,7 +108,7 @@ function prepare(paths: string[], opts: RunOptions): Prepared | null {
   if (!inputs) return null;
   const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
   if (custom === 'error') return null;
-  const options: CheckOptions = { model: custom?.model ?? opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll }, verdictOnly: opts.verdictOnly };
+  const options: DecideOptions = { model: custom?.model ?? opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll }, verdictOnly: opts.verdictOnly };
   return { files: inputs.files, report: new RunReport(opts.format, inputs.codes), options };
 }
 
@@ -188,10 +188,10 @@ export function runCommand(paths: string[], opts: RunOptions): number {
   for (const file of p.files) p.report.add(file, null, p.options);
   return p.report.finish();
 }
-/** checkSource, with a crash turned into an error for this file: the other files still run. */
-function checkSafely(text: string, file: string, options: CheckOptions): CheckResult {
+/** decideSource, with a crash turned into an error for this file: the other files still run. */
+function decideSafely(text: string, file: string, options: DecideOptions): DecideResult {
   try {
-    return checkSource(text, file, options);
+    return decideSource(text, file, options);
   } catch (e) {
     const message = `internal error (a bug in litmus-check, please report it): ${e instanceof Error ? e.message : String(e)}`;
     return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message }] };

@@ -59,20 +59,6 @@ export interface Candidate {
   co: Relation;
 }
 
-export function eventsWithAnn(sk: Skeleton, ann: string): EventSet {
-  return EventSet.where(sk.n, (i) => sk.events[i].ann === ann);
-}
-
-export function eventsWithLock(sk: Skeleton, kind: LockKind): EventSet {
-  return EventSet.where(sk.n, (i) => sk.events[i].lock === kind);
-}
-
-export function describeEvent(e: Event): string {
-  if (e.thread < 0) return `init ${e.loc}=${String(e.value)}`;
-  const what = e.kind === 'F' ? `F[${e.ann}]` : `${e.lock ?? e.kind}${e.ann ? `[${e.ann}]` : ''} ${e.loc}=${String(e.value)}`;
-  return `P${e.thread}:${what}`;
-}
-
 /**
  * The value an event has in a candidate. Paths that differ only in the values read share one
  * skeleton, where such a read's value is null: it is then the value of the write it reads from.

@@ -2,12 +2,12 @@
 // source terms, with the program-order steps that were not kept), or why it is not (which
 // model check rejects every candidate execution that would reach it). Pure: no I/O.
 import type { Diagnostic } from '../diagnostics.js';
-import { checkProgram, prepareTest, type TestResult } from '../api.js';
+import { decideProgram, prepareTest, type TestResult } from '../api.js';
 import type { Event, Skeleton } from '../execution/execution.js';
 import { explore, type ConsistentExecution } from '../explore/explorer.js';
-import { formatValue } from '../execution/condition.js';
+import { formatValue, observe } from '../execution/condition.js';
 import { isBad } from '../judge/judge.js';
-import type { Program, Value } from '../lower/program.js';
+import type { Program } from '../lower/program.js';
 import type { MemoryModel, OrderingRules } from '../models/model.js';
 import { expectationMismatch, outcomeWords, verdictText } from '../check/verdict.js';
 import { protocolStory } from './kvm.js';
@@ -138,7 +138,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
   const want = options.witnesses ?? 1;
   const bad: ConsistentExecution[] = [];
   const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined;
-  const result = checkProgram(test, program, model, {
+  const result = decideProgram(test, program, model, {
     maxExecutions: options.maxExecutions,
     deadline,
     // One witness: the verdict search stops at it (as it would at the first bad one in full mode).
@@ -227,7 +227,7 @@ function finalState(program: Program, g: ExecutionGraph): string[] {
   const names = conditionNames(program.condition);
   const view = new ExecutionView(program, g);
   return program.observed.map((o) => {
-    const v = o.obs.k === 'reg' ? (g.regs[o.obs.thread]?.get(o.obs.reg) ?? 0) : (g.memory.get(o.obs.name) ?? 0);
+    const v = observe(o.obs, g);
     const named = names.get(o.label)?.get(v);
     const shown = named ? `${named} (${formatValue(v)})` : o.obs.k === 'mem' ? view.namer.value(o.obs.name, v) : formatValue(v);
     return `${o.label}=${shown}`;

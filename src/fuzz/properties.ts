@@ -1,7 +1,7 @@
 // The fuzz properties. Each is a generator plus a check over litmus TEXT (what the generator's
 // value prints to), so a failure is a file that the same check can replay.
 import fc from 'fast-check';
-import { checkProgram, resolveModel } from '../api.js';
+import { decideProgram, resolveModel } from '../api.js';
 import { lowerTest } from '../lower/lower.js';
 import type { Program, Value } from '../lower/program.js';
 import { interleave, type EngineBreak, type OperationalModel } from '../interleave/interleave.js';
@@ -94,7 +94,7 @@ function stateText(program: Program, values: Value[]): string {
 function axiomaticStates(test: LitmusTest, program: Program, model: string, runTimeoutMs: number): Set<string> | null {
   const m = resolveModel(model);
   if (!m) throw new Error(`unknown model ${model}`);
-  const r = checkProgram(test, program, m, { timeoutMs: runTimeoutMs });
+  const r = decideProgram(test, program, m, { timeoutMs: runTimeoutMs });
   if (!r.judgement.complete) return null;
   return new Set(r.judgement.states.map((s) => stateText(program, s.values)));
 }
@@ -204,7 +204,7 @@ function kvmLost(model: string, runTimeoutMs: number): (files: string[]) => Verd
     if (!l.ok) return { ok: false, message: l.message };
     const m = resolveModel(model);
     if (!m) throw new Error(`unknown model ${model}`);
-    const r = checkProgram(l.test, l.program, m, { timeoutMs: runTimeoutMs, verdictOnly: true });
+    const r = decideProgram(l.test, l.program, m, { timeoutMs: runTimeoutMs, verdictOnly: true });
     if (!r.judgement.complete) return { ok: true, skipped: 'limit hit' };
     if (r.judgement.positive === 0) return { ok: true };
     const bad = r.judgement.states.find((s) => s.satisfies)!;

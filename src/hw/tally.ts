@@ -3,7 +3,7 @@
 import type { Value } from '../lower/program.js';
 import type { Program } from '../lower/program.js';
 import { holds, formatValue, type FinalState } from '../execution/condition.js';
-import type { Judgement } from '../judge/judge.js';
+import { compareValues, verdictOf, type Judgement } from '../judge/judge.js';
 import type { HwLayout } from './generate.js';
 
 export interface HwObservedState {
@@ -139,19 +139,6 @@ export interface Comparison {
   allowedCount: number;
 }
 
-function compareValues(a: readonly Value[], b: readonly Value[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === y) continue;
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    if (typeof x === 'number') return -1;
-    if (typeof y === 'number') return 1;
-    return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
 /** Tally the machine's states against the test's condition and the model's allowed states. */
 export function compareWithModel(run: HwRun, program: Program, layout: HwLayout, allowed: ReadonlyMap<string, Value[]>): Comparison {
   const byShown = new Map<string, ComparedState>();
@@ -180,9 +167,7 @@ export function compareWithModel(run: HwRun, program: Program, layout: HwLayout,
     }
   }
   const states = [...byShown.values()].sort((a, b) => Number(a.filteredOut) - Number(b.filteredOut) || compareValues(a.shown, b.shown));
-  const q = program.quantifier;
-  const ok = q === 'exists' ? positive > 0 : q === '~exists' ? positive === 0 : negative === 0;
-  const observation = positive === 0 ? 'Never' : negative === 0 ? 'Always' : 'Sometimes';
+  const { ok, observation } = verdictOf(program.quantifier, positive, negative);
   const unobserved = [...allowed.entries()].filter(([k]) => !seen.has(k)).map(([, v]) => v).sort(compareValues);
   const total = run.states.reduce((n, s) => n + s.count, 0);
   return { states, total, positive, negative, filteredOut, undefined: run.undefined, observation, ok, forbidden, unobserved, allowedCount: allowed.size };

@@ -1,5 +1,6 @@
 // Judging: from the stream of consistent executions to herd7's verdict, witness counts and states.
 import type { Instr, Program, Value } from '../lower/program.js';
+import type { Quantifier } from '../parse/ast.js';
 import type { CandidateExecution, ConsistentExecution, ExploreStats } from '../explore/explorer.js';
 import type { UndefinedBehaviour } from '../explore/paths.js';
 import { holds, formatValue, observe, type FinalState } from '../execution/condition.js';
@@ -66,6 +67,13 @@ export function isBad(program: Program, e: CandidateExecution): boolean {
   return c.k === 'state' && (program.quantifier === 'forall' ? !c.satisfies : c.satisfies);
 }
 
+/** herd7's Ok/No for the quantified condition, and its Observation, from the witness counts. */
+export function verdictOf(q: Quantifier, positive: number, negative: number): { ok: boolean; observation: Observation } {
+  const ok = q === 'exists' ? positive > 0 : q === '~exists' ? positive === 0 : negative === 0;
+  const observation: Observation = positive === 0 ? 'Never' : negative === 0 ? 'Always' : 'Sometimes';
+  return { ok, observation };
+}
+
 /** Accumulates executions one at a time, so memory stays proportional to distinct states. */
 export class Judge {
   private states = new Map<string, StateSummary>();
@@ -105,9 +113,7 @@ export class Judge {
 
   finish(stats: ExploreStats): Judgement {
     const { positive, negative } = this;
-    const q = this.program.quantifier;
-    const ok = q === 'exists' ? positive > 0 : q === '~exists' ? positive === 0 : negative === 0;
-    const observation: Observation = positive === 0 ? 'Never' : negative === 0 ? 'Always' : 'Sometimes';
+    const { ok, observation } = verdictOf(this.program.quantifier, positive, negative);
     const states = [...this.states.values()].sort((a, b) => compareValues(a.values, b.values));
     const undefinedBehaviour = [...this.undefinedAt.values()];
     return {
@@ -148,7 +154,8 @@ function programUses(program: Program, ops: ReadonlyArray<Instr['op']>): boolean
   return program.threads.some((t) => walk(t.body));
 }
 
-function compareValues(a: Value[], b: Value[]): number {
+/** herd7's order of final states: value by value, numbers before addresses. */
+export function compareValues(a: readonly Value[], b: readonly Value[]): number {
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const y = b[i];

@@ -26,7 +26,7 @@ export interface PrimitiveSpec {
   args: ArgKind[];
   /** Emits the operations; returns the call's value (null for void primitives). */
   expand(b: PrimitiveBuilder, args: PureExpr[], dst: string | null): PureExpr | null;
-  /** One line for the README and `--help`. */
+  /** One line for the docs and `--help`. */
   doc: string;
 }
 

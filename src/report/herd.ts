@@ -1,20 +1,19 @@
 // herd7's result block, line for line, so the kernel's scripts (and herd-parity) can read it.
 import { createHash } from 'node:crypto';
 import type { TestResult } from '../api.js';
-import { formatValue } from '../execution/condition.js';
+import { stateStrings } from '../check/outcome.js';
 
 const KIND = { exists: 'Allowed', '~exists': 'Forbidden', forall: 'Required' } as const;
 
 export function formatHerd(r: TestResult, source?: string): string {
   const j = r.judgement;
-  const labels = r.program.observed.map((o) => o.label);
   const lines: string[] = [];
   lines.push(`Test ${r.name} ${KIND[r.program.quantifier]}`);
   // Verdict mode stops at the executions that decide: there is no list of states to give.
   if (j.verdictOnly) lines.push('States not listed (verdict mode)');
   else {
     lines.push(`States ${j.states.length}`);
-    for (const s of j.states) lines.push(s.values.map((v, i) => `${labels[i]}=${formatValue(v)};`).join(' '));
+    lines.push(...stateStrings(r));
   }
   lines.push(j.ok ? 'Ok' : 'No');
   lines.push('Witnesses');

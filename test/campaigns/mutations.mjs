@@ -102,7 +102,7 @@ export const MUTANT_LIMITS = { maxExecutions: 300, timeoutMs: 2000 };
  * Run one mutant through the whole pipeline and check what a user would see: bytes decoded or
  * refused with a position, then a result or diagnostics that point inside the file. Throws on
  * any violation (an uncaught exception from the library propagates as it is).
- * `lib` is { decodeLitmusBytes, checkSource, formatDiagnostic, formatHerd, toJson, warningsOf }.
+ * `lib` is { decodeLitmusBytes, decideSource, formatDiagnostic, formatHerd, toJson, warningsOf }.
  * Returns the outcome's kind, for the campaign's figures.
  */
 export function checkMutant(lib, bytes, mutant, file = 'mutant.litmus') {
@@ -112,7 +112,7 @@ export function checkMutant(lib, bytes, mutant, file = 'mutant.litmus') {
     return 'refused-bytes';
   }
   const text = decoded.text;
-  const res = lib.checkSource(text, file, { model: mutant.model, ...MUTANT_LIMITS, lower: { unroll: mutant.unroll } });
+  const res = lib.decideSource(text, file, { model: mutant.model, ...MUTANT_LIMITS, lower: { unroll: mutant.unroll } });
   if (!res.ok) {
     if (res.diagnostics.length === 0) throw new Error('an error result without a diagnostic');
     for (const d of res.diagnostics) {

@@ -1,6 +1,6 @@
 // One herd7-parity case per corpus test: our herd-format output against herd7's recorded one.
 import { expect, it } from 'vitest';
-import { checkSource } from '../../src/api.js';
+import { decideSource } from '../../src/api.js';
 import { formatHerd } from '../../src/report/herd.js';
 import { parseHerdOutput, type CorpusTest } from './corpus.js';
 
@@ -24,7 +24,7 @@ export const KNOWN_STATE_DIFFERENCES: ReadonlyMap<string, { ours: string[]; herd
 
 export function parityCase(t: CorpusTest, key: string): void {
   it(key, () => {
-    const res = checkSource(t.source, t.file);
+    const res = decideSource(t.source, t.file);
     if (!res.ok) throw new Error(res.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`).join('\n'));
     const got = parseHerdOutput(formatHerd(res.result));
     expect(got.name).toBe(t.expected.name);
