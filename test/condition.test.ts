@@ -2,7 +2,7 @@
 // serves the judge, the explorer's filter pruning and the interleaver.
 import { describe, expect, it } from 'vitest';
 import { prepareTest } from '../src/api.js';
-import { holds, holdsOnRegisters } from '../src/execution/condition.js';
+import { holds, holdsPartially } from '../src/execution/condition.js';
 import type { CondProp, Program } from '../src/lower/program.js';
 
 function lowered(src: string): Program {
@@ -39,7 +39,10 @@ describe('the lowered condition', () => {
     expect(holds(program.condition, { regs, memory: new Map([['vcpu->mode', mode]]) })).toBe(true);
     expect(holds(program.condition, { regs, memory: new Map([['vcpu->mode', mode + 1]]) })).toBe(false);
     // Registers alone do not decide it (memory is unknown); a register atom that fails does.
-    expect(holdsOnRegisters(program.condition, regs)).toBe(null);
-    expect(holdsOnRegisters(program.condition, [regs[0], new Map([['r4', 1]])])).toBe(false);
+    const onRegisters = (rs: ReadonlyArray<ReadonlyMap<string, number | string>>) => holdsPartially(program.condition, (o) => (o.k === 'reg' ? (rs[o.thread]?.get(o.reg) ?? 0) : null));
+    expect(onRegisters(regs)).toBe(null);
+    expect(onRegisters([regs[0], new Map([['r4', 1]])])).toBe(false);
+    // Once memory is known too, it is plain evaluation.
+    expect(holdsPartially(program.condition, (o) => (o.k === 'reg' ? (regs[o.thread]?.get(o.reg) ?? 0) : o.name === 'vcpu->mode' ? mode : 0))).toBe(true);
   });
 });

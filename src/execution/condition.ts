@@ -75,11 +75,6 @@ export function holdsPartially(p: CondProp, known: PartialObserver): boolean | n
   });
 }
 
-/** holdsPartially with only the registers known (memory undecided). */
-export function holdsOnRegisters(p: CondProp, regs: ReadonlyArray<ReadonlyMap<string, Value>>): boolean | null {
-  return holdsPartially(p, (o) => (o.k === 'reg' ? (regs[o.thread]?.get(o.reg) ?? 0) : null));
-}
-
 export function formatValue(v: Value): string {
   return typeof v === 'number' ? String(v) : v;
 }

@@ -4,7 +4,7 @@
 // for each instance by a spinning barrier, `runs` rounds; after each round the final states are
 // tallied into a histogram that the program prints. Pure: program text in, C text out.
 import { diag, type Diagnostic } from '../diagnostics.js';
-import { propAtoms, type Observable } from '../parse/ast.js';
+import { propAtoms, sameObservable, type Observable } from '../parse/ast.js';
 import type { Instr, Program, PureExpr, Value } from '../lower/program.js';
 import { ALU_NAME, MAPPINGS, ORDER_SUFFIX, type Mapping, type MappingName } from './mapping.js';
 
@@ -78,9 +78,6 @@ export function hwRefusals(program: Program): Diagnostic[] {
   return out;
 }
 
-function sameObs(a: Observable, b: Observable): boolean {
-  return a.k === 'reg' && b.k === 'reg' ? a.thread === b.thread && a.reg === b.reg : a.k === 'mem' && b.k === 'mem' && a.name === b.name;
-}
 
 function exprAddresses(e: PureExpr, out: Set<string>): void {
   switch (e.k) {
@@ -153,7 +150,7 @@ export function hwLayout(program: Program): HwLayout {
   const shown = observables.length;
   if (program.filter) {
     for (const a of propAtoms(program.filter)) {
-      if (!observables.some((o) => sameObs(o.obs, a.lhs))) observables.push({ obs: a.lhs, label: a.lhs.k === 'reg' ? `${a.lhs.thread}:${a.lhs.reg}` : `[${a.lhs.name}]` });
+      if (!observables.some((o) => sameObservable(o.obs, a.lhs))) observables.push({ obs: a.lhs, label: a.lhs.k === 'reg' ? `${a.lhs.thread}:${a.lhs.reg}` : `[${a.lhs.name}]` });
     }
   }
   for (const o of observables) if (o.obs.k === 'mem') locs.add(o.obs.name);

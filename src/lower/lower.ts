@@ -2,7 +2,7 @@
 // constants), expands every primitive, and flattens expressions with side effects.
 import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostics.js';
 import { lowerProp } from './condition.js';
-import { propAtoms, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
+import { propAtoms, sameObservable, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
 import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
 import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestBits } from './kvm.js';
 import { KVM_REQUEST_PRIMITIVES, PART } from './kvm-requests.js';
@@ -174,7 +174,7 @@ class Lowering {
     const observed: Observable[] = [];
     const addObs = (o: Observable) => {
       checkObs(o);
-      if (!observed.some((x) => sameObs(x, o))) observed.push(o);
+      if (!observed.some((x) => sameObservable(x, o))) observed.push(o);
     };
     const walk = (p: Prop) => {
       for (const atom of propAtoms(p)) {
@@ -278,9 +278,6 @@ function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function sameObs(a: Observable, b: Observable): boolean {
-  return a.k === 'reg' && b.k === 'reg' ? a.thread === b.thread && a.reg === b.reg : a.k === 'mem' && b.k === 'mem' && a.name === b.name;
-}
 
 class ThreadLowering {
   private regs = new Set<string>();

@@ -84,6 +84,11 @@ export type PropOf<V> =
 
 export type Prop = PropOf<CondValue>;
 
+/** Whether two observables name the same register or location. */
+export function sameObservable(a: Observable, b: Observable): boolean {
+  return a.k === 'reg' && b.k === 'reg' ? a.thread === b.thread && a.reg === b.reg : a.k === 'mem' && b.k === 'mem' && a.name === b.name;
+}
+
 /** The `P:r=v` / `x=v` atoms of a proposition, left to right. */
 export function propAtoms<V>(p: PropOf<V>): Array<Extract<PropOf<V>, { k: 'eq' }>> {
   switch (p.k) {
