@@ -551,6 +551,18 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     expect(r.stdout).toContain('Model tso: 0 states allowed, 0 observed; no observed state is forbidden');
   });
 
+  it('two requesters waiting for each other: each instance is given up after HW_WAIT_SPINS reads, counted and said', () => {
+    ensureBuilt();
+    // Whichever thread stops waiting first has had no acknowledgement (the other acknowledges only
+    // after its own wait) while the other had not finished: given up, every time.
+    const r = cli(['hw', '--runs', '1', '--size', '2', 'test/fixtures/hw/kvm-wait-each-other.litmus']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Histogram (0 states)');
+    expect(r.stdout).toContain(`WAIT GIVEN UP in 2 executions, left out: no acknowledgement after ${HW_WAIT_SPINS} reads while another thread was still running`);
+    expect(r.stdout).not.toContain('NOT ACKNOWLEDGED');
+  });
+
   it('pointers: locations holding addresses print symbolically; more threads than CPUs still finish', () => {
     ensureBuilt();
     const r = cli(['hw', '--runs', '5', '--size', '100', 'test/fixtures/hw/pointers.litmus', join(SHARED, 'corpus/lkmm-kernel/IRIW+poonceonces+OnceOnce.litmus')]);
