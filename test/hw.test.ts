@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decideProgram, prepareTest } from '../src/api.js';
 import type { Program } from '../src/lower/program.js';
-import { generateC, hwLayout, hwRefusals, threadBodyC } from '../src/hw/generate.js';
+import { generateC, HW_WAIT_SPINS, hwLayout, hwRefusals, threadBodyC } from '../src/hw/generate.js';
+import { formatHwReport } from '../src/hw/report.js';
 import { MAPPINGS, type Mapping, type MappingName } from '../src/hw/mapping.js';
 import { allowedStates, compareWithModel, modelProgram, parseHarnessOutput } from '../src/hw/tally.js';
 import { cli, ensureBuilt, ROOT } from './helpers/cli.js';
@@ -167,15 +168,177 @@ describe('hw: the C each primitive becomes', () => {
     expect(definition('x86-64', 'hw_relax')).toContain('sched_yield()');
   });
 
-  it('KVM helpers come out with their barriers: kvm_make_request = smp_wmb + set_bit, kvm_vcpu_kick = smp_mb__before_atomic + cmpxchg', () => {
+  it('KVM helpers come out with their barriers: kvm_make_request = smp_wmb + set_bit of a folded mask; kvm_vcpu_kick = the wake-up (rcu_read_lock, smp_mb, read of vcpu->wait), then, only if it woke nobody, smp_mb__before_atomic + cmpxchg and the IPI count', () => {
+    // Derived from the kernel (include/linux/kvm_host.h, virt/kvm/kvm_main.c, kernel/rcu/update.c),
+    // not from the generator's output. Locations: vcpu->mode (cell 0) and vcpu->requests (cell 1)
+    // are every vCPU's from the start; vcpu->wait (cell 2) appears when the wake-up reads it.
     expect(body('kvm_make_request(KVM_REQ_TLB_FLUSH, vcpu); kvm_vcpu_kick(vcpu);', 'struct kvm_vcpu *vcpu', 'vcpu->mode=0')).toEqual([
+      // kvm_make_request() -> __kvm_make_request(): smp_wmb(); set_bit(req & KVM_REQUEST_MASK,
+      // &vcpu->requests). KVM_REQ_TLB_FLUSH is 0 | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP, a
+      // constant: bit 0, so the mask 1 << 0 is folded to 1 (the flags matter only to the
+      // kvm_make_*_request() paths, not here).
       'smp_wmb();',
-      'hw_op_or(&I->loc[1].v, (((val_t)1) << ((val_t)0)));',
-      'smp_mb__before_atomic();',
-      't_1 = hw_cmpxchg_mb(&I->loc[0].v, ((val_t)1), ((val_t)2));',
-      'if ((t_1 == ((val_t)1))) {',
-      'r_ipi = (r_ipi + ((val_t)1));',
+      'hw_op_or(&I->loc[1].v, ((val_t)1));',
+      // kvm_vcpu_kick() -> __kvm_vcpu_kick(vcpu, false): first `if (kvm_vcpu_wake_up(vcpu)) return;`.
+      // kvm_vcpu_wake_up() -> rcuwait_wake_up(&vcpu->wait): rcu_read_lock(); smp_mb() (barrier B,
+      // pairing with set_current_state() in the sleeper); task = rcu_dereference(w->task), the
+      // first temporary; wake_up_process(task) if there is one, counted in wake_vcpu;
+      // rcu_read_unlock().
+      'rcu_read_lock();',
+      'smp_mb();',
+      't_1 = READ_ONCE(&I->loc[2].v);',
+      'if ((t_1 != ((val_t)0))) {',
+      'r_wake_vcpu = (r_wake_vcpu + ((val_t)1));',
       '}',
+      'rcu_read_unlock();',
+      // It woke the task: return. Otherwise kvm_arch_vcpu_should_kick() (x86) =
+      // kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE, where kvm_vcpu_exiting_guest_mode()
+      // is smp_mb__before_atomic(); cmpxchg(&vcpu->mode, IN_GUEST_MODE (1), EXITING_GUEST_MODE (2)),
+      // its old value the second temporary; then smp_send_reschedule(cpu), counted in ipi and ipi_vcpu.
+      'if ((t_1 != ((val_t)0))) {',
+      '} else {',
+      'smp_mb__before_atomic();',
+      't_2 = hw_cmpxchg_mb(&I->loc[0].v, ((val_t)1), ((val_t)2));',
+      'if ((t_2 == ((val_t)1))) {',
+      'r_ipi = (r_ipi + ((val_t)1));',
+      'r_ipi_vcpu = (r_ipi_vcpu + ((val_t)1));',
+      '}',
+      '}',
+    ]);
+  });
+
+  it('kvm_vcpu_block and kvm_vcpu_wake_up: the rcuwait pairing, with wake_<vcpu> counted and recorded when the condition names it', () => {
+    // kvm_vcpu_block(): prepare_to_rcuwait() = rcu_assign_pointer(w->task, current) (a release of
+    // vcpu->wait, cell 2); set_current_state(TASK_INTERRUPTIBLE) = smp_store_mb(), barrier A;
+    // kvm_vcpu_check_block(): a pending request (a read of vcpu->requests, cell 1) means no
+    // sleep, and finish_rcuwait() clears the task (a plain store of 0). Returns 1 when it sleeps.
+    expect(body('int r0; r0 = kvm_vcpu_block(vcpu);', 'struct kvm_vcpu *vcpu', '0:r0=0')).toEqual([
+      'hw_store_release(&I->loc[2].v, ((val_t)1));',
+      'smp_mb();',
+      't_1 = READ_ONCE(&I->loc[1].v);',
+      'if ((t_1 != ((val_t)0))) {',
+      'WRITE_ONCE(&I->loc[2].v, ((val_t)0));',
+      '}',
+      'r_r0 = (t_1 == ((val_t)0));',
+    ]);
+    // kvm_vcpu_wake_up() alone: rcuwait_wake_up() as in kvm_vcpu_kick above.
+    expect(body('int r1; r1 = kvm_vcpu_wake_up(vcpu);', 'struct kvm_vcpu *vcpu', '0:wake_vcpu=1')).toEqual([
+      'rcu_read_lock();',
+      'smp_mb();',
+      't_1 = READ_ONCE(&I->loc[2].v);',
+      'if ((t_1 != ((val_t)0))) {',
+      'r_wake_vcpu = (r_wake_vcpu + ((val_t)1));',
+      '}',
+      'rcu_read_unlock();',
+      'r_r1 = (t_1 != ((val_t)0));',
+    ]);
+    // The condition's 0:wake_vcpu is a register of the harness: declared from 0 and saved.
+    const program = lower('C t\n{}\nP0(struct kvm_vcpu *vcpu)\n{\n\tkvm_vcpu_wake_up(vcpu);\n}\nexists (0:wake_vcpu=1)\n');
+    const c = generateC(program, 'x86-64');
+    expect(hwLayout(program).observables.map((o) => o.label)).toEqual(['0:wake_vcpu']);
+    expect(c).toContain('val_t r_wake_vcpu = ((val_t)0);');
+    expect(c).toContain('hw_out[0][i * 1 + 0] = r_wake_vcpu;');
+  });
+  it('a KVM_REQUEST_WAIT request waits on hardware: the requester spins on the ack of each vCPU it IPId, bounded, instead of an assume', () => {
+    const src = 'C t\n{}\nP0(struct kvm_vcpu *vcpu)\n{\n\tlocal_irq_disable();\n\tWRITE_ONCE(vcpu->mode, IN_GUEST_MODE);\n\tlocal_irq_enable();\n}\nP1(struct kvm *kvm)\n{\n\tkvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);\n}\nexists (1:ipi=0)\n';
+    const program = lower(src);
+    expect(hwRefusals(program)).toEqual([]);
+    const layout = hwLayout(program);
+    expect(layout.waits).toBe(true);
+    // Cells: vcpu->mode 0, vcpu->requests 1, vcpu->ack 2 (the IPI's acknowledgement).
+    expect(layout.locations).toEqual(['vcpu->mode', 'vcpu->requests', 'vcpu->ack']);
+    const lines = threadBodyC(program, layout, 1)
+      .body.split('\n')
+      .map((l) => l.replace(/\s*\/\*.*\*\/$/, '').trim());
+    // kvm_make_all_cpus_request() -> kvm_make_vcpu_request() for the one vCPU, then
+    // kvm_kick_many_cpus(cpus, !!(req & KVM_REQUEST_WAIT)) = smp_call_function_many(..., wait).
+    // KVM_REQ_TLB_FLUSH = 0 | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP.
+    expect(lines).toEqual([
+      // Whether this vCPU joins the IPI mask (a temporary, 0 until it does).
+      't_1 = ((val_t)0);',
+      // Not NO_ACTION: __kvm_make_request() = smp_wmb(); set_bit(0, &vcpu->requests).
+      'smp_wmb();',
+      'hw_op_or(&I->loc[1].v, ((val_t)1));',
+      // NO_WAKEUP: no kvm_vcpu_wake_up(). kvm_request_needs_ipi(): kvm_vcpu_exiting_guest_mode()
+      // (smp_mb__before_atomic(); cmpxchg(&vcpu->mode, IN_GUEST_MODE, EXITING_GUEST_MODE)),
+      // and with KVM_REQUEST_WAIT an IPI unless the old mode was OUTSIDE_GUEST_MODE (0).
+      'smp_mb__before_atomic();',
+      't_2 = hw_cmpxchg_mb(&I->loc[0].v, ((val_t)1), ((val_t)2));',
+      'if ((t_2 != ((val_t)0))) {',
+      'r_ipi_vcpu = (r_ipi_vcpu + ((val_t)1));',
+      'r_ipi = (r_ipi + ((val_t)1));',
+      't_1 = ((val_t)1);',
+      '}',
+      // smp_call_function_many(..., wait = true): csd_lock_wait() for each IPI'd CPU, i.e. spin
+      // until the vCPU thread has taken the IPI (its release of vcpu->ack where it enables
+      // interrupts), with an acquire read each time. The model's one read is the last of them.
+      // A wait nobody is left to acknowledge (2), or one past HW_WAIT_SPINS reads (4), marks
+      // the instance, which is then counted apart instead of tallied.
+      'if (t_1) {',
+      '{',
+      'int hw_last = 0;',
+      'unsigned hw_relaxed = 0;',
+      'for (unsigned long hw_n = 1;; hw_n++) {',
+      't_3 = hw_load_acquire(&I->loc[2].v);',
+      'if (t_3 != 0) break;',
+      'if (hw_last) { ub |= hw_last; break; }',
+      'hw_last = hw_wait_check(I, 1, hw_n, &hw_relaxed);',
+      '}',
+      '}',
+      '}',
+    ]);
+    // The vCPU thread: local_irq_enable() takes the IPI, a release of vcpu->ack.
+    expect(threadBodyC(program, layout, 0).body).toContain('hw_store_release(&I->loc[2].v, ((val_t)1)); /* local_irq_enable: csd_unlock');
+    const c = generateC(program, 'x86-64');
+    // Each thread says when it has finished an instance; a waiting requester stops when every
+    // other thread has (2) or after HW_WAIT_SPINS reads (4); the tally counts both apart.
+    expect(c).toContain('cell_t done[NT]; }');
+    expect(c).toContain('__atomic_store_n(&I->done[0].v, 1, __ATOMIC_RELEASE);');
+    expect(c).toContain('__atomic_store_n(&I->done[1].v, 1, __ATOMIC_RELEASE);');
+    expect(c).toContain(`#define HW_WAIT_SPINS ${HW_WAIT_SPINS}UL`);
+    expect(c).toContain('if (t == NT) return 2;');
+    expect(c).toContain('if (n >= HW_WAIT_SPINS) return 4;');
+    expect(c).toContain('if (u & 2) { hw_wait_unacked++; continue; }');
+    expect(c).toContain('if (u & 4) { hw_wait_gaveup++; continue; }');
+    expect(c).toContain('for (int t = 0; t < NT; t++) I->done[t].v = 0;');
+    // A test that does not wait has none of it.
+    const sb = lower('C sb\n{}\nP0(int *x, int *y)\n{\n\tint r0;\n\tWRITE_ONCE(*x, 1);\n\tr0 = READ_ONCE(*y);\n}\nexists (0:r0=0)\n');
+    expect(hwLayout(sb).waits).toBe(false);
+    expect(generateC(sb, 'x86-64')).not.toMatch(/done\[|hw_wait_check/);
+  });
+
+  it('the mask and except variants request and wait for exactly their vCPUs', () => {
+    const src = (call: string) =>
+      `C t\n{}\nP0(struct kvm_vcpu *vcpu0)\n{\n\tint r0;\n\tr0 = READ_ONCE(vcpu0->mode);\n}\nP1(struct kvm_vcpu *vcpu1)\n{\n\tint r1;\n\tr1 = READ_ONCE(vcpu1->mode);\n}\nP2(struct kvm *kvm, struct kvm_vcpu *vcpu0)\n{\n\t${call};\n}\nexists (2:ipi=0)\n`;
+    const targets = (call: string): string[] => {
+      const program = lower(src(call));
+      const layout = hwLayout(program);
+      const body = threadBodyC(program, layout, 2).body;
+      // The cells each cmpxchg of vcpu->mode and each wait on vcpu->ack use, as location names.
+      const cell = (k: string) => layout.locations[Number(k)];
+      return [...body.matchAll(/hw_cmpxchg_mb\(&I->loc\[(\d+)\]|t_\d+ = hw_load_acquire\(&I->loc\[(\d+)\]/g)].map((m) => (m[1] !== undefined ? `cmpxchg ${cell(m[1])}` : `wait ${cell(m[2])}`));
+    };
+    expect(targets('kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH)')).toEqual(['cmpxchg vcpu0->mode', 'cmpxchg vcpu1->mode', 'wait vcpu0->ack', 'wait vcpu1->ack']);
+    expect(targets('kvm_make_all_cpus_request_except(kvm, KVM_REQ_TLB_FLUSH, vcpu0)')).toEqual(['cmpxchg vcpu1->mode', 'wait vcpu1->ack']);
+    expect(targets('kvm_make_vcpus_request_mask(kvm, KVM_REQ_TLB_FLUSH, 0x1)')).toEqual(['cmpxchg vcpu0->mode', 'wait vcpu0->ack']);
+    expect(targets('kvm_make_vcpus_request_mask(kvm, KVM_REQ_TLB_FLUSH, 0x2)')).toEqual(['cmpxchg vcpu1->mode', 'wait vcpu1->ack']);
+    // Without KVM_REQUEST_WAIT: no wait at all.
+    expect(targets('kvm_make_all_cpus_request(kvm, KVM_REQ_EVENT)')).toEqual(['cmpxchg vcpu0->mode', 'cmpxchg vcpu1->mode']);
+  });
+
+  it('refuses an assume that is not a KVM_REQUEST_WAIT wait (an --unroll loop) by name, and a wait not in the expected shape', () => {
+    const p = prepareTest('C t\n{}\nP0(int *x)\n{\n\tint r0;\n\tdo {\n\t\tr0 = READ_ONCE(*x);\n\t} while (r0 == 0);\n}\nP1(int *x)\n{\n\tWRITE_ONCE(*x, 1);\n}\nexists (0:r0=1)\n', 'loop.litmus', { model: 'tso', lower: { unroll: 2 } });
+    if (!p.ok) throw new Error(p.diagnostics.map((d) => d.message).join('\n'));
+    expect(hwRefusals(p.program).map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`)).toEqual([
+      "loop.litmus:6:2: hw: cannot run an unrolled 'do' loop: a hardware execution cannot be discarded afterwards",
+    ]);
+    // A wait whose acknowledgement read is missing (not what lowering makes; a guard).
+    const wait = lower('C t\n{}\nP0(struct kvm_vcpu *vcpu)\n{\n\tWRITE_ONCE(vcpu->mode, IN_GUEST_MODE);\n}\nP1(struct kvm *kvm)\n{\n\tkvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);\n}\nexists (1:ipi=0)\n', 'w.litmus');
+    const strip = (is: Program['threads'][number]['body']): Program['threads'][number]['body'] =>
+      is.filter((i) => i.op !== 'load').map((i) => (i.op === 'if' ? { ...i, then: strip(i.then), else: strip(i.else) } : i));
+    const broken: Program = { ...wait, threads: wait.threads.map((t) => ({ ...t, body: strip(t.body) })) };
+    expect(hwRefusals(broken).map((d) => `${d.line}:${d.col}: ${d.message}`)).toEqual([
+      '9:2: hw: cannot run the KVM_REQUEST_WAIT wait of kvm_make_all_cpus_request(): its acknowledgement is not read as hw expects (an acquire load, then the wait on it)',
     ]);
   });
 
@@ -276,6 +439,41 @@ describe('hw: tally and comparison with the model', () => {
   });
 });
 
+describe('hw: KVM_REQUEST_WAIT waits in the tally and the report', () => {
+  const src = 'C wait\n{}\nP0(struct kvm_vcpu *vcpu)\n{\n\tint r0;\n\tlocal_irq_disable();\n\tsmp_store_mb(vcpu->mode, IN_GUEST_MODE);\n\tr0 = READ_ONCE(vcpu->requests);\n\tlocal_irq_enable();\n}\nP1(struct kvm *kvm)\n{\n\tkvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);\n}\nexists (0:r0=0 /\\ 1:ipi=0)\n';
+  const p = prepareTest(src, 'wait.litmus', { model: 'tso' });
+  if (!p.ok) throw new Error('wait does not prepare');
+  const layout = hwLayout(p.program);
+  const allowed = allowedStates(decideProgram(p.test, modelProgram(p.program, layout), p.model).judgement);
+  const report = (out: string): string => {
+    const r = parseHarnessOutput(out, layout);
+    if (!r.ok) throw new Error(r.message);
+    const cmp = compareWithModel(r.run, p.program, layout, allowed);
+    return formatHwReport({ name: 'wait', quantifier: 'exists', conditionText: '', run: r.run, layout, cmp, model: 'tso', mapping: 'x86-64' });
+  };
+  const head = 'hw-litmus 1\narch x86-64\nthreads 2\ncpus 2\npinned 1\nruns 1\nsize 10\n';
+
+  it('waits not acknowledged and waits given up are read back, left out of the histogram, and said with their counts', () => {
+    const r = parseHarnessOutput(`${head}state 4 1 1\nstate 1 1 0\nundefined 0\nwait_unacked 3\nwait_gaveup 2\ntime_ns 100\n`, layout);
+    if (!r.ok) throw new Error(r.message);
+    expect([r.run.waitUnacked, r.run.waitGaveUp]).toEqual([3, 2]);
+    const text = report(`${head}state 4 1 1\nstate 1 1 0\nundefined 0\nwait_unacked 3\nwait_gaveup 2\ntime_ns 100\n`);
+    expect(text).toContain('Positive: 0, Negative: 5');
+    expect(text).toContain("Waits (KVM_REQUEST_WAIT, spinning on each IPI'd vCPU's ack): WAIT NOT ACKNOWLEDGED in 3 executions, left out: every other thread finished without acknowledging, so the call would never return (the model explores no such execution); ");
+    expect(text).toContain(`WAIT GIVEN UP in 2 executions, left out: no acknowledgement after ${HW_WAIT_SPINS} reads while another thread was still running (a cut-off: these executions are missing from the histogram)`);
+  });
+
+  it('a test that waits says so even when every wait was acknowledged; one that does not wait says nothing', () => {
+    expect(report(`${head}state 10 1 1\nundefined 0\nwait_unacked 0\nwait_gaveup 0\ntime_ns 100\n`)).toContain(
+      "Waits (KVM_REQUEST_WAIT, spinning on each IPI'd vCPU's ack): every wait ended with its acknowledgement, none left out",
+    );
+    // The model: the vCPU that ran its guest without seeing the request (0:r0=0) was IPI'd
+    // (1:ipi=1); the requester cannot both miss it and return (1:ipi=0) under tso.
+    expect([...allowed.keys()].sort()).toEqual(['0;1', '1;0', '1;1']);
+    expect(report(`${head}state 10 0 0\nundefined 0\nwait_unacked 0\nwait_gaveup 0\ntime_ns 100\n`)).toContain('!!! FORBIDDEN by tso, observed 10 times: 0:r0=0; 1:ipi=0;');
+  });
+});
+
 const HAVE_CC = spawnSync('cc', ['--version']).status === 0;
 const HAVE_ARM64_CC = spawnSync('aarch64-linux-gnu-gcc', ['--version']).status === 0;
 
@@ -303,6 +501,7 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
       expect(t).toContain('Model tso:');
       expect(t).toContain('no observed state is forbidden');
       expect(t).not.toContain('FORBIDDEN');
+      expect(t).not.toContain('Waits');
     }
     // x86-TSO forbids MP's and LB's outcomes, so the machine must never show them.
     expect(counts(reports[1]).positive).toBe(0);
@@ -310,18 +509,58 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     expect(r.stdout).toContain('4 tests, 0 errors, 0 incomplete, 0 unexpected');
   });
 
-  it('the bundled KVM suite completes with nothing tso forbids', () => {
+  it('the bundled KVM suite completes with nothing tso forbids; the KVM_REQUEST_WAIT tests run, their waits said and accounted for', () => {
     ensureBuilt();
     const r = cli(['hw', '--runs', '4', '--size', '100', 'litmus/kvm']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const reports = r.stdout.split(/\n(?=Test )/);
-    expect(reports).toHaveLength(22);
+    expect(reports).toHaveLength(35);
+    const waiting: string[] = [];
     for (const t of reports) {
-      expect(counts(t).executions).toBe(400);
+      const c = counts(t);
+      expect(c.executions).toBe(400);
       expect(t).toContain('no observed state is forbidden');
+      expect(t).not.toContain('FORBIDDEN');
+      // Every execution is in the histogram, or left out with its count said.
+      const left = (re: RegExp) => Number(re.exec(t)?.[1] ?? 0);
+      expect(c.positive + c.negative + left(/NOT ACKNOWLEDGED in (\d+)/) + left(/GIVEN UP in (\d+)/) + left(/Undefined behaviour: (\d+)/)).toBe(400);
+      if (t.includes('Waits (KVM_REQUEST_WAIT')) waiting.push(/^Test (\S+)/.exec(t)?.[1] ?? '');
     }
-    expect(r.stdout).toContain('22 tests, 0 errors, 0 incomplete, 0 unexpected');
+    // The tests whose requests carry KVM_REQUEST_WAIT (KVM_REQ_TLB_FLUSH, KVM_REQ_OUTSIDE_GUEST_MODE).
+    expect(waiting).toEqual([
+      'kvm-all-vcpus-flush+wait',
+      'kvm-outside-guest-mode+all-vcpus',
+      'kvm-outside-guest-mode+mask-misses-one',
+      'kvm-two-vcpus-entry+flush',
+      'kvm-two-vcpus-entry+one-write-once',
+    ]);
+    // Both vCPU threads of all-vcpus-flush+wait always reach local_irq_enable(): every wait ends.
+    const flush = reports.find((t) => t.startsWith('Test kvm-all-vcpus-flush+wait '));
+    expect(flush).toContain('every wait ended with its acknowledgement, none left out');
+    expect(r.stdout).toContain('35 tests, 0 errors, 0 incomplete, 0 unexpected');
+  });
+
+  it('a wait no thread can acknowledge leaves every execution out, counted, and exits 0 (the model has no execution either)', () => {
+    ensureBuilt();
+    const r = cli(['hw', '--runs', '2', '--size', '50', 'test/fixtures/hw/every-kvm-helper.litmus']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Histogram (0 states)');
+    expect(r.stdout).toContain('WAIT NOT ACKNOWLEDGED in 100 executions, left out');
+    expect(r.stdout).toContain('Model tso: 0 states allowed, 0 observed; no observed state is forbidden');
+  });
+
+  it('two requesters waiting for each other: each instance is given up after HW_WAIT_SPINS reads, counted and said', () => {
+    ensureBuilt();
+    // Whichever thread stops waiting first has had no acknowledgement (the other acknowledges only
+    // after its own wait) while the other had not finished: given up, every time.
+    const r = cli(['hw', '--runs', '1', '--size', '2', 'test/fixtures/hw/kvm-wait-each-other.litmus']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Histogram (0 states)');
+    expect(r.stdout).toContain(`WAIT GIVEN UP in 2 executions, left out: no acknowledgement after ${HW_WAIT_SPINS} reads while another thread was still running`);
+    expect(r.stdout).not.toContain('NOT ACKNOWLEDGED');
   });
 
   it('pointers: locations holding addresses print symbolically; more threads than CPUs still finish', () => {
@@ -376,27 +615,31 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     }
   });
 
-  it('the generated C for every primitive compiles cleanly with -O2 -Wall', () => {
-    const program = lower(readFileSync(join(ROOT, 'test/fixtures/hw/every-primitive.litmus'), 'utf8'));
+  it('the generated C for every primitive and every KVM helper compiles cleanly with -O2 -Wall', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hw-test-'));
     try {
-      writeFileSync(join(dir, 'x86.c'), generateC(program, mapping('x86-64')));
-      const c = spawnSync('cc', ['-O2', '-pthread', '-Wall', '-Werror', '-c', '-o', join(dir, 'x86.o'), join(dir, 'x86.c')], { encoding: 'utf8' });
-      expect(c.stderr).toBe('');
-      expect(c.status).toBe(0);
+      for (const f of ['every-primitive', 'every-kvm-helper']) {
+        const program = lower(readFileSync(join(ROOT, `test/fixtures/hw/${f}.litmus`), 'utf8'));
+        writeFileSync(join(dir, `${f}.c`), generateC(program, mapping('x86-64')));
+        const c = spawnSync('cc', ['-O2', '-pthread', '-Wall', '-Werror', '-c', '-o', join(dir, `${f}.o`), join(dir, `${f}.c`)], { encoding: 'utf8' });
+        expect(c.stderr).toBe('');
+        expect(c.status).toBe(0);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it.skipIf(!HAVE_ARM64_CC)('the arm64 C compiles with aarch64-linux-gnu-gcc', () => {
-    const program = lower(readFileSync(join(ROOT, 'test/fixtures/hw/every-primitive.litmus'), 'utf8'));
     const dir = mkdtempSync(join(tmpdir(), 'hw-test-'));
     try {
-      writeFileSync(join(dir, 'arm.c'), generateC(program, mapping('arm64')));
-      const c = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-pthread', '-Wall', '-Werror', '-c', '-o', join(dir, 'arm.o'), join(dir, 'arm.c')], { encoding: 'utf8' });
-      expect(c.stderr).toBe('');
-      expect(c.status).toBe(0);
+      for (const f of ['every-primitive', 'every-kvm-helper']) {
+        const program = lower(readFileSync(join(ROOT, `test/fixtures/hw/${f}.litmus`), 'utf8'));
+        writeFileSync(join(dir, `${f}.c`), generateC(program, mapping('arm64')));
+        const c = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-pthread', '-Wall', '-Werror', '-c', '-o', join(dir, `${f}.o`), join(dir, `${f}.c`)], { encoding: 'utf8' });
+        expect(c.stderr).toBe('');
+        expect(c.status).toBe(0);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { decideProgram, prepareTest } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatCondition } from '../parse/print.js';
-import { generateC, hwLayout, hwRefusals } from '../hw/generate.js';
+import { generateC, hwLayout, hwRefusals, instanceCells } from '../hw/generate.js';
 import { MAPPINGS, mappingByName, mappingForNodeArch, type Mapping } from '../hw/mapping.js';
 import { formatHwReport } from '../hw/report.js';
 import { allowedStates, compareWithModel, modelProgram, parseHarnessOutput } from '../hw/tally.js';
@@ -160,7 +160,7 @@ function prepareFile(file: string, index: number, opts: HwOptions & { model: str
   }
   const layout = hwLayout(program);
   // Each instance is a few 128-byte lines: refuse a --size whose instances would not fit.
-  const instanceBytes = opts.size * (Math.max(1, layout.locations.length) + 1 + layout.threads) * 128;
+  const instanceBytes = opts.size * instanceCells(layout) * 128;
   if (instanceBytes > MAX_INSTANCE_BYTES) {
     return fail(file, `--size ${opts.size} needs ${Math.ceil(instanceBytes / 2 ** 20)} MiB for this test's instances (at most ${MAX_INSTANCE_BYTES / 2 ** 20} MiB): use a smaller --size and more --runs`);
   }

@@ -5,6 +5,7 @@
 // tallied into a histogram that the program prints. Pure: program text in, C text out.
 import { diag, type Diagnostic } from '../diagnostics.js';
 import { propAtoms, sameObservable, type Observable } from '../parse/ast.js';
+import { PART } from '../lower/kvm-requests.js';
 import type { Instr, Program, PureExpr, Value } from '../lower/program.js';
 import { ALU_NAME, MAPPINGS, ORDER_SUFFIX, type Mapping, type MappingName } from './mapping.js';
 
@@ -24,7 +25,15 @@ export interface HwLayout {
   /** The first `shown` observables are the test's (the histogram shows them); the rest are filter-only. */
   shown: number;
   threads: number;
+  /** Whether a thread waits for a KVM_REQUEST_WAIT acknowledgement (see waitedLoad). */
+  waits: boolean;
 }
+
+/**
+ * How many failed reads of an acknowledgement a KVM_REQUEST_WAIT requester makes before it gives
+ * up on an instance while some other thread has not finished it (a cut-off, said in the report).
+ */
+export const HW_WAIT_SPINS = 1 << 20;
 
 export interface GenerateOptions {
   /** Bytes between two locations (a cache line or two: 64 or 128). */
@@ -46,21 +55,40 @@ const FENCES: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The acknowledgement read a KVM_REQUEST_WAIT requester waits on, when `is[k]` is the `assume`
+ * of such a wait (lower/kvm-requests.ts: an acquire load of the vCPU's `ack` into a temporary,
+ * then `assume temporary != 0`); null for any other assume (the end of a loop unrolled by
+ * --unroll), or a wait not in that shape. On hardware the requester really waits: it repeats
+ * the load until it reads non-zero (see ThreadEmitter.waitLoop). The model's one read is the
+ * last of these, the one that returned 1; the earlier ones read 0 and leave nothing behind.
+ */
+export function waitedLoad(is: readonly Instr[], k: number): Extract<Instr, { op: 'load' }> | null {
+  const a = is[k];
+  const l = is[k - 1];
+  if (a?.op !== 'assume' || a.origin.part !== PART.waitAck || l?.op !== 'load' || l.ann !== 'ACQUIRE') return null;
+  const c = a.cond;
+  const isReg = c.k === 'bin' && c.op === '!=' && c.a.k === 'reg' && c.a.r === l.dst && c.b.k === 'const' && c.b.v === 0;
+  return isReg ? l : null;
+}
+
+/**
  * What cannot honestly run in user space, each as an error at the primitive's position:
  * grace periods (a kernel RCU/SRCU grace period cannot be reproduced by a harness) and the
  * end of an unrolled loop (an execution cannot be discarded after the fact on real hardware).
+ * A KVM_REQUEST_WAIT wait is not refused: it becomes a bounded spin (see waitedLoad).
  */
 export function hwRefusals(program: Program): Diagnostic[] {
   const out: Diagnostic[] = [];
   const walk = (is: readonly Instr[]) => {
-    for (const i of is) {
+    for (const [k, i] of is.entries()) {
       if (i.op === 'if') {
         walk(i.then);
         walk(i.else);
       } else if (i.op === 'srcu-sync' || (i.op === 'fence' && i.ann === 'sync-rcu')) {
         out.push(diag(program.file, i.origin.pos, `hw: cannot run ${i.origin.primitive}(): an RCU/SRCU grace period has no user-space equivalent (use 'run' to decide this test under a model)`));
-      } else if (i.op === 'assume') {
-        out.push(diag(program.file, i.origin.pos, `hw: cannot run an unrolled '${i.origin.primitive}' loop: a hardware execution cannot be discarded afterwards`));
+      } else if (i.op === 'assume' && waitedLoad(is, k) === null) {
+        if (i.origin.part === PART.waitAck) out.push(diag(program.file, i.origin.pos, `hw: cannot run the KVM_REQUEST_WAIT wait of ${i.origin.primitive}(): its acknowledgement is not read as hw expects (an acquire load, then the wait on it)`));
+        else out.push(diag(program.file, i.origin.pos, `hw: cannot run an unrolled '${i.origin.primitive}' loop: a hardware execution cannot be discarded afterwards`));
       } else if (i.op === 'fence' && !(i.ann in FENCES)) {
         out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (fence '${i.ann}')`));
       } else if ((i.op === 'load' && !['', 'ONCE', 'ACQUIRE', 'srcu-lock'].includes(i.ann)) || (i.op === 'store' && !['', 'ONCE', 'RELEASE', 'srcu-unlock'].includes(i.ann))) {
@@ -154,7 +182,22 @@ export function hwLayout(program: Program): HwLayout {
     }
   }
   for (const o of observables) if (o.obs.k === 'mem') locs.add(o.obs.name);
-  return { locations: [...locs], observables, shown, threads: program.threads.length };
+  let waits = false;
+  const findWaits = (is: readonly Instr[]): void =>
+    is.forEach((i, k) => {
+      if (waitedLoad(is, k)) waits = true;
+      if (i.op === 'if') {
+        findWaits(i.then);
+        findWaits(i.else);
+      }
+    });
+  for (const t of program.threads) findWaits(t.body);
+  return { locations: [...locs], observables, shown, threads: program.threads.length, waits };
+}
+
+/** The 128-byte (or lineBytes) cells one instance takes: locations, start barrier, scratch, and the done flags of a test that waits. */
+export function instanceCells(layout: HwLayout): number {
+  return Math.max(1, layout.locations.length) + 1 + layout.threads * (layout.waits ? 2 : 1);
 }
 
 /** A C identifier for a register: user registers r_NAME, temporaries t_N. */
@@ -218,7 +261,33 @@ class ThreadEmitter {
   }
 
   emit(is: readonly Instr[], indent: string): void {
-    for (const i of is) this.instr(i, indent);
+    for (const [k, i] of is.entries()) {
+      if (i.op === 'load' && waitedLoad(is, k + 1)) this.waitLoop(i, is[k + 1], indent);
+      else if (i.op === 'assume' && waitedLoad(is, k)) continue;
+      else this.instr(i, indent);
+    }
+  }
+
+  /**
+   * A KVM_REQUEST_WAIT wait (csd_lock_wait): read the ack until it is non-zero. After each read
+   * of 0, hw_wait_check says whether to go on: 2 when every other thread has finished the
+   * instance (nobody is left to acknowledge: after one more read the instance is marked and left
+   * out, as the model explores no execution where the read returns 0), 4 after HW_WAIT_SPINS
+   * reads (given up, also left out and reported), else 0 after a cpu_relax.
+   */
+  private waitLoop(load: Extract<Instr, { op: 'load' }>, assume: Instr, ind: string): void {
+    const d = this.dst(load.dst);
+    const p = this.addr(load.addr);
+    this.line(ind, '{', assume);
+    this.lines.push(`${ind}\tint hw_last = 0;`);
+    this.lines.push(`${ind}\tunsigned hw_relaxed = 0;`);
+    this.lines.push(`${ind}\tfor (unsigned long hw_n = 1;; hw_n++) {`);
+    this.line(`${ind}\t\t`, `${d} = hw_load_acquire(${p});`, load);
+    this.lines.push(`${ind}\t\tif (${d} != 0) break;`);
+    this.lines.push(`${ind}\t\tif (hw_last) { ub |= hw_last; break; }`);
+    this.lines.push(`${ind}\t\thw_last = hw_wait_check(I, ${this.thread}, hw_n, &hw_relaxed);`);
+    this.lines.push(`${ind}\t}`);
+    this.lines.push(`${ind}}`);
   }
 
   private line(indent: string, text: string, i: Instr): void {
@@ -308,7 +377,7 @@ class ThreadEmitter {
       }
       case 'srcu-sync':
       case 'assume':
-        // hwRefusals rejects these before generation.
+        // hwRefusals rejects these before generation (a KVM_REQUEST_WAIT assume is emit()'s).
         throw new Error(`hw: ${i.op} cannot be generated`);
     }
   }
@@ -334,7 +403,9 @@ export function threadBodyC(program: Program, layout: HwLayout, thread: number):
  * The whole C program. Its output, one item per line: `hw-litmus 1`, `threads N`, `cpus C`,
  * `pinned 0|1`, `runs R`, `size S`, then `state COUNT V...` per distinct final state (values
  * as decimal integers, or `&k` for the address of location k), `undefined COUNT` for instances
- * that dereferenced a non-address, and `time_ns T` for the rounds alone.
+ * that dereferenced a non-address, `wait_unacked COUNT` and `wait_gaveup COUNT` for instances
+ * left out because a KVM_REQUEST_WAIT wait could not end (see hw_wait_check), and `time_ns T`
+ * for the rounds alone.
  */
 export function generateC(program: Program, arch: Mapping | MappingName, opts: GenerateOptions = {}): string {
   const mapping = typeof arch === 'string' ? MAPPINGS.get(arch) : arch;
@@ -357,10 +428,15 @@ export function generateC(program: Program, arch: Mapping | MappingName, opts: G
   p(mapping.prelude);
   p(`#define NT ${nt}\n#define NLOC ${nloc}\n#define NOBS ${nobs}\n#define LINE ${line}`);
   p('typedef struct { volatile val_t v; char pad[LINE - sizeof(val_t)]; } __attribute__((aligned(LINE))) cell_t;');
-  p('/* One instance of the test: its locations, its start barrier, and a scratch cell per thread. */');
-  p('typedef struct { cell_t loc[NLOC]; cell_t bar; cell_t scratch[NT]; } __attribute__((aligned(LINE))) inst_t;');
+  if (layout.waits) {
+    p('/* One instance of the test: its locations, its start barrier, a scratch cell per thread, and a flag per thread set when it has finished the instance. */');
+    p('typedef struct { cell_t loc[NLOC]; cell_t bar; cell_t scratch[NT]; cell_t done[NT]; } __attribute__((aligned(LINE))) inst_t;');
+  } else {
+    p('/* One instance of the test: its locations, its start barrier, and a scratch cell per thread. */');
+    p('typedef struct { cell_t loc[NLOC]; cell_t bar; cell_t scratch[NT]; } __attribute__((aligned(LINE))) inst_t;');
+  }
   p(String.raw`
-static long hw_runs, hw_size;
+static long hw_runs, hw_size, hw_wait_unacked, hw_wait_gaveup;
 static inst_t *hw_insts;
 static val_t *hw_out[NT];
 static unsigned char *hw_ub[NT];
@@ -374,7 +450,7 @@ static inline val_t hw_mod(val_t a, val_t b) { return b == 0 ? 0 : a % b; }
 static inline volatile val_t *hw_ptr(inst_t *I, val_t a, int t, int *ub) {
 	uintptr_t off = (uintptr_t)a - (uintptr_t)&I->loc[0].v;
 	if (off < (uintptr_t)NLOC * sizeof(cell_t) && off % sizeof(cell_t) == 0) return (volatile val_t *)a;
-	*ub = 1;
+	*ub |= 1;
 	return &I->scratch[t].v;
 }
 
@@ -435,6 +511,23 @@ static inline void hw_encode(inst_t *I, val_t x, val_t *k) {
 	else { k[0] = 0; k[1] = x; }
 }
 `);
+  if (layout.waits) {
+    p(String.raw`/* A KVM_REQUEST_WAIT requester read 0 from an ack (the n-th time): go on waiting? 2: no, every
+   other thread has finished this instance, so no acknowledgement can come any more (the kernel
+   would wait for ever; the model explores no such execution); 4: no, HW_WAIT_SPINS reads gave 0
+   while a thread was still running (given up); 0: yes, after a cpu_relax(). The acquire reads of
+   the done flags come before the requester's next read of the ack, which therefore sees an ack
+   written before a flag it saw set. Instances marked 2 or 4 are counted apart, not tallied. */
+#define HW_WAIT_SPINS ${HW_WAIT_SPINS}UL
+static int hw_wait_check(inst_t *I, int self, unsigned long n, unsigned *relaxed) {
+	int t;
+	for (t = 0; t < NT; t++) if (t != self && !__atomic_load_n(&I->done[t].v, __ATOMIC_ACQUIRE)) break;
+	if (t == NT) return 2;
+	if (n >= HW_WAIT_SPINS) return 4;
+	hw_relax(relaxed);
+	return 0;
+}`);
+  }
   // Round initialisation.
   p('static void hw_init_round(void) {');
   p('\tfor (long i = 0; i < hw_size; i++) {');
@@ -442,6 +535,7 @@ static inline void hw_encode(inst_t *I, val_t x, val_t *k) {
   const em0 = new ThreadEmitter(locIndex, 0);
   layout.locations.forEach((l, k) => p(`\t\tI->loc[${k}].v = ${em0.value(program.locations.get(l) ?? 0)}; /* ${l.replace(/\*\//g, '* /')} */`));
   p('\t\tI->bar.v = 0;');
+  if (layout.waits) p('\t\tfor (int t = 0; t < NT; t++) I->done[t].v = 0;');
   p('\t}');
   p('}');
   // Which thread output slot each register observable is, per thread.
@@ -454,7 +548,11 @@ static inline void hw_encode(inst_t *I, val_t x, val_t *k) {
   p('\tval_t k[2 * NOBS + 1];');
   p('\tfor (long i = 0; i < hw_size; i++) {');
   p('\t\tinst_t *I = &hw_insts[i];');
-  p(`\t\tif (${Array.from({ length: nt }, (_, t) => `hw_ub[${t}][i]`).join(' || ')}) { hw_undefined++; continue; }`);
+  // What the threads marked: 1 undefined behaviour, 2 a wait nobody could acknowledge, 4 a wait given up.
+  p(`\t\tint u = ${Array.from({ length: nt }, (_, t) => `hw_ub[${t}][i]`).join(' | ')};`);
+  p('\t\tif (u & 2) { hw_wait_unacked++; continue; }');
+  p('\t\tif (u & 4) { hw_wait_gaveup++; continue; }');
+  p('\t\tif (u) { hw_undefined++; continue; }');
   p('\t\tk[2 * NOBS] = 0;');
   layout.observables.forEach((o, j) => {
     if (o.obs.k === 'mem') p(`\t\thw_encode(I, I->loc[${locIndex.get(o.obs.name)}].v, &k[${2 * j}]); /* ${o.label.replace(/\*\//g, '* /')} */`);
@@ -487,6 +585,7 @@ static inline void hw_encode(inst_t *I, val_t x, val_t *k) {
     }
     p('\t\t\thw_ibarrier(&I->bar.v);');
     p(body);
+    if (layout.waits) p(`\t\t\t__atomic_store_n(&I->done[${t}].v, 1, __ATOMIC_RELEASE); /* finished: a waiting requester need not wait for this thread any more */`);
     regSlots[t].forEach((s, slot) => p(`\t\t\thw_out[${t}][i * ${Math.max(1, regSlots[t].length)} + ${slot}] = ${regName(s.reg)};`));
     for (const r of regs) p(`\t\t\t(void)${regName(r)};`);
     p(`\t\t\thw_ub[${t}][i] = (unsigned char)ub;`);
@@ -550,6 +649,7 @@ int main(int argc, char **argv) {
 		printf("\n");
 	}
 	printf("undefined %ld\n", hw_undefined);
+	printf("wait_unacked %ld\nwait_gaveup %ld\n", hw_wait_unacked, hw_wait_gaveup);
 	printf("time_ns %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
 	return 0;
 }

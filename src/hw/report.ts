@@ -3,7 +3,7 @@
 // check against the model. Pure: values in, text out.
 import type { Value } from '../lower/program.js';
 import { formatValue } from '../execution/condition.js';
-import type { HwLayout } from './generate.js';
+import { HW_WAIT_SPINS, type HwLayout } from './generate.js';
 import type { Comparison, HwRun } from './tally.js';
 
 const KIND = { exists: 'Allowed', '~exists': 'Forbidden', forall: 'Required' } as const;
@@ -26,6 +26,19 @@ export interface HwReportInput {
 export function executionsPerSecond(run: HwRun): number {
   const n = run.runs * run.size;
   return run.timeNs > 0 ? n / (run.timeNs / 1e9) : 0;
+}
+
+/**
+ * What became of the KVM_REQUEST_WAIT waits: the requester spins on each IPI'd vCPU's ack. An
+ * execution whose wait could not end is left out of the histogram, and said here with its count.
+ */
+function waitLine(cmp: Comparison): string {
+  const ex = (k: number) => `${k} execution${k === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  if (cmp.waitUnacked + cmp.waitGaveUp === 0) parts.push('every wait ended with its acknowledgement, none left out');
+  if (cmp.waitUnacked > 0) parts.push(`WAIT NOT ACKNOWLEDGED in ${ex(cmp.waitUnacked)}, left out: every other thread finished without acknowledging, so the call would never return (the model explores no such execution)`);
+  if (cmp.waitGaveUp > 0) parts.push(`WAIT GIVEN UP in ${ex(cmp.waitGaveUp)}, left out: no acknowledgement after ${HW_WAIT_SPINS} reads while another thread was still running (a cut-off: these executions are missing from the histogram)`);
+  return `Waits (KVM_REQUEST_WAIT, spinning on each IPI'd vCPU's ack): ${parts.join('; ')}`;
 }
 
 export function formatHwReport(r: HwReportInput): string {
@@ -52,6 +65,7 @@ export function formatHwReport(r: HwReportInput): string {
   const cond = cmp.positive > 0 ? `condition seen ${cmp.positive} time${cmp.positive === 1 ? '' : 's'} in ${n} (${((cmp.positive / n) * 1e6).toFixed(1)} per million)` : `condition never seen in ${n}`;
   lines.push(`Machine ${run.arch}, mapping ${r.mapping}: ${run.threads} thread${run.threads === 1 ? '' : 's'} on ${run.cpus} CPU${run.cpus === 1 ? '' : 's'} (${run.pinned ? 'one CPU each' : 'oversubscribed, not pinned'}); ${run.runs} runs x ${run.size} instances = ${n} executions, ${Math.round(executionsPerSecond(run))} per second; ${cond}`);
   if (cmp.filteredOut > 0) lines.push(`Filtered out: ${cmp.filteredOut} executions`);
+  if (layout.waits) lines.push(waitLine(cmp));
   if (cmp.undefined > 0) lines.push(`Undefined behaviour: ${cmp.undefined} executions dereferenced a value that is not a location`);
   const observedAllowed = cmp.allowedCount - cmp.unobserved.length;
   lines.push(`Model ${r.model}: ${cmp.allowedCount} state${cmp.allowedCount === 1 ? '' : 's'} allowed, ${observedAllowed} observed; ${cmp.forbidden.length === 0 ? 'no observed state is forbidden' : `${cmp.forbidden.length} observed state${cmp.forbidden.length === 1 ? ' is' : 's are'} FORBIDDEN`}`);

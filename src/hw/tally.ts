@@ -22,6 +22,10 @@ export interface HwRun {
   states: HwObservedState[];
   /** Instances in which a thread dereferenced something that is not a location. */
   undefined: number;
+  /** Instances left out: a KVM_REQUEST_WAIT wait that no thread was left to acknowledge. */
+  waitUnacked: number;
+  /** Instances left out: a KVM_REQUEST_WAIT wait given up after HW_WAIT_SPINS reads. */
+  waitGaveUp: number;
   timeNs: number;
 }
 
@@ -31,7 +35,7 @@ export type ParseRunResult = { ok: true; run: HwRun } | { ok: false; message: st
 export function parseHarnessOutput(text: string, layout: HwLayout): ParseRunResult {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   if (lines[0] !== 'hw-litmus 1') return { ok: false, message: `unexpected harness output: ${JSON.stringify(lines[0] ?? '')}` };
-  const run: HwRun = { arch: '', threads: 0, cpus: 0, pinned: false, runs: 0, size: 0, states: [], undefined: 0, timeNs: 0 };
+  const run: HwRun = { arch: '', threads: 0, cpus: 0, pinned: false, runs: 0, size: 0, states: [], undefined: 0, waitUnacked: 0, waitGaveUp: 0, timeNs: 0 };
   for (const l of lines.slice(1)) {
     const [key, ...rest] = l.trim().split(/\s+/);
     const num = (s: string | undefined) => Number(s);
@@ -56,6 +60,12 @@ export function parseHarnessOutput(text: string, layout: HwLayout): ParseRunResu
         break;
       case 'undefined':
         run.undefined = num(rest[0]);
+        break;
+      case 'wait_unacked':
+        run.waitUnacked = num(rest[0]);
+        break;
+      case 'wait_gaveup':
+        run.waitGaveUp = num(rest[0]);
         break;
       case 'time_ns':
         run.timeNs = num(rest[0]);
@@ -129,6 +139,9 @@ export interface Comparison {
   negative: number;
   filteredOut: number;
   undefined: number;
+  /** Left out by KVM_REQUEST_WAIT waits that could not end (see HwRun). */
+  waitUnacked: number;
+  waitGaveUp: number;
   observation: 'Never' | 'Sometimes' | 'Always';
   /** herd7's Ok/No for the quantified condition over what was observed. */
   ok: boolean;
@@ -170,5 +183,5 @@ export function compareWithModel(run: HwRun, program: Program, layout: HwLayout,
   const { ok, observation } = verdictOf(program.quantifier, positive, negative);
   const unobserved = [...allowed.entries()].filter(([k]) => !seen.has(k)).map(([, v]) => v).sort(compareValues);
   const total = run.states.reduce((n, s) => n + s.count, 0);
-  return { states, total, positive, negative, filteredOut, undefined: run.undefined, observation, ok, forbidden, unobserved, allowedCount: allowed.size };
+  return { states, total, positive, negative, filteredOut, undefined: run.undefined, waitUnacked: run.waitUnacked, waitGaveUp: run.waitGaveUp, observation, ok, forbidden, unobserved, allowedCount: allowed.size };
 }
