@@ -108,10 +108,12 @@ class PreparedLkmm implements PreparedModel {
   private readonly hasPlain: boolean;
   private readonly hasSrcu: boolean;
   private readonly allLocks: EventSet;
+  private readonly identity: Relation;
 
   constructor(private readonly sk: Skeleton) {
     const s = (this.s = lkmmSets(sk));
     const n = (this.n = sk.n);
+    this.identity = Relation.identity(n);
     const po = (this.po = sk.po);
     this.poOpt = po.opt();
     this.poLoc = po.inter(sk.loc);
@@ -241,14 +243,16 @@ class PreparedLkmm implements PreparedModel {
     const marked = this.marked;
     const rfeMarkedOpt = rfe.restrict(null, s.Marked).opt();
     const rmwSequence = rf.seq(sk.rmw).star();
-    const cumulFence = marked.seq(rfeMarkedOpt.seq(strongFence0.union(this.poRel)).union(this.wmb, poUnlockLockPo)).seq(marked).seq(rmwSequence);
+    // [Marked] ; r is r with its domain restricted (cheaper than a composition), and so on.
+    const M = s.Marked;
+    const cumulFence = rfeMarkedOpt.seq(strongFence0.union(this.poRel)).union(this.wmb, poUnlockLockPo).restrict(M, M).seq(rmwSequence);
     const cumulFenceStar = cumulFence.star();
-    const prop = marked.seq(overwrite.inter(ext).opt()).seq(cumulFenceStar).seq(marked).seq(rfe.opt()).seq(marked);
+    const prop = overwrite.inter(ext).opt().restrict(M, null).seq(cumulFenceStar).restrict(null, M).seq(rfe.opt()).restrict(null, M);
 
-    const hb = marked.seq(ppo.union(rfe, prop.minus(Relation.identity(n)).inter(int))).seq(marked);
+    const hb = ppo.union(rfe, prop.minus(this.identity).inter(int)).restrict(M, M);
     if (!hb.isAcyclic()) return fail('happens-before');
     const hbStar = hb.star();
-    const pb = prop.seq(strongFence0).seq(hbStar).seq(marked);
+    const pb = prop.seq(strongFence0).seq(hbStar).restrict(null, M);
     if (!pb.isAcyclic()) return fail('propagation');
     if (partial) return { consistent: true, failed: null, flags: [] };
 
@@ -256,7 +260,10 @@ class PreparedLkmm implements PreparedModel {
     let rcuFence: Relation | null = null;
     let rb: Relation | null = null;
     let srcuRscs: Relation | null = null;
-    if (this.hasSrcu || this.hasGracePeriods) {
+    if (!this.hasSrcu && s.SyncSrcu.isEmpty()) {
+      // No SRCU event: the critical sections are empty, whatever rf is.
+      if (this.hasGracePeriods) srcuRscs = new Relation(n);
+    } else {
       const carrySrcuData = sk.data.seq(this.notSrcuUnlock).seq(rf).star();
       srcuRscs = id(s.SrcuLock).seq(carrySrcuData).seq(sk.data).restrict(null, s.SrcuUnlock).inter(sk.loc);
     }
@@ -290,7 +297,7 @@ class PreparedLkmm implements PreparedModel {
         order = next;
       }
       rcuFence = po.seq(order).seq(this.poOpt);
-      rb = prop.seq(rcuFence).seq(hbStar).seq(pbStar).seq(marked);
+      rb = prop.seq(rcuFence).seq(hbStar).seq(pbStar).restrict(null, M);
       if (!rb.isIrreflexive()) return fail('rcu');
     }
 
