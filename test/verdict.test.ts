@@ -1,7 +1,8 @@
 // Verdict mode (#12) against its oracles: herd7's recorded Observation and data-race flag on every
 // corpus test (paulmck's 2,281 included), the Result: lines of the tests herd7 could not finish,
 // and full enumeration on generated programs, for every quantifier and model.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { buildTest, programSpecArb } from '../src/fuzz/generate.js';
 import { buildKvmTest, kvmSpecArb } from '../src/fuzz/kvm-gen.js';
 import type { Quantifier } from '../src/parse/ast.js';
 import { printLitmus } from '../src/parse/print.js';
+import { cli } from './helpers/cli.js';
 import { SHARED } from './helpers/corpus.js';
 
 function litmusFiles(dir: string): string[] {
@@ -135,5 +137,37 @@ describe('limits bound every phase (#12)', () => {
       expect(r.result.stats.incomplete).toBe('timeout reached');
       if (!verdictOnly) expect(r.result.stats.explored).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the CLI says what verdict mode did not do', () => {
+  const SB = '../shared/corpus/lkmm-kernel/SB+fencembonceonces.litmus';
+  it('run --verdict-only: the verdict, no state list, in every format', () => {
+    const text = cli(['run', '--verdict-only', SB]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^SB\+fencembonceonces +lkmm +Never +No +not listed +- /m);
+    const herd = cli(['run', '--verdict-only', '--format', 'herd', SB]);
+    expect(herd.stdout).toContain('\nStates not listed (verdict mode)\n');
+    expect(herd.stdout).toMatch(/^Observation SB\+fencembonceonces Never 0 \d+$/m);
+    expect(herd.stdout).toMatch(/^Verdict-only SB\+fencembonceonces states not listed; .*data-race searched$/m);
+    const json = JSON.parse(cli(['run', '--verdict-only', '--format', 'json', SB]).stdout)[0];
+    expect(json).toMatchObject({ observation: 'Never', statesListed: false, dataRaceSearched: true });
+    // Without it, run lists every state as herd7 does.
+    expect(cli(['run', '--format', 'herd', SB]).stdout).toContain('\nStates 3\n');
+  });
+  it('check decides verdicts only, and lists all states when a baseline needs them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verdict-'));
+    const expectFile = join(dir, 'expect.tsv');
+    writeFileSync(expectFile, 'SB+fencembonceonces.litmus\tSometimes\n');
+    const junit = join(dir, 'junit.xml');
+    const r = cli(['check', '--expect', expectFile, '--reporter', `junit=${junit}`, SB]);
+    expect(r.code).toBe(1);
+    expect(readFileSync(junit, 'utf8')).toContain('Never, executions found (verdict mode) 0 satisfying / 1 not');
+    const baseline = join(dir, 'baseline.json');
+    expect(cli(['check', '--update-baseline', baseline, SB]).code).toBe(0);
+    const recorded = Object.values(JSON.parse(readFileSync(baseline, 'utf8')) as Record<string, { verdict: string; states: string[] }>);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0].verdict).toBe('Never');
+    expect(recorded[0].states).toHaveLength(3);
   });
 });

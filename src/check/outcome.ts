@@ -29,7 +29,8 @@ export interface CheckOutcome {
   /** One line for people: "Never, as expected", "expected Never, got Sometimes", ... */
   message: string;
   expected: { verdict: Verdict; dataRace: boolean; states?: string[]; source: ExpectationSource } | null;
-  actual: { observation: Verdict; dataRace: boolean; flags: string[]; positive: number; negative: number; states: string[] } | null;
+  /** In verdict mode (`verdictOnly`), the counts and states are those of the executions found, not all of them. */
+  actual: { observation: Verdict; dataRace: boolean; flags: string[]; positive: number; negative: number; states: string[]; verdictOnly?: boolean } | null;
   /** Why the run stopped early (incomplete only). */
   incomplete: string | null;
   /** Where an annotation should point: the Result: comment, the condition, or the error. */
@@ -70,7 +71,7 @@ export function decideOutcome(run: TestRun, expectation: Expectation | null): Ch
   // The data-race flag is an LKMM notion: SC and TSO never raise it, so only LKMM compares it.
   const racesCompared = r.model === 'lkmm';
   const dataRace = j.flags.includes('data-race');
-  const actual = { observation: j.observation, dataRace, flags: j.flags, positive: j.positive, negative: j.negative, states: stateStrings(r) };
+  const actual = { observation: j.observation, dataRace, flags: j.flags, positive: j.positive, negative: j.negative, states: stateStrings(r), ...(j.verdictOnly ? { verdictOnly: true } : {}) };
   const conditionPos = { file: r.file, line: r.test.condition.pos.line, col: r.test.condition.pos.col };
   const base = { file: r.file, name: r.name, expected, timeMs: roundMs(r.timeMs) };
   if (!j.complete) {

@@ -109,8 +109,9 @@ export function outcomeToCase(o: CheckOutcome): CaseReport {
     lines.push(`expected: ${o.expected.verdict}${o.expected.dataRace ? ' DATARACE' : ''} (from ${from})`);
   }
   if (o.actual) {
-    lines.push(`actual:   ${o.actual.observation}${o.actual.dataRace ? ' DATARACE' : ''}, witnesses ${o.actual.positive} positive / ${o.actual.negative} negative${o.actual.flags.length ? `, flags ${o.actual.flags.join(',')}` : ''}`);
-    lines.push('states:', ...o.actual.states.map((s) => `  ${s}`));
+    const counts = o.actual.verdictOnly ? `executions found (verdict mode) ${o.actual.positive} satisfying / ${o.actual.negative} not` : `witnesses ${o.actual.positive} positive / ${o.actual.negative} negative`;
+    lines.push(`actual:   ${o.actual.observation}${o.actual.dataRace ? ' DATARACE' : ''}, ${counts}${o.actual.flags.length ? `, flags ${o.actual.flags.join(',')}` : ''}`);
+    lines.push(o.actual.verdictOnly ? 'states of the executions found (verdict mode lists no others):' : 'states:', ...o.actual.states.map((s) => `  ${s}`));
   }
   return {
     group: dirname(o.file),
