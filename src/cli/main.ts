@@ -64,7 +64,7 @@ export function buildProgram(): Command {
     .addOption(new Option('-m, --model <name>', 'memory model').choices(['lkmm', 'sc', 'tso']).default('lkmm'))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'herd', 'json']).default('text'))
     .option('--timeout <seconds>', 'per-test time limit; a test that hits it is reported incomplete (exit 3)', positiveNumber)
-    .option('--max-executions <n>', 'per-test limit on candidate executions checked (exit 3 when hit)', positiveInt)
+    .option('--max-executions <n>', 'per-test limit on candidate executions checked, and on search steps (100 per execution) (exit 3 when hit)', positiveInt)
     .option('-j, --jobs <n>', 'decide tests on N worker threads (output order is unchanged)', positiveInt)
     .option('--unroll <n>', 'explore loops up to N iterations (results are then bounded; without it a loop is an error)', positiveInt)
     .option('--verdict-only', 'decide the verdict only: stop at the executions that decide it, without listing the states')
@@ -85,7 +85,7 @@ export function buildProgram(): Command {
     .option('--reporter <spec>', 'junit=FILE, json=FILE or github (repeatable)', collectReporter)
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInt)
     .option('--timeout <seconds>', 'per-test time limit; a test that hits it is reported incomplete (exit 3)', positiveNumber)
-    .option('--max-executions <n>', 'per-test limit on candidate executions checked (exit 3 when hit)', positiveInt)
+    .option('--max-executions <n>', 'per-test limit on candidate executions checked, and on search steps (100 per execution) (exit 3 when hit)', positiveInt)
     .option('--shard <i/n>', 'run only the i-th of n deterministic slices of the sorted tests', shardArg)
     .option('--all-states', 'list every final state (full enumeration) instead of deciding the verdict only (implied by --baseline and --update-baseline)')
     .action((paths: string[], opts) => {
@@ -121,7 +121,7 @@ export function buildProgram(): Command {
     .option('--dot <dir>', 'also write a Graphviz file per witness (or rejected example) into DIR')
     .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1)
     .option('--timeout <seconds>', 'time limit; a Never found under it is reported incomplete (exit 3)', positiveNumber)
-    .option('--max-executions <n>', 'limit on candidate executions checked (exit 3 when hit)', positiveInt)
+    .option('--max-executions <n>', 'limit on candidate executions checked, and on search steps (100 per execution) (exit 3 when hit)', positiveInt)
     .action((file: string, opts) => {
       process.exitCode = explainCommand(file, opts);
     });
