@@ -1,13 +1,14 @@
 // The explorer: combines one path shape per thread, then builds each combination's executions
-// incrementally, one decision at a time: the co position of the next write (or critical section)
-// of a location, then the rf source of each of its reads, location by location. After every
-// decision the partial execution is checked: local coherence of the read just placed, the
-// filter (and, in verdict mode, the condition) over the values already decided, and, when a
-// location is complete, the model's partial constraints. So the first consistent execution comes
-// after a few steps however large the space, and the limits count steps as well as executions.
-// The reads of read-modify-writes and spin_lock take the co-previous write, as atomicity demands.
-// Every model we run requires coherence and atomicity, so these prunings never remove a
-// consistent execution and the counts match herd7's.
+// incrementally, one decision at a time, location by location: the co position of the next write
+// (or critical section) of the location, and, as each write is placed, which of the reads still
+// without a source take it (a read may wait for a later write). After every decision the partial
+// execution is checked: per-location coherence with the thread's own accesses, the thread paths
+// the decided values select, the filter (and, in verdict mode, the condition) over the values
+// already decided, and, adaptively, the model's partial constraints (mayExtend). So the first
+// consistent execution comes after a few steps however large the space, and the limits count
+// steps as well as executions. The reads of read-modify-writes and spin_lock take the
+// co-previous write, as atomicity demands. Every model we run requires coherence and atomicity,
+// so these prunings never remove a consistent execution and the counts match herd7's.
 import type { Program, Value } from '../lower/program.js';
 import type { Observable } from '../parse/ast.js';
 import type { MemoryModel, PreparedModel } from '../models/model.js';
