@@ -379,7 +379,7 @@ interface LocationPlan {
   allRmw: boolean;
 }
 
-/** Decision sites per location for the adaptive partial checks: co placements, then rf choices, then completion. */
+/** Decision sites per location for the adaptive partial checks: each co placement (with the reads it binds), the start, completion. */
 const SITES_PER_LOCATION = 128;
 /** A site is always checked for its first SITE_TRIAL visits, then when worth it, and every SITE_SAMPLE-th visit. */
 const SITE_TRIAL = 16;
