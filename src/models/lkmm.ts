@@ -109,11 +109,13 @@ class PreparedLkmm implements PreparedModel {
   private readonly hasSrcu: boolean;
   private readonly allLocks: EventSet;
   private readonly identity: Relation;
+  private readonly noRmw: boolean;
 
   constructor(private readonly sk: Skeleton) {
     const s = (this.s = lkmmSets(sk));
     const n = (this.n = sk.n);
     this.identity = Relation.identity(n);
+    this.noRmw = sk.rmw.isEmpty();
     const po = (this.po = sk.po);
     this.poOpt = po.opt();
     this.poLoc = po.inter(sk.loc);
@@ -242,7 +244,8 @@ class PreparedLkmm implements PreparedModel {
     // Propagation.
     const marked = this.marked;
     const rfeMarkedOpt = rfe.restrict(null, s.Marked).opt();
-    const rmwSequence = rf.seq(sk.rmw).star();
+    // (rf ; rmw)*: the identity when the test has no RMW.
+    const rmwSequence = this.noRmw ? this.identity : rf.seq(sk.rmw).star();
     // [Marked] ; r is r with its domain restricted (cheaper than a composition), and so on.
     const M = s.Marked;
     const cumulFence = rfeMarkedOpt.seq(strongFence0.union(this.poRel)).union(this.wmb, poUnlockLockPo).restrict(M, M).seq(rmwSequence);
@@ -250,10 +253,13 @@ class PreparedLkmm implements PreparedModel {
     const prop = overwrite.inter(ext).opt().restrict(M, null).seq(cumulFenceStar).restrict(null, M).seq(rfe.opt()).restrict(null, M);
 
     const hb = ppo.union(rfe, prop.minus(this.identity).inter(int)).restrict(M, M);
-    if (!hb.isAcyclic()) return fail('happens-before');
-    const hbStar = hb.star();
+    // One transitive closure serves both the acyclicity check and the reflexive closure.
+    const hbPlus = hb.plus();
+    if (!hbPlus.isIrreflexive()) return fail('happens-before');
+    const hbStar = hbPlus.union(this.identity);
     const pb = prop.seq(strongFence0).seq(hbStar).restrict(null, M);
-    if (!pb.isAcyclic()) return fail('propagation');
+    const pbPlus = pb.plus();
+    if (!pbPlus.isIrreflexive()) return fail('propagation');
     if (partial) return { consistent: true, failed: null, flags: [] };
 
     // RCU.
@@ -267,7 +273,7 @@ class PreparedLkmm implements PreparedModel {
       const carrySrcuData = sk.data.seq(this.notSrcuUnlock).seq(rf).star();
       srcuRscs = id(s.SrcuLock).seq(carrySrcuData).seq(sk.data).restrict(null, s.SrcuUnlock).inter(sk.loc);
     }
-    const pbStar = pb.star();
+    const pbStar = pbPlus.union(this.identity);
     if (this.hasGracePeriods) {
       const rcuGp = id(s.SyncRcu);
       const srcuGp = id(s.SyncSrcu);
