@@ -109,6 +109,9 @@ class PreparedLkmm implements PreparedModel {
   private readonly hasSrcu: boolean;
   private readonly allLocks: EventSet;
   private readonly identity: Relation;
+  private readonly dataNotSrcuUnlock: Relation;
+  /** The fences, when no unlock+lock pair can add to them (computed once). */
+  private readonly fencesNoLocks: { poUnlockLockPo: Relation; strongFence0: Relation; nonrwFence: Relation; fence0: Relation } | null;
   private readonly noRmw: boolean;
 
   constructor(private readonly sk: Skeleton) {
@@ -185,6 +188,12 @@ class PreparedLkmm implements PreparedModel {
     const notNoreturn = s.all.minus(s.Noreturn);
     this.fencerelRmbNoNoreturn = fencerel(Rmb).restrict(R4rmb, notNoreturn);
     this.fencerelRmbFromNoNoreturn = fencerel(Rmb).restrict(notNoreturn, R4rmb);
+    this.dataNotSrcuUnlock = sk.data.seq(this.notSrcuUnlock);
+    if (s.UL.isEmpty() || s.LKR.isEmpty()) {
+      const strongFence0 = this.mbStatic.union(this.gp);
+      const nonrwFence = strongFence0.union(this.poRel, this.acqPo);
+      this.fencesNoLocks = { poUnlockLockPo: new Relation(n), strongFence0, nonrwFence, fence0: nonrwFence.union(this.wmb, this.rmb) };
+    } else this.fencesNoLocks = null;
     this.marked = id(s.Marked);
     this.hasPlain = !s.Plain.isEmpty();
     if (this.hasPlain) {
@@ -220,18 +229,27 @@ class PreparedLkmm implements PreparedModel {
     if (!sk.rmw.inter(fre.seq(coe)).isEmpty()) return fail('atomic');
 
     // Dependencies carried through memory (linux-kernel.bell).
-    const dataRfi = sk.data.seq(this.notSrcuUnlock).seq(rfi);
+    const dataRfi = this.dataNotSrcuUnlock.seq(rfi);
     const carryDep = dataRfi.isEmpty() ? null : dataRfi.star();
     const addr = carryDep ? carryDep.seq(sk.addr) : sk.addr;
     const data = carryDep ? carryDep.seq(sk.data) : sk.data;
     const ctrl = carryDep ? carryDep.seq(sk.ctrl) : sk.ctrl;
 
-    // Fences that depend on rf: unlock+lock pairs.
-    const poUnlockLockPo = this.poUL.seq(po.union(rf)).seq(this.lkrPo);
-    const mb = this.mbStatic.union(poUnlockLockPo.restrict(s.M, null).seq(this.afterUnlockLockPo));
-    const strongFence0 = mb.union(this.gp);
-    const nonrwFence = strongFence0.union(this.poRel, this.acqPo);
-    const fence0 = nonrwFence.union(this.wmb, this.rmb);
+    // Fences that depend on rf: unlock+lock pairs (none without both an unlock and a lock).
+    let poUnlockLockPo: Relation;
+    let strongFence0: Relation;
+    let nonrwFence: Relation;
+    let fence0: Relation;
+    if (this.fencesNoLocks) {
+      poUnlockLockPo = this.fencesNoLocks.poUnlockLockPo;
+      ({ strongFence0, nonrwFence, fence0 } = this.fencesNoLocks);
+    } else {
+      poUnlockLockPo = this.poUL.seq(po.union(rf)).seq(this.lkrPo);
+      const mb = this.mbStatic.union(poUnlockLockPo.restrict(s.M, null).seq(this.afterUnlockLockPo));
+      strongFence0 = mb.union(this.gp);
+      nonrwFence = strongFence0.union(this.poRel, this.acqPo);
+      fence0 = nonrwFence.union(this.wmb, this.rmb);
+    }
 
     // Preserved program order.
     const dep = addr.union(data);
