@@ -110,6 +110,8 @@ class PreparedLkmm implements PreparedModel {
   private readonly allLocks: EventSet;
   private readonly identity: Relation;
   private readonly dataNotSrcuUnlock: Relation;
+  /** ppo's parts that depend on neither rf nor co, without carried dependencies or lock fences. */
+  private readonly staticPpo: { fixed: Relation; depMarked: Relation };
   /** The fences, when no unlock+lock pair can add to them (computed once). */
   private readonly fencesNoLocks: { poUnlockLockPo: Relation; strongFence0: Relation; nonrwFence: Relation; fence0: Relation } | null;
   private readonly noRmw: boolean;
@@ -194,6 +196,15 @@ class PreparedLkmm implements PreparedModel {
       const nonrwFence = strongFence0.union(this.poRel, this.acqPo);
       this.fencesNoLocks = { poUnlockLockPo: new Relation(n), strongFence0, nonrwFence, fence0: nonrwFence.union(this.wmb, this.rmb) };
     } else this.fencesNoLocks = null;
+    {
+      const dep = sk.addr.union(sk.data);
+      const rwdep = dep.union(sk.ctrl).restrict(null, s.W);
+      const fence0 = this.fencesNoLocks ? this.fencesNoLocks.fence0 : new Relation(n);
+      this.staticPpo = {
+        fixed: rwdep.union(sk.addr.restrict(null, s.Plain).seq(this.wmb), sk.addr.restrict(null, s.R), fence0.inter(sk.int)),
+        depMarked: dep.restrict(null, s.Marked),
+      };
+    }
     this.marked = id(s.Marked);
     this.hasPlain = !s.Plain.isEmpty();
     if (this.hasPlain) {
@@ -251,13 +262,20 @@ class PreparedLkmm implements PreparedModel {
       fence0 = nonrwFence.union(this.wmb, this.rmb);
     }
 
-    // Preserved program order.
-    const dep = addr.union(data);
-    const rwdep = dep.union(ctrl).restrict(null, s.W);
+    // Preserved program order: its rf- and co-independent part is computed once when no
+    // dependency is carried through memory and no unlock+lock pair adds fences.
     const overwrite = co.union(fr);
-    const toW = rwdep.union(overwrite.inter(int), addr.restrict(null, s.Plain).seq(this.wmb));
-    const toR = addr.restrict(null, s.R).union(dep.restrict(null, s.Marked).seq(rfi));
-    const ppo = toR.union(toW, fence0.inter(int), poUnlockLockPo.inter(int));
+    let ppo: Relation;
+    if (!carryDep && this.fencesNoLocks) {
+      const st = this.staticPpo;
+      ppo = st.fixed.union(overwrite.inter(int), st.depMarked.seq(rfi));
+    } else {
+      const dep = addr.union(data);
+      const rwdep = dep.union(ctrl).restrict(null, s.W);
+      const toW = rwdep.union(overwrite.inter(int), addr.restrict(null, s.Plain).seq(this.wmb));
+      const toR = addr.restrict(null, s.R).union(dep.restrict(null, s.Marked).seq(rfi));
+      ppo = toR.union(toW, fence0.inter(int), poUnlockLockPo.inter(int));
+    }
 
     // Propagation.
     const marked = this.marked;
