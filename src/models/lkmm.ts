@@ -113,7 +113,7 @@ class PreparedLkmm implements PreparedModel {
   /** ppo's parts that depend on neither rf nor co, without carried dependencies or lock fences. */
   private readonly staticPpo: { fixed: Relation; depMarked: Relation };
   /** The fences, when no unlock+lock pair can add to them (computed once). */
-  private readonly fencesNoLocks: { poUnlockLockPo: Relation; strongFence0: Relation; nonrwFence: Relation; fence0: Relation } | null;
+  private readonly fencesNoLocks: { poUnlockLockPo: Relation; strongFence0: Relation; nonrwFence: Relation; fence0: Relation; strongFence0PoRel: Relation } | null;
   private readonly noRmw: boolean;
 
   constructor(private readonly sk: Skeleton) {
@@ -194,7 +194,7 @@ class PreparedLkmm implements PreparedModel {
     if (s.UL.isEmpty() || s.LKR.isEmpty()) {
       const strongFence0 = this.mbStatic.union(this.gp);
       const nonrwFence = strongFence0.union(this.poRel, this.acqPo);
-      this.fencesNoLocks = { poUnlockLockPo: new Relation(n), strongFence0, nonrwFence, fence0: nonrwFence.union(this.wmb, this.rmb) };
+      this.fencesNoLocks = { poUnlockLockPo: new Relation(n), strongFence0, nonrwFence, fence0: nonrwFence.union(this.wmb, this.rmb), strongFence0PoRel: strongFence0.union(this.poRel) };
     } else this.fencesNoLocks = null;
     {
       const dep = sk.addr.union(sk.data);
@@ -284,7 +284,9 @@ class PreparedLkmm implements PreparedModel {
     const rmwSequence = this.noRmw ? this.identity : rf.seq(sk.rmw).star();
     // [Marked] ; r is r with its domain restricted (cheaper than a composition), and so on.
     const M = s.Marked;
-    const cumulFence = rfeMarkedOpt.seq(strongFence0.union(this.poRel)).union(this.wmb, poUnlockLockPo).restrict(M, M).seq(rmwSequence);
+    const sfPoRel = this.fencesNoLocks ? this.fencesNoLocks.strongFence0PoRel : strongFence0.union(this.poRel);
+    const cumulFence0 = rfeMarkedOpt.seq(sfPoRel).union(this.wmb, poUnlockLockPo).restrict(M, M);
+    const cumulFence = this.noRmw ? cumulFence0 : cumulFence0.seq(rmwSequence);
     const cumulFenceStar = cumulFence.star();
     const prop = overwrite.inter(ext).opt().restrict(M, null).seq(cumulFenceStar).restrict(null, M).seq(rfe.opt()).restrict(null, M);
 
