@@ -228,7 +228,7 @@ class PreparedLkmm implements PreparedModel {
     const { rf, co } = c;
     const int = sk.int;
     const ext = sk.ext;
-    const fr = rf.inverse().seq(co);
+    const fr = frOf(rf, co);
     const rfe = rf.inter(ext);
     const rfi = rf.inter(int);
     const coe = co.inter(ext);
@@ -393,6 +393,25 @@ class PreparedLkmm implements PreparedModel {
     }
     return { consistent: true, failed: null, flags };
   }
+}
+
+/** fr = rf^-1 ; co, row by row: each read's row is its source's row of co (no pair list built). */
+function frOf(rf: Relation, co: Relation): Relation {
+  const n = rf.n;
+  const st = rf.stride;
+  const out = new Relation(n);
+  for (let w = 0; w < n; w++) {
+    for (let k = 0; k < st; k++) {
+      let word = rf.bits[w * st + k];
+      while (word !== 0) {
+        const t = word & -word;
+        word ^= t;
+        const r = (k << 5) + (31 - Math.clz32(t));
+        for (let j = 0; j < st; j++) out.bits[r * st + j] |= co.bits[w * st + j];
+      }
+    }
+  }
+  return out;
 }
 
 function fail(check: string): ModelVerdict {
