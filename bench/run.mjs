@@ -186,7 +186,7 @@ if (!only || 'kvm-requesters'.includes(only)) {
     const src = kvmRequestersFamily(n);
     const v = timed(src, `kvm-requesters-${n}`, true);
     let full = null;
-    if (fullOn && n <= Number(process.env.BENCH_KVM_FULL_MAX ?? 7)) {
+    if (fullOn && n <= Number(process.env.BENCH_KVM_FULL_MAX ?? 6)) {
       full = timed(src, `kvm-requesters-${n}`, false);
       if (full.ms > 60_000) fullOn = false;
     }

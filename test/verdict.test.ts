@@ -1,16 +1,20 @@
 // Verdict mode (#12) against its oracles: herd7's recorded Observation and data-race flag on every
 // corpus test (paulmck's 2,281 included), the Result: lines of the tests herd7 could not finish,
 // and full enumeration on generated programs, for every quantifier and model.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideSource, type TestResult } from '../src/api.js';
+import { decideSource, lowerTest, parseLitmus, type TestResult } from '../src/api.js';
+import { interleave } from '../src/interleave/interleave.js';
+import { formatValue } from '../src/execution/condition.js';
 import { STEPS_PER_EXECUTION } from '../src/explore/explorer.js';
 import { buildTest, programSpecArb } from '../src/fuzz/generate.js';
 import { buildKvmTest, kvmSpecArb } from '../src/fuzz/kvm-gen.js';
 import type { Quantifier } from '../src/parse/ast.js';
 import { printLitmus } from '../src/parse/print.js';
+import { cli } from './helpers/cli.js';
 import { SHARED } from './helpers/corpus.js';
 
 function litmusFiles(dir: string): string[] {
@@ -135,5 +139,68 @@ describe('limits bound every phase (#12)', () => {
       expect(r.result.stats.incomplete).toBe('timeout reached');
       if (!verdictOnly) expect(r.result.stats.explored).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the CLI says what verdict mode did not do', () => {
+  const SB = '../shared/corpus/lkmm-kernel/SB+fencembonceonces.litmus';
+  it('run --verdict-only: the verdict, no state list, in every format', () => {
+    const text = cli(['run', '--verdict-only', SB]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^SB\+fencembonceonces +lkmm +Never +No +not listed +- /m);
+    const herd = cli(['run', '--verdict-only', '--format', 'herd', SB]);
+    expect(herd.stdout).toContain('\nStates not listed (verdict mode)\n');
+    expect(herd.stdout).toMatch(/^Observation SB\+fencembonceonces Never 0 \d+$/m);
+    expect(herd.stdout).toMatch(/^Verdict-only SB\+fencembonceonces states not listed; .*data-race searched$/m);
+    const json = JSON.parse(cli(['run', '--verdict-only', '--format', 'json', SB]).stdout)[0];
+    expect(json).toMatchObject({ observation: 'Never', statesListed: false, dataRaceSearched: true });
+    // Without it, run lists every state as herd7 does.
+    expect(cli(['run', '--format', 'herd', SB]).stdout).toContain('\nStates 3\n');
+  });
+  it('check decides verdicts only, and lists all states when a baseline needs them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verdict-'));
+    const expectFile = join(dir, 'expect.tsv');
+    writeFileSync(expectFile, 'SB+fencembonceonces.litmus\tSometimes\n');
+    const junit = join(dir, 'junit.xml');
+    const r = cli(['check', '--expect', expectFile, '--reporter', `junit=${junit}`, SB]);
+    expect(r.code).toBe(1);
+    expect(readFileSync(junit, 'utf8')).toContain('Never, executions found (verdict mode) 0 satisfying / 1 not');
+    const baseline = join(dir, 'baseline.json');
+    expect(cli(['check', '--update-baseline', baseline, SB]).code).toBe(0);
+    const recorded = Object.values(JSON.parse(readFileSync(baseline, 'utf8')) as Record<string, { verdict: string; states: string[] }>);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0].verdict).toBe('Never');
+    expect(recorded[0].states).toHaveLength(3);
+  });
+});
+
+/** One vCPU and n-1 requesters, each kvm_make_request (a set_bit) + kvm_vcpu_kick (a cmpxchg). */
+function kvmRequesters(n: number): string {
+  const reqs = ['KVM_REQ_TLB_FLUSH', 'KVM_REQ_VM_DEAD', 'KVM_REQ_UNBLOCK', 'KVM_REQ_DIRTY_RING_SOFT_FULL'];
+  const t = ['P0(struct kvm_vcpu *vcpu)\n{\n\tint r0;\n\n\tWRITE_ONCE(vcpu->mode, IN_GUEST_MODE);\n\tsmp_mb();\n\tr0 = kvm_request_pending(vcpu);\n}'];
+  for (let i = 1; i < n; i++) t.push(`P${i}(struct kvm_vcpu *vcpu)\n{\n\tkvm_make_request(${reqs[i - 1]}, vcpu);\n\tkvm_vcpu_kick(vcpu);\n}`);
+  return `C kvm-requesters-${n}\n\n{}\n\n${t.join('\n\n')}\n\nlocations [vcpu->requests; vcpu->mode]\nexists (0:r0=0)\n`;
+}
+
+describe('symbolic set_bit chains (#12)', () => {
+  it('the KVM requester family: the same final states as the interleaving engine under SC, and 174 LKMM executions at 4 threads', () => {
+    for (const n of [3, 4]) {
+      const source = kvmRequesters(n);
+      const parsed = parseLitmus(source, 'k.litmus');
+      if (!parsed.ok) throw new Error(parsed.diagnostics[0].message);
+      const lowered = lowerTest(parsed.test);
+      if (!lowered.ok) throw new Error(lowered.diagnostics[0].message);
+      const program = lowered.program;
+      const show = (values: ReadonlyArray<string | number>) => values.map((v) => formatValue(v)).join(' ');
+      const operational = interleave(program, 'sc');
+      expect(operational.complete).toBe(true);
+      const axiomatic = decide(source, 'k.litmus', false, 'sc');
+      expect(axiomatic.judgement.states.map((s) => show(s.values)).sort()).toEqual(operational.states.map(show).sort());
+      // Every request bitmap ends complete: the chain of set_bits loses none.
+      expect(axiomatic.judgement.states.every((s) => s.values.includes((1 << (n - 1)) - 1))).toBe(true);
+    }
+    // herd7-equivalent counts from before the symbolic shapes (issue #12's figures).
+    const lkmm = decide(kvmRequesters(4).replace('locations [vcpu->requests; vcpu->mode]\n', ''), 'k.litmus', false);
+    expect(lkmm.judgement.positive + lkmm.judgement.negative).toBe(174);
   });
 });

@@ -37,7 +37,7 @@ export function modelOption(description = 'memory model', defaultModel: string |
 export function addLimitOptions(cmd: Command, per: string, timeoutWhat = 'a test that hits it is reported incomplete (exit 3)'): Command {
   return cmd
     .option('--timeout <seconds>', `${per} time limit; ${timeoutWhat}`, positiveNumber)
-    .option('--max-executions <n>', `${per} limit on candidate executions checked (exit 3 when hit)`, positiveInt);
+    .option('--max-executions <n>', `${per} limit on candidate executions checked, and on search steps (100 per execution) (exit 3 when hit)`, positiveInt);
 }
 
 /** The package's version, from its package.json (two levels above dist/cli/ and src/cli/). */

@@ -1,13 +1,14 @@
 // The explorer: combines one path shape per thread, then builds each combination's executions
-// incrementally, one decision at a time: the co position of the next write (or critical section)
-// of a location, then the rf source of each of its reads, location by location. After every
-// decision the partial execution is checked: local coherence of the read just placed, the
-// filter (and, in verdict mode, the condition) over the values already decided, and, when a
-// location is complete, the model's partial constraints. So the first consistent execution comes
-// after a few steps however large the space, and the limits count steps as well as executions.
-// The reads of read-modify-writes and spin_lock take the co-previous write, as atomicity demands.
-// Every model we run requires coherence and atomicity, so these prunings never remove a
-// consistent execution and the counts match herd7's.
+// incrementally, one decision at a time, location by location: the co position of the next write
+// (or critical section) of the location, and, as each write is placed, which of the reads still
+// without a source take it (a read may wait for a later write). After every decision the partial
+// execution is checked: per-location coherence with the thread's own accesses, the thread paths
+// the decided values select, the filter (and, in verdict mode, the condition) over the values
+// already decided, and, adaptively, the model's partial constraints (mayExtend). So the first
+// consistent execution comes after a few steps however large the space, and the limits count
+// steps as well as executions. The reads of read-modify-writes and spin_lock take the
+// co-previous write, as atomicity demands. Every model we run requires coherence and atomicity,
+// so these prunings never remove a consistent execution and the counts match herd7's.
 import type { CondProp, Program, Value } from '../lower/program.js';
 import type { Observable } from '../parse/ast.js';
 import type { MemoryModel, PreparedModel } from '../models/model.js';
@@ -356,6 +357,9 @@ interface ReadChoice {
   /** Same-thread accesses of the location before and after it in program order. */
   before: Event[];
   after: Event[];
+  /** The sources that take a place in co (an unlock outside any critical section does not). */
+  placeable: number[];
+  sourceSet: Set<number>;
 }
 
 /** Everything about one location's share of the search that does not change as it proceeds. */
@@ -374,9 +378,17 @@ interface LocationPlan {
   index: Map<number, number>;
   poLoc: Relation;
   writesCount: number;
+  /** What reads may take before any write is placed: the initial write, and sources never placed. */
+  initialSources: number[];
+  /** For each write, the reads of its thread after it in program order (they may not read co-before it). */
+  ownReadsAfter: Map<number, number[]>;
+  /** For each write, the reads of its thread before it in program order (they must read co-before it). */
+  ownReadsBefore: Map<number, number[]>;
+  /** Every write is the write of a value read-modify-write. */
+  allRmw: boolean;
 }
 
-/** Decision sites per location for the adaptive partial checks: co placements, then rf choices, then completion. */
+/** Decision sites per location for the adaptive partial checks: each co placement (with the reads it binds), the start, completion. */
 const SITES_PER_LOCATION = 128;
 /** A site is always checked for its first SITE_TRIAL visits, then when worth it, and every SITE_SAMPLE-th visit. */
 const SITE_TRIAL = 16;
@@ -478,7 +490,9 @@ class CombinationSearch {
     }
     // Locations with more writes first: their co orders constrain every later rf choice, so
     // partial checks prune as early as possible; then the fewest reads.
-    plans.sort((a, b) => b.writesCount - a.writesCount || a.reads.length - b.reads.length);
+    // A location whose writes are all value RMWs (a set_bit chain) goes last: its co orders are
+    // permutations that the other locations' decisions let the partial checks cut as they are built.
+    plans.sort((a, b) => Number(a.allRmw) - Number(b.allRmw) || b.writesCount - a.writesCount || a.reads.length - b.reads.length);
     this.plans = plans;
     // suffix[k]: at most one candidate (1) or more (2) for the locations from k on.
     this.suffix = new Array<number>(plans.length + 1).fill(1);
@@ -597,14 +611,17 @@ class CombinationSearch {
       this.leaf();
       return;
     }
-    this.place(k, [this.plans[k].init], this.plans[k].queues.map(() => 0), 0);
+    const plan = this.plans[k];
+    this.bind(k, [plan.init], plan.queues.map(() => 0), 0, plan.initialSources, 0, SITES_PER_LOCATION / 2);
   }
 
   /** Choose the next co unit of location k's order. */
   private place(k: number, order: number[], next: number[], placed: number): void {
     const plan = this.plans[k];
     if (placed === plan.units) {
-      this.read(k, order, 0);
+      // Every read took its source when that write was placed (none may be left deferred).
+      for (const c of plan.reads) if (this.source[c.read.id] < 0) return;
+      this.complete(k, order);
       return;
     }
     const { co, coPos } = this;
@@ -615,6 +632,7 @@ class CombinationSearch {
       const u = queue[next[q]];
       if (u.mustBeLast && placed !== plan.units - 1) continue;
       if (!this.canFollow(plan, u, prev)) continue;
+      if (this.coherent && this.readsCoBefore(plan, u)) continue;
       this.limiter.step();
       const start = order.length;
       for (const e of u.events) {
@@ -626,7 +644,7 @@ class CombinationSearch {
       const derived = r !== undefined && plan.derived.has(r) ? r : -1;
       if (derived >= 0) this.setSource(derived, prev);
       next[q]++;
-      if (derived < 0 || this.viable(derived)) this.guarded(k, placed, () => this.place(k, order, next, placed + 1));
+      if (derived < 0 || this.viable(derived)) this.bind(k, order, next, placed + 1, u.events, 0, placed);
       next[q]--;
       if (derived >= 0) this.unsetSource(derived, prev);
       for (let i = order.length - 1; i >= start; i--) {
@@ -652,17 +670,30 @@ class CombinationSearch {
     return true;
   }
 
-  /** Choose the rf source of location k's j-th read. */
-  private read(k: number, order: number[], j: number): void {
+  /**
+   * Each read takes its rf source when that write is placed in co (or at the start, for the
+   * initial write): after placing the writes `fresh`, every read still without a source either
+   * takes one of them or waits for a later write (if one of its sources is still to be placed).
+   * So fr edges appear as soon as later writes are placed, and the partial checks see them early.
+   */
+  private bind(k: number, order: number[], next: number[], placed: number, fresh: readonly number[], j: number, site: number): void {
     const plan = this.plans[k];
     if (j === plan.reads.length) {
-      this.complete(k, order);
+      this.guarded(k, site, () => this.place(k, order, next, placed));
       return;
     }
     const c = plan.reads[j];
     const r = c.read.id;
+    if (this.source[r] >= 0) {
+      this.bind(k, order, next, placed, fresh, j + 1, site);
+      return;
+    }
+    // Waiting for a later write first: the co-latest sources are the likeliest coherent ones,
+    // so the first complete executions come after few steps.
+    if (c.placeable.some((w) => this.coPos[w] < 0)) this.bind(k, order, next, placed, fresh, j + 1, site);
     const allowed = c.valueRead ? this.allowed.get(r) : undefined;
-    for (const s of c.sources) {
+    for (const s of fresh) {
+      if (!c.sourceSet.has(s)) continue;
       if (allowed) {
         const v = this.valueOf(s);
         if (v === null || !allowed.has(v)) continue;
@@ -670,12 +701,21 @@ class CombinationSearch {
       if (this.coherent && !this.locallyCoherent(c, s)) continue;
       this.limiter.step();
       this.setSource(r, s);
-      if (this.viable(r)) {
-        if (j + 1 === plan.reads.length) this.read(k, order, j + 1);
-        else this.guarded(k, SITES_PER_LOCATION / 2 + j, () => this.read(k, order, j + 1));
-      }
+      if (this.viable(r)) this.bind(k, order, next, placed, fresh, j + 1, site);
       this.unsetSource(r, s);
     }
+  }
+
+  /**
+   * Whether placing u now breaks coherence with its own thread's reads: a po-later read that
+   * already took a source (which would be co-before u: CoWR), or a po-earlier read still without
+   * one (every source left would be co-after u: CoRW).
+   */
+  private readsCoBefore(plan: LocationPlan, u: CoUnit): boolean {
+    for (const e of u.events) for (const r of plan.ownReadsAfter.get(e) ?? []) if (this.source[r] >= 0) return true;
+    // Only before the unit's first event: a read inside a critical section takes its own lock write.
+    for (const r of plan.ownReadsBefore.get(u.events[0]) ?? []) if (this.source[r] < 0) return true;
+    return false;
   }
 
   /** The per-location coherence patterns (CoWR, CoRW, CoRR) of a read taking s, by co positions. */
@@ -851,6 +891,7 @@ class CombinationSearch {
     const reads = ev.filter((e) => e.kind === 'R' && e.loc === loc);
     const units = coUnits(sk, writes);
     if (units === null) return null;
+    const inCo = new Set(units.flatMap((u) => u.events));
 
     const partner = new Map<number, number>();
     for (const [r, w] of sk.rmw.pairs()) if (ev[w].loc === loc) partner.set(w, r);
@@ -900,7 +941,22 @@ class CombinationSearch {
       }
       if (sources.length === 0) return null;
       const sameThread = ev.filter((e) => e.thread === r.thread && e.loc === loc && e.id !== r.id && e.kind !== 'F');
-      choices.push({ read: r, sources, valueRead: this.allowed.has(r.id), before: sameThread.filter((e) => e.poIndex < r.poIndex), after: sameThread.filter((e) => e.poIndex > r.poIndex) });
+      choices.push({
+        read: r, sources, valueRead: this.allowed.has(r.id), before: sameThread.filter((e) => e.poIndex < r.poIndex), after: sameThread.filter((e) => e.poIndex > r.poIndex),
+        placeable: sources.filter((w) => inCo.has(w)), sourceSet: new Set(sources),
+      });
+    }
+    const initialSources = [init, ...new Set(choices.flatMap((c) => c.sources.filter((w) => w !== init && !inCo.has(w))))];
+    const ownReadsAfter = new Map<number, number[]>();
+    const ownReadsBefore = new Map<number, number[]>();
+    const note = (m: Map<number, number[]>, w: number, r: number) => {
+      let l = m.get(w);
+      if (!l) m.set(w, (l = []));
+      l.push(r);
+    };
+    for (const c of choices) {
+      for (const e of c.before) if (e.kind === 'W') note(ownReadsAfter, e.id, c.read.id);
+      for (const e of c.after) if (e.kind === 'W') note(ownReadsBefore, e.id, c.read.id);
     }
 
     const local = [init, ...writes.map((w) => w.id), ...reads.map((r) => r.id)];
@@ -920,6 +976,7 @@ class CombinationSearch {
       if (!l) byThread.set(u.thread, (l = []));
       l.push(u);
     }
-    return { loc, init, queues: [...byThread.values()], units: units.length, partner, derived, reads: choices, local, index, poLoc, writesCount: writes.length };
+    const allRmw = writes.length > 1 && writes.every((w) => w.lock === null && partner.has(w.id));
+    return { loc, init, queues: [...byThread.values()], units: units.length, partner, derived, reads: choices, local, index, poLoc, writesCount: writes.length, initialSources, ownReadsAfter, ownReadsBefore, allRmw };
   }
 }

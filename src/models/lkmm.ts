@@ -108,10 +108,19 @@ class PreparedLkmm implements PreparedModel {
   private readonly hasPlain: boolean;
   private readonly hasSrcu: boolean;
   private readonly allLocks: EventSet;
+  private readonly identity: Relation;
+  private readonly dataNotSrcuUnlock: Relation;
+  /** ppo's parts that depend on neither rf nor co, without carried dependencies or lock fences. */
+  private readonly staticPpo: { fixed: Relation; depMarked: Relation };
+  /** The fences, when no unlock+lock pair can add to them (computed once). */
+  private readonly fencesNoLocks: { poUnlockLockPo: Relation; strongFence0: Relation; nonrwFence: Relation; fence0: Relation; strongFence0PoRel: Relation } | null;
+  private readonly noRmw: boolean;
 
   constructor(private readonly sk: Skeleton) {
     const s = (this.s = lkmmSets(sk));
     const n = (this.n = sk.n);
+    this.identity = Relation.identity(n);
+    this.noRmw = sk.rmw.isEmpty();
     const po = (this.po = sk.po);
     this.poOpt = po.opt();
     this.poLoc = po.inter(sk.loc);
@@ -181,6 +190,21 @@ class PreparedLkmm implements PreparedModel {
     const notNoreturn = s.all.minus(s.Noreturn);
     this.fencerelRmbNoNoreturn = fencerel(Rmb).restrict(R4rmb, notNoreturn);
     this.fencerelRmbFromNoNoreturn = fencerel(Rmb).restrict(notNoreturn, R4rmb);
+    this.dataNotSrcuUnlock = sk.data.seq(this.notSrcuUnlock);
+    if (s.UL.isEmpty() || s.LKR.isEmpty()) {
+      const strongFence0 = this.mbStatic.union(this.gp);
+      const nonrwFence = strongFence0.union(this.poRel, this.acqPo);
+      this.fencesNoLocks = { poUnlockLockPo: new Relation(n), strongFence0, nonrwFence, fence0: nonrwFence.union(this.wmb, this.rmb), strongFence0PoRel: strongFence0.union(this.poRel) };
+    } else this.fencesNoLocks = null;
+    {
+      const dep = sk.addr.union(sk.data);
+      const rwdep = dep.union(sk.ctrl).restrict(null, s.W);
+      const fence0 = this.fencesNoLocks ? this.fencesNoLocks.fence0 : new Relation(n);
+      this.staticPpo = {
+        fixed: rwdep.union(sk.addr.restrict(null, s.Plain).seq(this.wmb), sk.addr.restrict(null, s.R), fence0.inter(sk.int)),
+        depMarked: dep.restrict(null, s.Marked),
+      };
+    }
     this.marked = id(s.Marked);
     this.hasPlain = !s.Plain.isEmpty();
     if (this.hasPlain) {
@@ -204,7 +228,7 @@ class PreparedLkmm implements PreparedModel {
     const { rf, co } = c;
     const int = sk.int;
     const ext = sk.ext;
-    const fr = rf.inverse().seq(co);
+    const fr = frOf(rf, co);
     const rfe = rf.inter(ext);
     const rfi = rf.inter(int);
     const coe = co.inter(ext);
@@ -216,51 +240,78 @@ class PreparedLkmm implements PreparedModel {
     if (!sk.rmw.inter(fre.seq(coe)).isEmpty()) return fail('atomic');
 
     // Dependencies carried through memory (linux-kernel.bell).
-    const dataRfi = sk.data.seq(this.notSrcuUnlock).seq(rfi);
+    const dataRfi = this.dataNotSrcuUnlock.seq(rfi);
     const carryDep = dataRfi.isEmpty() ? null : dataRfi.star();
     const addr = carryDep ? carryDep.seq(sk.addr) : sk.addr;
     const data = carryDep ? carryDep.seq(sk.data) : sk.data;
     const ctrl = carryDep ? carryDep.seq(sk.ctrl) : sk.ctrl;
 
-    // Fences that depend on rf: unlock+lock pairs.
-    const poUnlockLockPo = this.poUL.seq(po.union(rf)).seq(this.lkrPo);
-    const mb = this.mbStatic.union(poUnlockLockPo.restrict(s.M, null).seq(this.afterUnlockLockPo));
-    const strongFence0 = mb.union(this.gp);
-    const nonrwFence = strongFence0.union(this.poRel, this.acqPo);
-    const fence0 = nonrwFence.union(this.wmb, this.rmb);
+    // Fences that depend on rf: unlock+lock pairs (none without both an unlock and a lock).
+    let poUnlockLockPo: Relation;
+    let strongFence0: Relation;
+    let nonrwFence: Relation;
+    let fence0: Relation;
+    if (this.fencesNoLocks) {
+      poUnlockLockPo = this.fencesNoLocks.poUnlockLockPo;
+      ({ strongFence0, nonrwFence, fence0 } = this.fencesNoLocks);
+    } else {
+      poUnlockLockPo = this.poUL.seq(po.union(rf)).seq(this.lkrPo);
+      const mb = this.mbStatic.union(poUnlockLockPo.restrict(s.M, null).seq(this.afterUnlockLockPo));
+      strongFence0 = mb.union(this.gp);
+      nonrwFence = strongFence0.union(this.poRel, this.acqPo);
+      fence0 = nonrwFence.union(this.wmb, this.rmb);
+    }
 
-    // Preserved program order.
-    const dep = addr.union(data);
-    const rwdep = dep.union(ctrl).restrict(null, s.W);
+    // Preserved program order: its rf- and co-independent part is computed once when no
+    // dependency is carried through memory and no unlock+lock pair adds fences.
     const overwrite = co.union(fr);
-    const toW = rwdep.union(overwrite.inter(int), addr.restrict(null, s.Plain).seq(this.wmb));
-    const toR = addr.restrict(null, s.R).union(dep.restrict(null, s.Marked).seq(rfi));
-    const ppo = toR.union(toW, fence0.inter(int), poUnlockLockPo.inter(int));
+    let ppo: Relation;
+    if (!carryDep && this.fencesNoLocks) {
+      const st = this.staticPpo;
+      ppo = st.fixed.union(overwrite.inter(int), st.depMarked.seq(rfi));
+    } else {
+      const dep = addr.union(data);
+      const rwdep = dep.union(ctrl).restrict(null, s.W);
+      const toW = rwdep.union(overwrite.inter(int), addr.restrict(null, s.Plain).seq(this.wmb));
+      const toR = addr.restrict(null, s.R).union(dep.restrict(null, s.Marked).seq(rfi));
+      ppo = toR.union(toW, fence0.inter(int), poUnlockLockPo.inter(int));
+    }
 
     // Propagation.
     const marked = this.marked;
     const rfeMarkedOpt = rfe.restrict(null, s.Marked).opt();
-    const rmwSequence = rf.seq(sk.rmw).star();
-    const cumulFence = marked.seq(rfeMarkedOpt.seq(strongFence0.union(this.poRel)).union(this.wmb, poUnlockLockPo)).seq(marked).seq(rmwSequence);
+    // (rf ; rmw)*: the identity when the test has no RMW.
+    const rmwSequence = this.noRmw ? this.identity : rf.seq(sk.rmw).star();
+    // [Marked] ; r is r with its domain restricted (cheaper than a composition), and so on.
+    const M = s.Marked;
+    const sfPoRel = this.fencesNoLocks ? this.fencesNoLocks.strongFence0PoRel : strongFence0.union(this.poRel);
+    const cumulFence0 = rfeMarkedOpt.seq(sfPoRel).union(this.wmb, poUnlockLockPo).restrict(M, M);
+    const cumulFence = this.noRmw ? cumulFence0 : cumulFence0.seq(rmwSequence);
     const cumulFenceStar = cumulFence.star();
-    const prop = marked.seq(overwrite.inter(ext).opt()).seq(cumulFenceStar).seq(marked).seq(rfe.opt()).seq(marked);
+    const prop = overwrite.inter(ext).opt().restrict(M, null).seq(cumulFenceStar).restrict(null, M).seq(rfe.opt()).restrict(null, M);
 
-    const hb = marked.seq(ppo.union(rfe, prop.minus(Relation.identity(n)).inter(int))).seq(marked);
-    if (!hb.isAcyclic()) return fail('happens-before');
-    const hbStar = hb.star();
-    const pb = prop.seq(strongFence0).seq(hbStar).seq(marked);
-    if (!pb.isAcyclic()) return fail('propagation');
+    const hb = ppo.union(rfe, prop.minus(this.identity).inter(int)).restrict(M, M);
+    // One transitive closure serves both the acyclicity check and the reflexive closure.
+    const hbPlus = hb.plus();
+    if (!hbPlus.isIrreflexive()) return fail('happens-before');
+    const hbStar = hbPlus.union(this.identity);
+    const pb = prop.seq(strongFence0).seq(hbStar).restrict(null, M);
+    const pbPlus = pb.plus();
+    if (!pbPlus.isIrreflexive()) return fail('propagation');
     if (partial) return { consistent: true, failed: null, flags: [] };
 
     // RCU.
     let rcuFence: Relation | null = null;
     let rb: Relation | null = null;
     let srcuRscs: Relation | null = null;
-    if (this.hasSrcu || this.hasGracePeriods) {
+    if (!this.hasSrcu && s.SyncSrcu.isEmpty()) {
+      // No SRCU event: the critical sections are empty, whatever rf is.
+      if (this.hasGracePeriods) srcuRscs = new Relation(n);
+    } else {
       const carrySrcuData = sk.data.seq(this.notSrcuUnlock).seq(rf).star();
       srcuRscs = id(s.SrcuLock).seq(carrySrcuData).seq(sk.data).restrict(null, s.SrcuUnlock).inter(sk.loc);
     }
-    const pbStar = pb.star();
+    const pbStar = pbPlus.union(this.identity);
     if (this.hasGracePeriods) {
       const rcuGp = id(s.SyncRcu);
       const srcuGp = id(s.SyncSrcu);
@@ -290,7 +341,7 @@ class PreparedLkmm implements PreparedModel {
         order = next;
       }
       rcuFence = po.seq(order).seq(this.poOpt);
-      rb = prop.seq(rcuFence).seq(hbStar).seq(pbStar).seq(marked);
+      rb = prop.seq(rcuFence).seq(hbStar).seq(pbStar).restrict(null, M);
       if (!rb.isIrreflexive()) return fail('rcu');
     }
 
@@ -342,6 +393,25 @@ class PreparedLkmm implements PreparedModel {
     }
     return { consistent: true, failed: null, flags };
   }
+}
+
+/** fr = rf^-1 ; co, row by row: each read's row is its source's row of co (no pair list built). */
+function frOf(rf: Relation, co: Relation): Relation {
+  const n = rf.n;
+  const st = rf.stride;
+  const out = new Relation(n);
+  for (let w = 0; w < n; w++) {
+    for (let k = 0; k < st; k++) {
+      let word = rf.bits[w * st + k];
+      while (word !== 0) {
+        const t = word & -word;
+        word ^= t;
+        const r = (k << 5) + (31 - Math.clz32(t));
+        for (let j = 0; j < st; j++) out.bits[r * st + j] |= co.bits[w * st + j];
+      }
+    }
+  }
+  return out;
 }
 
 function fail(check: string): ModelVerdict {

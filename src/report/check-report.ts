@@ -134,16 +134,9 @@ export function outcomeToCase(o: CheckOutcome): CaseReport {
     lines.push(`expected: ${o.expected.verdict}${o.expected.dataRace ? ' DATARACE' : ''} (from ${from})`);
   }
   if (o.actual) {
-    const a = o.actual;
-    const flags = a.flags.length ? `, flags ${a.flags.join(',')}` : '';
-    if (a.verdictOnly) {
-      // The search stopped at the executions that decide the verdict: say so, list what it found.
-      lines.push(`actual:   ${a.observation}${a.dataRace ? ' DATARACE' : ''}, decided in verdict mode (executions found: ${a.positive} satisfying, ${a.negative} not${flags}; --all-states lists them all)`);
-      lines.push('states found:', ...a.states.map((s) => `  ${s}`));
-    } else {
-      lines.push(`actual:   ${a.observation}${a.dataRace ? ' DATARACE' : ''}, witnesses ${a.positive} positive / ${a.negative} negative${flags}`);
-      lines.push('states:', ...a.states.map((s) => `  ${s}`));
-    }
+    const counts = o.actual.verdictOnly ? `executions found (verdict mode) ${o.actual.positive} satisfying / ${o.actual.negative} not` : `witnesses ${o.actual.positive} positive / ${o.actual.negative} negative`;
+    lines.push(`actual:   ${o.actual.observation}${o.actual.dataRace ? ' DATARACE' : ''}, ${counts}${o.actual.flags.length ? `, flags ${o.actual.flags.join(',')}` : ''}`);
+    lines.push(o.actual.verdictOnly ? 'states of the executions found (verdict mode lists no others):' : 'states:', ...o.actual.states.map((s) => `  ${s}`));
   }
   return {
     group: dirname(o.file),
