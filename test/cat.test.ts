@@ -145,7 +145,7 @@ describe('cat operators, against a naive oracle', () => {
     fc.assert(
       fc.property(kindsArb, locsArb, relArb, relArb, (kinds, locs, po, rf) => {
         const sk = skeleton(kinds, locs, po);
-        const v = checks.prepare(sk).check({ rf: Relation.ofPairs(N, rf), co: new Relation(N) });
+        const v = checks.prepare(sk).consistency({ rf: Relation.ofPairs(N, rf), co: new Relation(N) });
         const cycle = closure([...po, ...rf]).some(([a, b]) => a === b);
         const rfLoop = rf.some(([a, b]) => a === b);
         expect(v.consistent).toBe(!cycle && !rfLoop);
@@ -222,10 +222,10 @@ describe('cat language features', () => {
     expect(pairsOf(m.evaluate(sk, { rf: reads, co: cand.co }, 'chosen'))).toEqual(['0,1', '2,3', '5,1']);
     expect(pairsOf(m.evaluate(sk, { rf: new Relation(N), co: cand.co }, 'chosen'))).toEqual([]);
     // Only part of an element: not one herd7 would have generated.
-    expect(m.prepare(sk).check(cand)).toMatchObject({ consistent: false, failed: 'with chosen' });
+    expect(m.prepare(sk).consistency(cand)).toMatchObject({ consistent: false, failed: 'with chosen' });
     expect(m.evaluate(sk, cand, 'chosen')).toBeUndefined();
     // Edges outside every element (here co) do not take part in the choice.
-    expect(m.prepare(sk).check({ rf: reads, co: Relation.ofPairs(N, [[0, 5], [2, 2]]) }).consistent).toBe(true);
+    expect(m.prepare(sk).consistency({ rf: reads, co: Relation.ofPairs(N, [[0, 5], [2, 2]]) }).consistent).toBe(true);
   });
 
   it('checks the candidate co against generate_cos (cross.cat) without listing the orders', () => {
@@ -237,7 +237,7 @@ describe('cat language features', () => {
     const coSk = skeleton(['W', 'R', 'W', 'R', 'F', 'W'], ['x', 'x', 'y', 'y', null, 'x'], [[0, 2], [2, 5], [0, 5], [1, 3]]);
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(N - 1), fc.nat(N - 1)), { maxLength: 6 }), (co) => {
-        const v = m.prepare(coSk).check({ rf: cand.rf, co: Relation.ofPairs(N, co) });
+        const v = m.prepare(coSk).consistency({ rf: cand.rf, co: Relation.ofPairs(N, co) });
         // A member is a strict total order on each location's writes that extends po; pairs
         // between other events are outside every member and play no part.
         const onX = norm(co).filter((k) => k === '0,5' || k === '5,0');

@@ -80,7 +80,7 @@ class PreparedCat implements PreparedModel {
     private readonly staticFlags: readonly string[],
   ) {}
 
-  check(cand: Candidate): ModelVerdict {
+  consistency(cand: Candidate): ModelVerdict {
     return this.run(cand).verdict;
   }
 

@@ -124,7 +124,7 @@ const EVERY_CANDIDATE: MemoryModel = {
   name: 'every-candidate',
   description: 'accepts every candidate execution',
   assumesCoherence: false,
-  prepare: () => ({ check: () => ({ consistent: true, failed: null, flags: [] }) }),
+  prepare: () => ({ consistency: () => ({ consistent: true, failed: null, flags: [] }) }),
 };
 
 /** Default bound on the candidates a Never's explanation looks at (they are not pruned). */
@@ -179,7 +179,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
       ownFuture++;
       return;
     }
-    const verdict = model.prepare(e.skeleton).check({ rf: e.rf, co: e.co });
+    const verdict = model.prepare(e.skeleton).consistency({ rf: e.rf, co: e.co });
     const failed = verdict.consistent ? 'none' : (verdict.failed ?? 'model');
     candidates++;
     const seen = byCheck.get(failed);

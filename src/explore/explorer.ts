@@ -868,7 +868,7 @@ class CombinationSearch {
     const { ev } = this;
     for (const id of this.symbolic.keys()) ev[id].value = this.valueOf(id);
     try {
-      const verdict = this.prepared!.check(this.candidate);
+      const verdict = this.prepared!.consistency(this.candidate);
       const regs = taken.map((p) => p.regs);
       const undefinedBehaviour = taken.find((p) => p.undefined)?.undefined ?? null;
       if (!verdict.consistent) {

@@ -36,9 +36,9 @@ class PreparedGlobalOrder implements PreparedModel {
   }
   /** Every check here is an acyclicity over relations that only grow with rf/co. */
   mayExtend(c: Candidate): boolean {
-    return this.check(c).consistent;
+    return this.consistency(c).consistent;
   }
-  check(c: Candidate): ModelVerdict {
+  consistency(c: Candidate): ModelVerdict {
     if (this.deadlock) return { consistent: false, failed: this.deadlock, flags: [] };
     const fr = c.rf.inverse().seq(c.co);
     const basic = coherenceAndAtomicity(this.sk, c, fr);

@@ -218,10 +218,10 @@ class PreparedLkmm implements PreparedModel {
 
   /** The acyclicity checks on a partial candidate: they only grow as rf/co are completed. */
   mayExtend(c: Candidate): boolean {
-    return this.check(c, true).consistent;
+    return this.consistency(c, true).consistent;
   }
 
-  check(c: Candidate, partial = false): ModelVerdict {
+  consistency(c: Candidate, partial = false): ModelVerdict {
     if (this.staticFailure) return { consistent: false, failed: this.staticFailure, flags: [] };
     const { sk, s, po } = this;
     const n = this.n;

@@ -11,7 +11,7 @@ export interface ModelVerdict {
 
 /** A model specialised to one skeleton: the per-program work is done once, here. */
 export interface PreparedModel {
-  check(candidate: Candidate): ModelVerdict;
+  consistency(candidate: Candidate): ModelVerdict;
   /**
    * Optional early pruning: false when no completion of this partial candidate can be
    * consistent. Must be monotone (a relation only grows as rf/co are completed).
