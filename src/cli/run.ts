@@ -41,6 +41,8 @@ class RunReport {
 
   constructor(
     private readonly format: RunOptions['format'],
+    /** How a test not decided on a worker is decided here. */
+    private readonly options: DecideOptions,
     codes: number[],
   ) {
     this.codes = codes;
@@ -61,7 +63,7 @@ class RunReport {
   }
 
   /** A run decided elsewhere (a worker), or here. */
-  add(file: string, run: TestRun | null, options: DecideOptions): void {
+  add(file: string, run: TestRun | null): void {
     if (run && run.kind !== 'result') {
       // Decided on a worker: an input error, or a test its worker had to stop (incomplete).
       process.stderr.write((run.kind === 'error' ? run.rendered : `${file}: incomplete: ${run.reason}`) + '\n');
@@ -74,7 +76,7 @@ class RunReport {
       this.error(file, EXIT_BAD_INPUT);
       return;
     }
-    const res = run ? { ok: true as const, result: run.result } : decideSafely(read.text, file, options);
+    const res = run ? { ok: true as const, result: run.result } : decideSafely(read.text, file, this.options);
     if (!res.ok) {
       for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
       this.error(file, EXIT_BAD_INPUT);
@@ -98,7 +100,6 @@ class RunReport {
 interface Prepared {
   files: string[];
   report: RunReport;
-  options: DecideOptions;
 }
 
 /** The checks every form of `run` makes first; null (after saying why) on bad input. */
@@ -109,7 +110,7 @@ function prepare(paths: string[], opts: RunOptions): Prepared | null {
   const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
   if (custom === 'error') return null;
   const options: DecideOptions = { model: custom?.model ?? opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll }, verdictOnly: opts.verdictOnly };
-  return { files: inputs.files, report: new RunReport(opts.format, inputs.codes), options };
+  return { files: inputs.files, report: new RunReport(opts.format, options, inputs.codes) };
 }
 
 function timeoutMs(opts: RunOptions): number | undefined {
@@ -132,7 +133,7 @@ async function runOnWorkers(files: string[], opts: RunOptions, p: Prepared): Pro
       waiting.set(index, run);
       for (let r = waiting.get(printed); r !== undefined; r = waiting.get(printed)) {
         waiting.delete(printed);
-        p.report.add(files[printed++], r, p.options);
+        p.report.add(files[printed++], r);
       }
     },
   });
@@ -174,7 +175,7 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
     return elapsed >= IN_PROCESS_MS && (elapsed / next) * (files.length - next) > WORTH_WORKERS_MS;
   };
   while (next < files.length && (next === 0 || !worthWorkers())) {
-    p.report.add(files[next], runOne({ file: files[next], model: opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, unroll: opts.unroll, verdictOnly: opts.verdictOnly }), p.options);
+    p.report.add(files[next], runOne({ file: files[next], model: opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, unroll: opts.unroll, verdictOnly: opts.verdictOnly }));
     next++;
   }
   if (next < files.length) await runOnWorkers(files.slice(next), opts, p);
@@ -185,7 +186,7 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
 export function runCommand(paths: string[], opts: RunOptions): number {
   const p = prepare(paths, opts);
   if (!p) return EXIT_BAD_INPUT;
-  for (const file of p.files) p.report.add(file, null, p.options);
+  for (const file of p.files) p.report.add(file, null);
   return p.report.finish();
 }
 /** decideSource, with a crash turned into an error for this file: the other files still run. */

@@ -12,13 +12,17 @@ export interface PathEvent extends EventBody {
   origin: Origin;
 }
 
-export interface ThreadPath {
-  thread: number;
+/** A path's events and the dependencies between them (thread-local indices). */
+export interface PathBody {
   events: PathEvent[];
   addr: Array<[number, number]>;
   data: Array<[number, number]>;
   ctrl: Array<[number, number]>;
   rmw: Array<[number, number]>;
+}
+
+export interface ThreadPath extends PathBody {
+  thread: number;
   regs: Map<string, Value>;
   /** Where the path stopped at undefined behaviour, or null when it ran to the end. */
   undefined: UndefinedBehaviour | null;

@@ -6,15 +6,10 @@
 import type { Instr, Origin, PureExpr, ThreadProgram, Value } from '../lower/program.js';
 import type { LockKind } from '../execution/execution.js';
 import { PathUndefined, binary, evaluate, mergeDeps, truthy, type Tainted } from './evaluate.js';
-import type { Domains, PathEvent, UndefinedBehaviour } from './paths.js';
+import type { Domains, PathBody, PathEvent, UndefinedBehaviour } from './paths.js';
 
 /** A path under construction. */
-export interface State {
-  events: PathEvent[];
-  addr: Array<[number, number]>;
-  data: Array<[number, number]>;
-  ctrl: Array<[number, number]>;
-  rmw: Array<[number, number]>;
+export interface State extends PathBody {
   regs: Map<string, Tainted>;
   ctrlDeps: readonly number[];
 }

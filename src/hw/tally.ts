@@ -29,6 +29,18 @@ export interface HwRun {
   timeNs: number;
 }
 
+/** The harness's one-number lines, and the field each fills. */
+const NUMERIC_LINES = new Map<string, 'threads' | 'cpus' | 'runs' | 'size' | 'undefined' | 'waitUnacked' | 'waitGaveUp' | 'timeNs'>([
+  ['threads', 'threads'],
+  ['cpus', 'cpus'],
+  ['runs', 'runs'],
+  ['size', 'size'],
+  ['undefined', 'undefined'],
+  ['wait_unacked', 'waitUnacked'],
+  ['wait_gaveup', 'waitGaveUp'],
+  ['time_ns', 'timeNs'],
+]);
+
 export type ParseRunResult = { ok: true; run: HwRun } | { ok: false; message: string };
 
 /** Reads the harness's output (see generateC for the format). */
@@ -39,36 +51,17 @@ export function parseHarnessOutput(text: string, layout: HwLayout): ParseRunResu
   for (const l of lines.slice(1)) {
     const [key, ...rest] = l.trim().split(/\s+/);
     const num = (s: string | undefined) => Number(s);
+    const field = NUMERIC_LINES.get(key);
+    if (field !== undefined) {
+      run[field] = num(rest[0]);
+      continue;
+    }
     switch (key) {
       case 'arch':
         run.arch = rest[0] ?? '';
         break;
-      case 'threads':
-        run.threads = num(rest[0]);
-        break;
-      case 'cpus':
-        run.cpus = num(rest[0]);
-        break;
       case 'pinned':
         run.pinned = rest[0] === '1';
-        break;
-      case 'runs':
-        run.runs = num(rest[0]);
-        break;
-      case 'size':
-        run.size = num(rest[0]);
-        break;
-      case 'undefined':
-        run.undefined = num(rest[0]);
-        break;
-      case 'wait_unacked':
-        run.waitUnacked = num(rest[0]);
-        break;
-      case 'wait_gaveup':
-        run.waitGaveUp = num(rest[0]);
-        break;
-      case 'time_ns':
-        run.timeNs = num(rest[0]);
         break;
       case 'state': {
         const count = num(rest[0]);

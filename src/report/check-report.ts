@@ -6,7 +6,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { closingLine, summarise, type CheckOutcome, type CheckSummary } from '../check/outcome.js';
 import { shardKey } from '../check/shard.js';
 import type { CaseReport } from './cases.js';
-import { JsonArrayWriter } from './json-array.js';
+import { jsonArrayElement, jsonArrayEnd } from './json-array.js';
 
 export const CHECK_REPORT_VERSION = 1;
 
@@ -39,20 +39,8 @@ export function* checkReportJsonChunks(report: CheckReport): Generator<string> {
   const { tests, ...head } = report;
   const headText = JSON.stringify({ ...head, tests: [] }, null, 2);
   yield headText.slice(0, headText.lastIndexOf('[]'));
-  const pieces: string[] = [];
-  const array = new JsonArrayWriter((p) => pieces.push(p), '  ');
-  yield* drain(pieces);
-  for (const t of tests) {
-    array.push(t);
-    yield* drain(pieces);
-  }
-  array.end();
-  yield* drain(pieces);
-  yield '\n}\n';
-}
-
-function* drain(pieces: string[]): Generator<string> {
-  yield* pieces.splice(0);
+  for (let i = 0; i < tests.length; i++) yield jsonArrayElement(tests[i], i, '  ');
+  yield jsonArrayEnd(tests.length, '  ') + '\n}\n';
 }
 
 export type ReportResult = { ok: true; report: CheckReport } | { ok: false; diagnostics: Diagnostic[] };
