@@ -661,9 +661,9 @@ function splitSet(c: Ctx, v: Value, pos: CatPos): [Value, Value, Value] | null {
     return [new EventV(first.value), v.minus(EventSet.of(v.n, [first.value])), new EventSet(v.n)];
   }
   if (v instanceof Relation) {
-    const first = v.pairs().next();
-    if (first.done) return null;
-    const [a, b] = first.value;
+    const first = v.pairs()[0];
+    if (first === undefined) return null;
+    const [a, b] = first;
     const rest = v.clone();
     rest.bits[a * rest.stride + (b >>> 5)] &= ~(1 << (b & 31));
     return [new PairV(a, b), rest, new Relation(v.n)];

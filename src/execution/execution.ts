@@ -57,6 +57,12 @@ export interface Skeleton {
 export interface Candidate {
   rf: Relation;
   co: Relation;
+  /**
+   * The caller guarantees coherence (acyclic po-loc | rf | co | fr) and RMW atomicity, so the
+   * model need not check them: the explorer builds only such complete candidates for a model
+   * that assumes coherence. Absent: the model checks them.
+   */
+  coherent?: boolean;
 }
 
 /**

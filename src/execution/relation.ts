@@ -1,10 +1,40 @@
 // Binary relations and sets over the events of one execution, as bit matrices.
 // Executions are small (tens of events), so dense bitsets beat any sparse form.
 
+// Bit arrays are carved out of shared slabs. A typed array of more than 64 bytes gets its own
+// off-heap buffer, which costs about 25 times a view on an existing one, and a model's check
+// makes dozens of short-lived relations per candidate. A slab is freed once no view is left.
+const SLAB_WORDS = 1 << 14;
+let slab = new Uint32Array(SLAB_WORDS);
+let slabUsed = 0;
+
+/** A zeroed array of len words. */
+function zeroed(len: number): Uint32Array {
+  if (len <= 16 || len > SLAB_WORDS >>> 3) return new Uint32Array(len);
+  if (slabUsed + len > SLAB_WORDS) {
+    slab = new Uint32Array(SLAB_WORDS);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + len);
+  slabUsed += len;
+  return out;
+}
+
+// Scratch space for topologicalOrder (the checks run one at a time).
+let scratchOrder = new Int32Array(64);
+let scratchIndegree = new Int32Array(64);
+
+/** A copy of words, in a slab. */
+function copied(words: Uint32Array): Uint32Array {
+  const out = zeroed(words.length);
+  out.set(words);
+  return out;
+}
+
 export class EventSet {
   readonly words: Uint32Array;
   constructor(readonly n: number, words?: Uint32Array) {
-    this.words = words ?? new Uint32Array((n + 31) >>> 5);
+    this.words = words ?? zeroed((n + 31) >>> 5);
   }
   static of(n: number, members: Iterable<number>): EventSet {
     const s = new EventSet(n);
@@ -23,17 +53,17 @@ export class EventSet {
     return (this.words[i >>> 5] & (1 << (i & 31))) !== 0;
   }
   union(o: EventSet): EventSet {
-    const w = new Uint32Array(this.words.length);
+    const w = zeroed(this.words.length);
     for (let k = 0; k < w.length; k++) w[k] = this.words[k] | o.words[k];
     return new EventSet(this.n, w);
   }
   inter(o: EventSet): EventSet {
-    const w = new Uint32Array(this.words.length);
+    const w = zeroed(this.words.length);
     for (let k = 0; k < w.length; k++) w[k] = this.words[k] & o.words[k];
     return new EventSet(this.n, w);
   }
   minus(o: EventSet): EventSet {
-    const w = new Uint32Array(this.words.length);
+    const w = zeroed(this.words.length);
     for (let k = 0; k < w.length; k++) w[k] = this.words[k] & ~o.words[k];
     return new EventSet(this.n, w);
   }
@@ -66,7 +96,7 @@ export class Relation {
   readonly bits: Uint32Array;
   constructor(readonly n: number, bits?: Uint32Array) {
     this.stride = (n + 31) >>> 5;
-    this.bits = bits ?? new Uint32Array(this.stride * n);
+    this.bits = bits ?? zeroed(this.stride * n);
   }
   static empty(n: number): Relation {
     return new Relation(n);
@@ -103,7 +133,7 @@ export class Relation {
     return r;
   }
   clone(): Relation {
-    return new Relation(this.n, this.bits.slice());
+    return new Relation(this.n, copied(this.bits));
   }
   add(a: number, b: number): void {
     this.bits[a * this.stride + (b >>> 5)] |= 1 << (b & 31);
@@ -111,64 +141,160 @@ export class Relation {
   has(a: number, b: number): boolean {
     return (this.bits[a * this.stride + (b >>> 5)] & (1 << (b & 31))) !== 0;
   }
-  private zip(o: Relation, f: (x: number, y: number) => number): Relation {
-    const out = new Uint32Array(this.bits.length);
-    const a = this.bits;
-    const b = o.bits;
-    for (let k = 0; k < out.length; k++) out[k] = f(a[k], b[k]);
-    return new Relation(this.n, out);
-  }
   union(...others: Relation[]): Relation {
-    const out = this.bits.slice();
+    const out = copied(this.bits);
     for (const o of others) for (let k = 0; k < out.length; k++) out[k] |= o.bits[k];
     return new Relation(this.n, out);
   }
   inter(o: Relation): Relation {
-    return this.zip(o, (x, y) => x & y);
+    const out = zeroed(this.bits.length);
+    const a = this.bits;
+    const b = o.bits;
+    for (let k = 0; k < out.length; k++) out[k] = a[k] & b[k];
+    return new Relation(this.n, out);
   }
   minus(o: Relation): Relation {
-    return this.zip(o, (x, y) => x & ~y);
+    const out = zeroed(this.bits.length);
+    const a = this.bits;
+    const b = o.bits;
+    for (let k = 0; k < out.length; k++) out[k] = a[k] & ~b[k];
+    return new Relation(this.n, out);
   }
   /** Sequential composition r ; o. */
   seq(o: Relation): Relation {
+    return this.seqOnto(o, zeroed(this.bits.length));
+  }
+  /** base | r ; o, in one pass (base is not changed). */
+  seqOr(o: Relation, base: Relation): Relation {
+    return this.seqOnto(o, copied(base.bits));
+  }
+  private seqOnto(o: Relation, out: Uint32Array): Relation {
     const n = this.n;
     const s = this.stride;
-    const out = new Uint32Array(this.bits.length);
-    for (let a = 0; a < n; a++) {
-      const rowA = a * s;
+    const a = this.bits;
+    const b = o.bits;
+    for (let row = 0; row < n; row++) {
+      const rowA = row * s;
       for (let kw = 0; kw < s; kw++) {
-        let w = this.bits[rowA + kw];
+        let w = a[rowA + kw];
         while (w !== 0) {
           const t = w & -w;
-          const b = (kw << 5) + (31 - Math.clz32(t));
           w ^= t;
-          const rowB = b * s;
-          for (let k = 0; k < s; k++) out[rowA + k] |= o.bits[rowB + k];
+          const rowB = ((kw << 5) + (31 - Math.clz32(t))) * s;
+          for (let k = 0; k < s; k++) out[rowA + k] |= b[rowB + k];
         }
       }
     }
     return new Relation(n, out);
   }
+  /** r |= o, in place: only on a relation just built, never on a shared one. */
+  orWith(o: Relation): Relation {
+    const a = this.bits;
+    const b = o.bits;
+    for (let k = 0; k < a.length; k++) a[k] |= b[k];
+    return this;
+  }
   inverse(): Relation {
     const r = new Relation(this.n);
-    for (const [a, b] of this.pairs()) r.add(b, a);
+    const s = this.stride;
+    for (let a = 0; a < this.n; a++) {
+      for (let kw = 0; kw < s; kw++) {
+        let w = this.bits[a * s + kw];
+        while (w !== 0) {
+          const t = w & -w;
+          w ^= t;
+          r.add((kw << 5) + (31 - Math.clz32(t)), a);
+        }
+      }
+    }
     return r;
   }
   /** Restrict the domain to S and the range to T: [S] ; r ; [T]. */
-  restrict(s: EventSet | null, t: EventSet | null): Relation {
-    const out = new Uint32Array(this.bits.length);
+  restrict(from: EventSet | null, to: EventSet | null): Relation {
+    const out = zeroed(this.bits.length);
+    const s = this.stride;
+    const bits = this.bits;
     for (let a = 0; a < this.n; a++) {
-      if (s && !s.has(a)) continue;
-      const row = a * this.stride;
-      for (let k = 0; k < this.stride; k++) out[row + k] = t ? this.bits[row + k] & t.words[k] : this.bits[row + k];
+      if (from && (from.words[a >>> 5] & (1 << (a & 31))) === 0) continue;
+      const row = a * s;
+      if (to) for (let k = 0; k < s; k++) out[row + k] = bits[row + k] & to.words[k];
+      else for (let k = 0; k < s; k++) out[row + k] = bits[row + k];
     }
     return new Relation(this.n, out);
   }
-  /** r+ by Warshall's algorithm on bit rows. */
+  /** r+: by one pass in topological order when r is acyclic, else by Warshall's algorithm. */
   plus(): Relation {
+    return this.plusIfAcyclic() ?? this.plusWarshall();
+  }
+  /**
+   * r+ when r is acyclic, null when it has a cycle. Each row is its own successors and their
+   * closed rows, taken in reverse topological order: O(edges x words), where Warshall's
+   * algorithm costs O(n^2) bit tests however sparse r is.
+   */
+  plusIfAcyclic(): Relation | null {
+    const order = this.topologicalOrder();
+    if (order === null) return null;
+    const s = this.stride;
+    const out = copied(this.bits);
+    for (let i = this.n - 1; i >= 0; i--) {
+      const a = order[i];
+      const rowA = a * s;
+      for (let kw = 0; kw < s; kw++) {
+        let w = this.bits[rowA + kw];
+        while (w !== 0) {
+          const t = w & -w;
+          w ^= t;
+          const rowB = ((kw << 5) + (31 - Math.clz32(t))) * s;
+          for (let k = 0; k < s; k++) out[rowA + k] |= out[rowB + k];
+        }
+      }
+    }
+    return new Relation(this.n, out);
+  }
+  /**
+   * The events in an order where every edge goes forward (Kahn's algorithm), or null on a cycle.
+   * The order is written to a scratch array shared by all relations: read it before the next call.
+   */
+  topologicalOrder(): Int32Array | null {
     const n = this.n;
     const s = this.stride;
-    const out = this.bits.slice();
+    const bits = this.bits;
+    if (scratchOrder.length < n) {
+      scratchOrder = new Int32Array(n * 2);
+      scratchIndegree = new Int32Array(n * 2);
+    }
+    const indegree = scratchIndegree;
+    indegree.fill(0, 0, n);
+    for (let k = 0; k < bits.length; k++) {
+      let w = bits[k];
+      const base = (k % s) << 5;
+      while (w !== 0) {
+        const t = w & -w;
+        w ^= t;
+        indegree[base + (31 - Math.clz32(t))]++;
+      }
+    }
+    const order = scratchOrder;
+    let tail = 0;
+    for (let i = 0; i < n; i++) if (indegree[i] === 0) order[tail++] = i;
+    for (let head = 0; head < tail; head++) {
+      const row = order[head] * s;
+      for (let kw = 0; kw < s; kw++) {
+        let w = bits[row + kw];
+        while (w !== 0) {
+          const t = w & -w;
+          w ^= t;
+          const b = (kw << 5) + (31 - Math.clz32(t));
+          if (--indegree[b] === 0) order[tail++] = b;
+        }
+      }
+    }
+    return tail === n ? order : null;
+  }
+  private plusWarshall(): Relation {
+    const n = this.n;
+    const s = this.stride;
+    const out = copied(this.bits);
     for (let k = 0; k < n; k++) {
       const rowK = k * s;
       const bit = 1 << (k & 31);
@@ -182,15 +308,17 @@ export class Relation {
   }
   /** r* = r+ | id. */
   star(): Relation {
-    const p = this.plus();
-    for (let i = 0; i < this.n; i++) p.add(i, i);
-    return p;
+    return this.plus().withIdentity();
   }
   /** r? = r | id. */
   opt(): Relation {
-    const p = this.clone();
-    for (let i = 0; i < this.n; i++) p.add(i, i);
-    return p;
+    return this.clone().withIdentity();
+  }
+  /** r | id, in place: only on a relation just built. */
+  private withIdentity(): Relation {
+    const s = this.stride;
+    for (let i = 0; i < this.n; i++) this.bits[i * s + (i >>> 5)] |= 1 << (i & 31);
+    return this;
   }
   isEmpty(): boolean {
     for (let k = 0; k < this.bits.length; k++) if (this.bits[k] !== 0) return false;
@@ -201,7 +329,7 @@ export class Relation {
     return true;
   }
   isAcyclic(): boolean {
-    return this.plus().isIrreflexive();
+    return this.topologicalOrder() !== null;
   }
   equals(o: Relation): boolean {
     for (let k = 0; k < this.bits.length; k++) if (this.bits[k] !== o.bits[k]) return false;
@@ -226,9 +354,22 @@ export class Relation {
     }
     return s;
   }
-  *pairs(): IterableIterator<[number, number]> {
-    for (let a = 0; a < this.n; a++) yield* this.successors(a);
+  pairs(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    const s = this.stride;
+    for (let a = 0; a < this.n; a++) {
+      for (let kw = 0; kw < s; kw++) {
+        let w = this.bits[a * s + kw];
+        while (w !== 0) {
+          const t = w & -w;
+          w ^= t;
+          out.push([a, (kw << 5) + (31 - Math.clz32(t))]);
+        }
+      }
+    }
+    return out;
   }
+
   /** A cycle as a list of events, if there is one (for explanations). */
   findCycle(): number[] | null {
     const n = this.n;

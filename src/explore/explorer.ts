@@ -409,7 +409,10 @@ class CombinationSearch {
   private readonly inits = new Map<string, number>();
   private readonly rf: Relation;
   private readonly co: Relation;
+  /** The partial candidate the model's partial checks see. */
   private readonly candidate: Candidate;
+  /** The same relations once complete: coherent by construction when the model assumes coherence. */
+  private readonly completed: Candidate;
   private readonly source: Int32Array;
   private readonly coPos: Int32Array;
   private readonly last = new Map<string, number>();
@@ -470,6 +473,7 @@ class CombinationSearch {
     this.rf = new Relation(n);
     this.co = new Relation(n);
     this.candidate = { rf: this.rf, co: this.co };
+    this.completed = { rf: this.rf, co: this.co, coherent: this.coherent };
     this.source = new Int32Array(n).fill(-1);
     this.coPos = new Int32Array(n).fill(-1);
     for (const [loc, id] of this.inits) {
@@ -868,7 +872,7 @@ class CombinationSearch {
     const { ev } = this;
     for (const id of this.symbolic.keys()) ev[id].value = this.valueOf(id);
     try {
-      const verdict = this.prepared!.consistency(this.candidate);
+      const verdict = this.prepared!.consistency(this.completed);
       const regs = taken.map((p) => p.regs);
       const undefinedBehaviour = taken.find((p) => p.undefined)?.undefined ?? null;
       if (!verdict.consistent) {

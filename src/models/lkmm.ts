@@ -5,6 +5,7 @@
 import { valueIn, type Candidate, type Skeleton } from '../execution/execution.js';
 import type { MemoryModel, ModelVerdict, PreparedModel } from './model.js';
 import { lockDeadlock } from './locks.js';
+import { RcuOrder } from './lkmm-rcu.js';
 import { EventSet, Relation } from '../execution/relation.js';
 
 const setOf = (sk: Skeleton, pred: (i: number) => boolean) => EventSet.where(sk.n, pred);
@@ -100,6 +101,8 @@ class PreparedLkmm implements PreparedModel {
   private readonly afterUnlockLockPo: Relation; // [After-unlock-lock] ; po ; [M]
   private readonly rcuRscsI: Relation;
   private readonly hasGracePeriods: boolean;
+  /** rcu-order on the RCU events, when there is a grace period. */
+  private readonly rcuOrder: RcuOrder | null;
   private readonly notSrcuUnlock: Relation;
   private readonly barrier: Relation;
   private readonly fencerelRmbNoNoreturn: Relation; // [R4rmb] ; fencerel(Rmb) ; [~Noreturn]
@@ -113,7 +116,20 @@ class PreparedLkmm implements PreparedModel {
   /** ppo's parts that depend on neither rf nor co, without carried dependencies or lock fences. */
   private readonly staticPpo: { fixed: Relation; depMarked: Relation };
   /** The fences, when no unlock+lock pair can add to them (computed once). */
-  private readonly fencesNoLocks: { poUnlockLockPo: Relation; strongFence0: Relation; nonrwFence: Relation; fence0: Relation; strongFence0PoRel: Relation } | null;
+  private readonly fencesNoLocks: {
+    poUnlockLockPo: Relation;
+    strongFence0: Relation;
+    nonrwFence: Relation;
+    fence0: Relation;
+    /** [M] ; (strong-fence | po-rel) ; [M] | wmb | po-unlock-lock-po restricted likewise. */
+    cumulStatic: Relation;
+    /** (strong-fence | po-rel) ; [M]. */
+    sfPoRelToMarked: Relation;
+  } | null;
+  /** ext from, to and between Marked events. */
+  private readonly extMarked: { from: Relation; to: Relation; both: Relation };
+  /** int between distinct Marked events. */
+  private readonly intMarkedNoId: Relation;
   private readonly noRmw: boolean;
 
   constructor(private readonly sk: Skeleton) {
@@ -162,6 +178,7 @@ class PreparedLkmm implements PreparedModel {
     this.hasGracePeriods = !s.SyncRcu.isEmpty() || !s.SyncSrcu.isEmpty();
     this.notSrcuUnlock = id(s.all.minus(s.SrcuUnlock));
     this.hasSrcu = !s.SrcuLock.isEmpty() || !s.SrcuUnlock.isEmpty();
+    this.rcuOrder = this.hasGracePeriods ? new RcuOrder(sk, s, this.rcuRscsI, this.poOpt) : null;
 
     // Fences (linux-kernel.cat, "Basic relations").
     this.acqPo = po.restrict(s.Acquire, M);
@@ -194,7 +211,12 @@ class PreparedLkmm implements PreparedModel {
     if (s.UL.isEmpty() || s.LKR.isEmpty()) {
       const strongFence0 = this.mbStatic.union(this.gp);
       const nonrwFence = strongFence0.union(this.poRel, this.acqPo);
-      this.fencesNoLocks = { poUnlockLockPo: new Relation(n), strongFence0, nonrwFence, fence0: nonrwFence.union(this.wmb, this.rmb), strongFence0PoRel: strongFence0.union(this.poRel) };
+      const sfPoRel = strongFence0.union(this.poRel);
+      this.fencesNoLocks = {
+        poUnlockLockPo: new Relation(n), strongFence0, nonrwFence, fence0: nonrwFence.union(this.wmb, this.rmb),
+        cumulStatic: sfPoRel.union(this.wmb).restrict(s.Marked, s.Marked),
+        sfPoRelToMarked: sfPoRel.restrict(null, s.Marked),
+      };
     } else this.fencesNoLocks = null;
     {
       const dep = sk.addr.union(sk.data);
@@ -206,6 +228,8 @@ class PreparedLkmm implements PreparedModel {
       };
     }
     this.marked = id(s.Marked);
+    this.extMarked = { from: sk.ext.restrict(s.Marked, null), to: sk.ext.restrict(null, s.Marked), both: sk.ext.restrict(s.Marked, s.Marked) };
+    this.intMarkedNoId = sk.int.minus(this.identity).restrict(s.Marked, s.Marked);
     this.hasPlain = !s.Plain.isEmpty();
     if (this.hasPlain) {
       const plainW = s.Plain.inter(s.W);
@@ -213,6 +237,8 @@ class PreparedLkmm implements PreparedModel {
       const mixed = pl.restrict(plainW, s.Marked).union(pl.restrict(s.Marked, plainW));
       if (!mixed.isEmpty()) flags.push('mixed-accesses');
     }
+    // lock-final: a spinlock whose final value the condition observes.
+    if ([...sk.observedLocs].some((loc) => sk.events.some((e) => e.loc === loc && this.allLocks.has(e.id)))) flags.push('lock-final');
     this.staticFlags = flags;
   }
 
@@ -228,20 +254,20 @@ class PreparedLkmm implements PreparedModel {
     const { rf, co } = c;
     const int = sk.int;
     const ext = sk.ext;
-    const fr = frOf(rf, co);
-    const rfe = rf.inter(ext);
+    // overwrite = co | fr; fr is its part from reads (reads and writes are distinct events).
+    const overwrite = overwriteOf(rf, co);
+    const fr = overwrite.minus(co);
     const rfi = rf.inter(int);
-    const coe = co.inter(ext);
-    const fre = fr.inter(ext);
 
-    // Coherence and atomicity.
-    const com = rf.union(co, fr);
-    if (!this.poLoc.union(com).isAcyclic()) return fail('coherence');
-    if (!sk.rmw.inter(fre.seq(coe)).isEmpty()) return fail('atomic');
+    // Coherence and atomicity, unless the caller built the candidate so.
+    if (!c.coherent) {
+      if (!this.poLoc.union(rf, overwrite).isAcyclic()) return fail('coherence');
+      if (!this.noRmw && !sk.rmw.inter(fr.inter(ext).seq(co.inter(ext))).isEmpty()) return fail('atomic');
+    }
 
     // Dependencies carried through memory (linux-kernel.bell).
-    const dataRfi = this.dataNotSrcuUnlock.seq(rfi);
-    const carryDep = dataRfi.isEmpty() ? null : dataRfi.star();
+    const dataRfi = this.dataNotSrcuUnlock.isEmpty() ? null : this.dataNotSrcuUnlock.seq(rfi);
+    const carryDep = dataRfi === null || dataRfi.isEmpty() ? null : dataRfi.star();
     const addr = carryDep ? carryDep.seq(sk.addr) : sk.addr;
     const data = carryDep ? carryDep.seq(sk.data) : sk.data;
     const ctrl = carryDep ? carryDep.seq(sk.ctrl) : sk.ctrl;
@@ -264,11 +290,11 @@ class PreparedLkmm implements PreparedModel {
 
     // Preserved program order: its rf- and co-independent part is computed once when no
     // dependency is carried through memory and no unlock+lock pair adds fences.
-    const overwrite = co.union(fr);
     let ppo: Relation;
     if (!carryDep && this.fencesNoLocks) {
       const st = this.staticPpo;
-      ppo = st.fixed.union(overwrite.inter(int), st.depMarked.seq(rfi));
+      ppo = st.fixed.union(overwrite.inter(int));
+      if (!st.depMarked.isEmpty()) ppo.orWith(st.depMarked.seq(rfi));
     } else {
       const dep = addr.union(data);
       const rwdep = dep.union(ctrl).restrict(null, s.W);
@@ -277,27 +303,37 @@ class PreparedLkmm implements PreparedModel {
       ppo = toR.union(toW, fence0.inter(int), poUnlockLockPo.inter(int));
     }
 
-    // Propagation.
-    const marked = this.marked;
-    const rfeMarkedOpt = rfe.restrict(null, s.Marked).opt();
+    // Propagation. [Marked] ; r ; [Marked] is r restricted (cheaper than compositions), r ; s?
+    // is r | r ; s, and the restrictions of ext to Marked events are computed once.
+    const M = s.Marked;
+    const rfeMM = rf.inter(this.extMarked.both);
     // (rf ; rmw)*: the identity when the test has no RMW.
     const rmwSequence = this.noRmw ? this.identity : rf.seq(sk.rmw).star();
-    // [Marked] ; r is r with its domain restricted (cheaper than a composition), and so on.
-    const M = s.Marked;
-    const sfPoRel = this.fencesNoLocks ? this.fencesNoLocks.strongFence0PoRel : strongFence0.union(this.poRel);
-    const cumulFence0 = rfeMarkedOpt.seq(sfPoRel).union(this.wmb, poUnlockLockPo).restrict(M, M);
+    let cumulFence0: Relation;
+    if (this.fencesNoLocks) {
+      const { cumulStatic, sfPoRelToMarked } = this.fencesNoLocks;
+      cumulFence0 = rfeMM.seqOr(sfPoRelToMarked, cumulStatic);
+    } else {
+      const sfPoRel = strongFence0.union(this.poRel);
+      cumulFence0 = rfeMM.seqOr(sfPoRel, sfPoRel).orWith(this.wmb).orWith(poUnlockLockPo).restrict(M, M);
+    }
     const cumulFence = this.noRmw ? cumulFence0 : cumulFence0.seq(rmwSequence);
     const cumulFenceStar = cumulFence.star();
-    const prop = overwrite.inter(ext).opt().restrict(M, null).seq(cumulFenceStar).restrict(null, M).seq(rfe.opt()).restrict(null, M);
+    // prop = [M] ; (overwrite & ext)? ; cumul-fence* ; [M] ; rfe? ; [M]. cumul-fence's rows are
+    // Marked events, so [M] ; cumul-fence* ; [M] is all the composition needs.
+    const cumulMarked = cumulFenceStar.restrict(M, M);
+    const propToRfe = overwrite.inter(this.extMarked.from).seqOr(cumulMarked, cumulMarked);
+    const prop = propToRfe.seqOr(rf.inter(this.extMarked.to), propToRfe);
 
-    const hb = ppo.union(rfe, prop.minus(this.identity).inter(int)).restrict(M, M);
+    const hb = ppo.restrict(M, M).orWith(rfeMM).orWith(prop.inter(this.intMarkedNoId));
     // One transitive closure serves both the acyclicity check and the reflexive closure.
-    const hbPlus = hb.plus();
-    if (!hbPlus.isIrreflexive()) return fail('happens-before');
-    const hbStar = hbPlus.union(this.identity);
-    const pb = prop.seq(strongFence0).seq(hbStar).restrict(null, M);
-    const pbPlus = pb.plus();
-    if (!pbPlus.isIrreflexive()) return fail('propagation');
+    const hbPlus = hb.plusIfAcyclic();
+    if (hbPlus === null) return fail('happens-before');
+    // pb = prop ; strong-fence ; hb* ; [M], and hb's range is Marked.
+    const propFence = prop.seq(strongFence0);
+    const pb = propFence.seqOr(hbPlus, propFence.restrict(null, M));
+    const pbPlus = pb.plusIfAcyclic();
+    if (pbPlus === null) return fail('propagation');
     if (partial) return { consistent: true, failed: null, flags: [] };
 
     // RCU.
@@ -311,42 +347,19 @@ class PreparedLkmm implements PreparedModel {
       const carrySrcuData = sk.data.seq(this.notSrcuUnlock).seq(rf).star();
       srcuRscs = id(s.SrcuLock).seq(carrySrcuData).seq(sk.data).restrict(null, s.SrcuUnlock).inter(sk.loc);
     }
+    const hbStar = hbPlus.union(this.identity);
     const pbStar = pbPlus.union(this.identity);
-    if (this.hasGracePeriods) {
-      const rcuGp = id(s.SyncRcu);
-      const srcuGp = id(s.SyncSrcu);
-      const srcuRscsI = srcuRscs!.inverse();
-      const rcuLink = this.poOpt.seq(hbStar).seq(pbStar).seq(prop).seq(po);
-      const loc = sk.loc;
-      // rcu-order, the least fixpoint of linux-kernel.cat's definition. Every term is
-      // (left ; order? ; right) for a fixed left and right, so those are composed once; the
-      // SRCU terms drop out when there is no synchronize_srcu().
-      const withSrcu = !s.SyncSrcu.isEmpty();
-      // [X, Y, same location]: the terms X ; rcu-link ; Y and X ; rcu-link ; order ; rcu-link ; Y.
-      const ends: Array<[Relation, Relation, boolean]> = [
-        [rcuGp, this.rcuRscsI, false],
-        [this.rcuRscsI, rcuGp, false],
-      ];
-      if (withSrcu) ends.push([srcuGp, srcuRscsI, true], [srcuRscsI, srcuGp, true]);
-      const pairs = ends.map(([x, y, sameLoc]) => ({ left: x.seq(rcuLink), right: rcuLink.seq(y), y, sameLoc }));
-      const atLoc = (r: Relation, sameLoc: boolean) => (sameLoc ? r.inter(loc) : r);
-      const base = rcuGp.union(srcuGp, ...pairs.map((p) => atLoc(p.left.seq(p.y), p.sameLoc)));
-      let order = base;
-      for (;;) {
-        const next = base.union(
-          ...pairs.map((p) => atLoc(p.left.seq(order).seq(p.right), p.sameLoc)),
-          order.seq(rcuLink).seq(order),
-        );
-        if (next.equals(order)) break;
-        order = next;
+    if (this.rcuOrder) {
+      const rcu = this.rcuOrder.compute(prop, hbStar, pbStar, this.hasSrcu ? srcuRscs!.inverse() : srcuRscs!);
+      if (!rcu.ok) return fail('rcu');
+      if (this.hasPlain) {
+        rcuFence = po.seq(rcu.order()).seq(this.poOpt);
+        rb = prop.seq(rcuFence).seq(hbStar).seq(pbStar).restrict(null, M);
       }
-      rcuFence = po.seq(order).seq(this.poOpt);
-      rb = prop.seq(rcuFence).seq(hbStar).seq(pbStar).restrict(null, M);
-      if (!rb.isIrreflexive()) return fail('rcu');
     }
 
     const flags = [...this.staticFlags];
-    if (srcuRscs) {
+    if (srcuRscs && this.hasSrcu) {
       if (!s.SrcuLock.minus(srcuRscs.domain()).isEmpty()) flags.push('unmatched-srcu-lock');
       if (!s.SrcuUnlock.minus(srcuRscs.range()).isEmpty()) flags.push('unmatched-srcu-unlock');
       if (!srcuRscs.inverse().seq(srcuRscs).minus(Relation.identity(n)).isEmpty()) flags.push('multiple-srcu-matches');
@@ -357,16 +370,11 @@ class PreparedLkmm implements PreparedModel {
         }
       }
     }
-    // lock-final: a spinlock whose final value the condition observes.
-    for (const loc of sk.observedLocs) {
-      if (sk.events.some((e) => e.loc === loc && this.allLocks.has(e.id))) {
-        flags.push('lock-final');
-        break;
-      }
-    }
 
     // Plain accesses and data races.
     if (this.hasPlain) {
+      const rfe = rf.inter(ext);
+      const marked = this.marked;
       const fence = rcuFence ? fence0.union(rcuFence) : fence0;
       const strongFence = rcuFence ? strongFence0.union(rcuFence) : strongFence0;
       const xb = rb ? hb.union(pb, rb) : hb.union(pb);
@@ -395,11 +403,11 @@ class PreparedLkmm implements PreparedModel {
   }
 }
 
-/** fr = rf^-1 ; co, row by row: each read's row is its source's row of co (no pair list built). */
-function frOf(rf: Relation, co: Relation): Relation {
+/** co | fr, with fr = rf^-1 ; co row by row: each read's row is its source's row of co. */
+function overwriteOf(rf: Relation, co: Relation): Relation {
   const n = rf.n;
   const st = rf.stride;
-  const out = new Relation(n);
+  const out = co.clone();
   for (let w = 0; w < n; w++) {
     for (let k = 0; k < st; k++) {
       let word = rf.bits[w * st + k];
