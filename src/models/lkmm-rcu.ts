@@ -23,6 +23,9 @@ export interface RcuOrderResult {
   ok: boolean;
 }
 
+/** Entries kept in an RcuOrder's cache before it starts afresh. */
+const MEMO_LIMIT = 4096;
+
 export class RcuOrder {
   /** The RCU events, K: index in K -> event. */
   private readonly members: number[];
@@ -32,6 +35,8 @@ export class RcuOrder {
   private readonly rcuRscsI: Relation;
   private readonly loc: Relation;
   private readonly withSrcu: boolean;
+  /** rcu-order on K by rcu-link on K (and SRCU critical sections): a pure function, cached. */
+  private readonly memo = new Map<string, Relation>();
   /** [K] ; po? : where every rcu-link from an RCU event starts. */
   private readonly fromK: Relation;
 
@@ -49,11 +54,28 @@ export class RcuOrder {
   }
 
   /**
-   * The fixpoint and the rcu check, given this candidate's prop, hb*, pb*, po and SRCU critical
+   * The fixpoint and the rcu check, given this candidate's prop, hb+, pb+ and SRCU critical
    * sections (inverted; empty without SRCU).
    */
-  compute(prop: Relation, hbStar: Relation, pbStar: Relation, srcuRscsI: Relation): RcuOrderResult {
-    const link = this.shrink(this.fromK.seq(hbStar).seq(pbStar).seq(prop).seq(this.sk.po));
+  compute(prop: Relation, hbPlus: Relation, pbPlus: Relation, srcuRscsI: Relation): RcuOrderResult {
+    // [K] ; po? ; hb* ; pb* ; prop ; po, with r ; s* as r | r ; s+.
+    const toHb = this.fromK.seqOr(hbPlus, this.fromK);
+    const link = this.shrink(toHb.seqOr(pbPlus, toHb).seq(prop).seq(this.sk.po));
+    const srcuI = this.withSrcu ? this.shrink(srcuRscsI) : null;
+    // The fixpoint depends on these few bits alone, and candidates share them often.
+    const key = srcuI ? `${link.bits.join()}|${srcuI.bits.join()}` : link.bits.join();
+    let small = this.memo.get(key);
+    if (small === undefined) {
+      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+      small = this.fixpoint(link, srcuI);
+      this.memo.set(key, small);
+    }
+    const order = small;
+    return { ok: order.seq(link).isIrreflexive(), order: () => this.grow(order) };
+  }
+
+  /** rcu-order on K, the least fixpoint of linux-kernel.cat's definition. */
+  private fixpoint(link: Relation, srcuI: Relation | null): Relation {
     const rcuGp = this.rcuGp;
     const srcuGp = this.srcuGp;
     // [X, Y, same location]: the terms X ; rcu-link ; Y and X ; rcu-link ; order ; rcu-link ; Y.
@@ -61,10 +83,7 @@ export class RcuOrder {
       [rcuGp, this.rcuRscsI, false],
       [this.rcuRscsI, rcuGp, false],
     ];
-    if (this.withSrcu) {
-      const srcuI = this.shrink(srcuRscsI);
-      ends.push([srcuGp, srcuI, true], [srcuI, srcuGp, true]);
-    }
+    if (srcuI) ends.push([srcuGp, srcuI, true], [srcuI, srcuGp, true]);
     const atLoc = (r: Relation, sameLoc: boolean) => (sameLoc ? r.inter(this.loc) : r);
     const pairs = ends.map(([x, y, sameLoc]) => ({ left: x.seq(link), right: link.seq(y), y, sameLoc }));
     const base = rcuGp.union(srcuGp, ...pairs.map((p) => atLoc(p.left.seq(p.y), p.sameLoc)));
@@ -74,11 +93,9 @@ export class RcuOrder {
         ...pairs.map((p) => atLoc(p.left.seq(order).seq(p.right), p.sameLoc)),
         order.seq(link).seq(order),
       );
-      if (next.equals(order)) break;
+      if (next.equals(order)) return order;
       order = next;
     }
-    const small = order;
-    return { ok: small.seq(link).isIrreflexive(), order: () => this.grow(small) };
   }
 
   private ofSet(s: EventSet): Relation {

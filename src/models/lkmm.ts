@@ -131,12 +131,15 @@ class PreparedLkmm implements PreparedModel {
   /** int between distinct Marked events. */
   private readonly intMarkedNoId: Relation;
   private readonly noRmw: boolean;
+  /** rfi matters only through an address or data dependency (carried, or ending in a read). */
+  private readonly intRfUsed: boolean;
 
   constructor(private readonly sk: Skeleton) {
     const s = (this.s = lkmmSets(sk));
     const n = (this.n = sk.n);
     this.identity = Relation.identity(n);
     this.noRmw = sk.rmw.isEmpty();
+    this.intRfUsed = !sk.addr.isEmpty() || !sk.data.isEmpty();
     const po = (this.po = sk.po);
     this.poOpt = po.opt();
     this.poLoc = po.inter(sk.loc);
@@ -256,17 +259,17 @@ class PreparedLkmm implements PreparedModel {
     const ext = sk.ext;
     // overwrite = co | fr; fr is its part from reads (reads and writes are distinct events).
     const overwrite = overwriteOf(rf, co);
-    const fr = overwrite.minus(co);
-    const rfi = rf.inter(int);
+    const fr = () => overwrite.minus(co);
+    const rfi = this.intRfUsed ? rf.inter(int) : null;
 
     // Coherence and atomicity, unless the caller built the candidate so.
     if (!c.coherent) {
       if (!this.poLoc.union(rf, overwrite).isAcyclic()) return fail('coherence');
-      if (!this.noRmw && !sk.rmw.inter(fr.inter(ext).seq(co.inter(ext))).isEmpty()) return fail('atomic');
+      if (!this.noRmw && !sk.rmw.inter(fr().inter(ext).seq(co.inter(ext))).isEmpty()) return fail('atomic');
     }
 
     // Dependencies carried through memory (linux-kernel.bell).
-    const dataRfi = this.dataNotSrcuUnlock.isEmpty() ? null : this.dataNotSrcuUnlock.seq(rfi);
+    const dataRfi = rfi === null || this.dataNotSrcuUnlock.isEmpty() ? null : this.dataNotSrcuUnlock.seq(rfi);
     const carryDep = dataRfi === null || dataRfi.isEmpty() ? null : dataRfi.star();
     const addr = carryDep ? carryDep.seq(sk.addr) : sk.addr;
     const data = carryDep ? carryDep.seq(sk.data) : sk.data;
@@ -294,12 +297,12 @@ class PreparedLkmm implements PreparedModel {
     if (!carryDep && this.fencesNoLocks) {
       const st = this.staticPpo;
       ppo = st.fixed.union(overwrite.inter(int));
-      if (!st.depMarked.isEmpty()) ppo.orWith(st.depMarked.seq(rfi));
+      if (rfi !== null) ppo.orWith(st.depMarked.seq(rfi));
     } else {
       const dep = addr.union(data);
       const rwdep = dep.union(ctrl).restrict(null, s.W);
       const toW = rwdep.union(overwrite.inter(int), addr.restrict(null, s.Plain).seq(this.wmb));
-      const toR = addr.restrict(null, s.R).union(dep.restrict(null, s.Marked).seq(rfi));
+      const toR = rfi === null ? addr.restrict(null, s.R) : addr.restrict(null, s.R).union(dep.restrict(null, s.Marked).seq(rfi));
       ppo = toR.union(toW, fence0.inter(int), poUnlockLockPo.inter(int));
     }
 
@@ -347,14 +350,12 @@ class PreparedLkmm implements PreparedModel {
       const carrySrcuData = sk.data.seq(this.notSrcuUnlock).seq(rf).star();
       srcuRscs = id(s.SrcuLock).seq(carrySrcuData).seq(sk.data).restrict(null, s.SrcuUnlock).inter(sk.loc);
     }
-    const hbStar = hbPlus.union(this.identity);
-    const pbStar = pbPlus.union(this.identity);
     if (this.rcuOrder) {
-      const rcu = this.rcuOrder.compute(prop, hbStar, pbStar, this.hasSrcu ? srcuRscs!.inverse() : srcuRscs!);
+      const rcu = this.rcuOrder.compute(prop, hbPlus, pbPlus, this.hasSrcu ? srcuRscs!.inverse() : srcuRscs!);
       if (!rcu.ok) return fail('rcu');
       if (this.hasPlain) {
         rcuFence = po.seq(rcu.order()).seq(this.poOpt);
-        rb = prop.seq(rcuFence).seq(hbStar).seq(pbStar).restrict(null, M);
+        rb = prop.seq(rcuFence).seq(hbPlus.opt()).seq(pbPlus.opt()).restrict(null, M);
       }
     }
 
@@ -390,13 +391,13 @@ class PreparedLkmm implements PreparedModel {
       const plain = s.Plain;
       const preRace = ext.inter(Relation.cross(plain, s.M).union(Relation.cross(s.M.minus(s.IW), plain)));
       const wrIncoh = preRace.inter(rf).inter(rwXbstar.inverse());
-      const rwIncoh = preRace.inter(fr).inter(wrVis.inverse());
+      const rwIncoh = preRace.inter(fr()).inter(wrVis.inverse());
       const wwIncoh = preRace.inter(co).inter(wwVis.inverse());
       if (!wrIncoh.union(rwIncoh, wwIncoh).isEmpty()) return fail('plain-coherence');
       const wwNonrace = wwVis.inter(Relation.cross(s.Marked, s.W).union(rwXbstar)).inter(Relation.cross(s.W, s.Marked).union(wrVis));
       const wwRace = preRace.inter(co).minus(wwNonrace);
       const wrRace = preRace.inter(co.opt().seq(rf)).minus(wrVis).minus(rwXbstar.inverse());
-      const rwRace = preRace.inter(fr).minus(rwXbstar);
+      const rwRace = preRace.inter(fr()).minus(rwXbstar);
       if (!wwRace.union(wrRace, rwRace).isEmpty()) flags.push('data-race');
     }
     return { consistent: true, failed: null, flags };
