@@ -135,6 +135,13 @@ export class Relation {
   clone(): Relation {
     return new Relation(this.n, copied(this.bits));
   }
+  /**
+   * A copy in a buffer of its own, for a relation kept long (an execution handed out): a slab
+   * stays alive while any view on it does, so keeping one clone could keep 64 KiB.
+   */
+  detached(): Relation {
+    return new Relation(this.n, this.bits.slice());
+  }
   add(a: number, b: number): void {
     this.bits[a * this.stride + (b >>> 5)] |= 1 << (b & 31);
   }

@@ -876,11 +876,11 @@ class CombinationSearch {
       const regs = taken.map((p) => p.regs);
       const undefinedBehaviour = taken.find((p) => p.undefined)?.undefined ?? null;
       if (!verdict.consistent) {
-        if (this.limits.onRejected) this.limits.onRejected(withSkeleton({ rf: this.rf.clone(), co: this.co.clone(), failed: verdict.failed ?? 'model', regs, memory: this.finalState(), undefinedBehaviour }, this.lazySkeleton()));
+        if (this.limits.onRejected) this.limits.onRejected(withSkeleton({ rf: this.rf.detached(), co: this.co.detached(), failed: verdict.failed ?? 'model', regs, memory: this.finalState(), undefinedBehaviour }, this.lazySkeleton()));
         return;
       }
       this.stats.consistent++;
-      const stop = this.visit(withSkeleton({ rf: this.rf.clone(), co: this.co.clone(), flags: verdict.flags, regs, memory: this.finalState(), undefinedBehaviour }, this.lazySkeleton()));
+      const stop = this.visit(withSkeleton({ rf: this.rf.detached(), co: this.co.detached(), flags: verdict.flags, regs, memory: this.finalState(), undefinedBehaviour }, this.lazySkeleton()));
       if (stop === true) throw new Found();
     } finally {
       for (const id of this.symbolic.keys()) ev[id].value = null;
