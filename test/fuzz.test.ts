@@ -187,4 +187,18 @@ describe('litmus-check fuzz (the command)', () => {
     const usage = spawnSync(process.execPath, [bin, 'fuzz', '--property', 'nonsense'], { encoding: 'utf8' });
     expect(usage.status).toBe(2);
   });
+
+  it.skipIf(!built)('refuses a model the property does not take, saying which it takes (exit 2)', () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['engines-agree', 'lkmm', /--model lkmm does not apply to engines-agree: it compares the sc and tso models/],
+      ['sc-subset', 'sc', /--model sc does not apply to sc-subset: it compares sc with --model tso or lkmm/],
+      ['print-parse', 'tso', /--model tso does not apply to print-parse: it takes no model/],
+      ['kvm-lost-request', 'x86', /argument 'x86' is invalid\. Allowed choices are lkmm, sc, tso/],
+    ];
+    for (const [property, model, message] of cases) {
+      const r = spawnSync(process.execPath, [bin, 'fuzz', '--property', property, '--model', model, '--runs', '1'], { encoding: 'utf8' });
+      expect(r.status, property).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
 });

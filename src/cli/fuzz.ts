@@ -70,16 +70,8 @@ export function fuzzCommand(opts: FuzzOptions): number {
     process.stderr.write(`litmus-check: unknown property '${opts.property}'\n`);
     return EXIT_BAD_INPUT;
   }
-  if (opts.model && info.defaultModels.length === 0) {
-    process.stderr.write(`litmus-check: --model does not apply to ${info.name}\n`);
-    return EXIT_BAD_INPUT;
-  }
-  if (opts.model === 'lkmm' && info.name === 'engines-agree') {
-    process.stderr.write('litmus-check: engines-agree compares the sc and tso models (the interleaving engine has no LKMM)\n');
-    return EXIT_BAD_INPUT;
-  }
-  if (opts.model === 'sc' && info.name === 'sc-subset') {
-    process.stderr.write('litmus-check: sc-subset compares sc with --model tso or lkmm\n');
+  if (opts.model && !info.models.accepted.includes(opts.model)) {
+    process.stderr.write(`litmus-check: --model ${opts.model} does not apply to ${info.name}: ${info.models.otherwise}\n`);
     return EXIT_BAD_INPUT;
   }
   const seeds = readSeeds(opts.corpus);

@@ -53,16 +53,27 @@ export interface PropertyInfo {
   name: string;
   summary: string;
   defaultModels: string[];
+  /** The models `--model` may name, and what to say otherwise (none: the property has no model). */
+  models: { accepted: string[]; otherwise: string };
   files: number;
 }
 
+const ANY_MODEL = { accepted: ['sc', 'tso', 'lkmm'], otherwise: 'the models are sc, tso and lkmm' };
+const NO_MODEL = { accepted: [], otherwise: 'it takes no model' };
+
 export const PROPERTIES: readonly PropertyInfo[] = [
-  { name: 'engines-agree', summary: 'the axiomatic and the interleaving engine give the same final states (sc, tso)', defaultModels: ['sc', 'tso'], files: 1 },
-  { name: 'sc-subset', summary: 'every SC outcome is a TSO outcome and an LKMM outcome', defaultModels: ['tso', 'lkmm'], files: 1 },
-  { name: 'strengthen-monotone', summary: 'adding a fence or strengthening an access never adds an outcome', defaultModels: ['sc', 'tso', 'lkmm'], files: 2 },
-  { name: 'print-parse', summary: 'printing an AST then parsing it gives the same AST', defaultModels: [], files: 1 },
-  { name: 'parse-total', summary: 'the parser (and lowering) never throw: bad text gives diagnostics', defaultModels: [], files: 1 },
-  { name: 'kvm-lost-request', summary: 'KVM vCPU-request protocols: for which helpers and barriers is a lost request reachable, and what keeps the others safe', defaultModels: ['lkmm'], files: 1 },
+  {
+    name: 'engines-agree', summary: 'the axiomatic and the interleaving engine give the same final states (sc, tso)', defaultModels: ['sc', 'tso'], files: 1,
+    models: { accepted: ['sc', 'tso'], otherwise: 'it compares the sc and tso models (the interleaving engine has no LKMM)' },
+  },
+  {
+    name: 'sc-subset', summary: 'every SC outcome is a TSO outcome and an LKMM outcome', defaultModels: ['tso', 'lkmm'], files: 1,
+    models: { accepted: ['tso', 'lkmm'], otherwise: 'it compares sc with --model tso or lkmm' },
+  },
+  { name: 'strengthen-monotone', summary: 'adding a fence or strengthening an access never adds an outcome', defaultModels: ['sc', 'tso', 'lkmm'], files: 2, models: ANY_MODEL },
+  { name: 'print-parse', summary: 'printing an AST then parsing it gives the same AST', defaultModels: [], files: 1, models: NO_MODEL },
+  { name: 'parse-total', summary: 'the parser (and lowering) never throw: bad text gives diagnostics', defaultModels: [], files: 1, models: NO_MODEL },
+  { name: 'kvm-lost-request', summary: 'KVM vCPU-request protocols: for which helpers and barriers is a lost request reachable, and what keeps the others safe', defaultModels: ['lkmm'], files: 1, models: ANY_MODEL },
 ];
 
 export function propertyInfo(name: string): PropertyInfo | undefined {

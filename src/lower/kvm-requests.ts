@@ -251,6 +251,8 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
       b.emit({ op: 'store', addr: wait, value: num(1), ann: 'RELEASE', origin: at(b, PART.prepare) });
       b.emit({ op: 'fence', ann: 'MB', origin: at(b, PART.setState) });
       b.emit({ op: 'load', dst: r, addr: field(b, v, 'requests'), ann: 'ONCE', origin: at(b, PART.checkBlock) });
+      // finish_rcuwait(): rcu_assign_pointer(w->task, NULL), which the kernel's macro makes a
+      // WRITE_ONCE for a constant NULL (no release: nothing is published).
       b.emit({ op: 'if', cond: bin('!=', reg(r), num(0)), then: [{ op: 'store', addr: wait, value: num(0), ann: 'ONCE', origin: at(b, PART.finish) }], else: [], origin: at(b, PART.checkBlock) });
       return bin('==', reg(r), num(0));
     },

@@ -13,10 +13,6 @@ export type LowerResult = { ok: true; program: Program } | { ok: false; diagnost
 const KVM_PRIMITIVES: ReadonlyMap<string, PrimitiveSpec> = new Map([...KVM_BASIC, ...KVM_REQUEST_PRIMITIVES]);
 const PRIMITIVES: ReadonlyMap<string, PrimitiveSpec> = new Map([...LKMM_PRIMITIVES, ...KVM_PRIMITIVES]);
 
-export function knownPrimitives(): string[] {
-  return [...PRIMITIVES.keys()];
-}
-
 export function primitiveSpec(name: string): PrimitiveSpec | undefined {
   return PRIMITIVES.get(name);
 }
