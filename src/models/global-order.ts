@@ -41,7 +41,8 @@ class PreparedGlobalOrder implements PreparedModel {
   consistency(c: Candidate): ModelVerdict {
     if (this.deadlock) return { consistent: false, failed: this.deadlock, flags: [] };
     const fr = c.rf.inverse().seq(c.co);
-    const basic = coherenceAndAtomicity(this.sk, c, fr);
+    // Unless the caller built the candidate coherent and atomic (the explorer does).
+    const basic = c.coherent ? null : coherenceAndAtomicity(this.sk, c, fr);
     if (basic) return { consistent: false, failed: basic, flags: [] };
     const rf = this.spec.internalRf ? c.rf : c.rf.inter(this.sk.ext);
     if (!this.preserved.union(rf, c.co, fr).isAcyclic()) return { consistent: false, failed: this.spec.check, flags: [] };
