@@ -45,8 +45,8 @@ export class RcuOrder {
       .union(rcuRscsI.domain()).union(rcuRscsI.range());
     this.members = [...inK.members()];
     this.k = this.members.length;
-    this.rcuGp = this.ofSet(sets.SyncRcu);
-    this.srcuGp = this.ofSet(sets.SyncSrcu);
+    this.rcuGp = this.shrink(Relation.ofSet(sets.SyncRcu));
+    this.srcuGp = this.shrink(Relation.ofSet(sets.SyncSrcu));
     this.rcuRscsI = this.shrink(rcuRscsI);
     this.loc = this.shrink(sk.loc);
     this.withSrcu = !sets.SyncSrcu.isEmpty();
@@ -98,14 +98,6 @@ export class RcuOrder {
     }
   }
 
-  private ofSet(s: EventSet): Relation {
-    const r = new Relation(this.k);
-    this.members.forEach((e, i) => {
-      if (s.has(e)) r.add(i, i);
-    });
-    return r;
-  }
-
   /** r cut down to K x K, renumbered. */
   private shrink(r: Relation): Relation {
     const out = new Relation(this.k);
@@ -113,7 +105,6 @@ export class RcuOrder {
     const bits = r.bits;
     for (let i = 0; i < m.length; i++) {
       const row = m[i] * r.stride;
-      if (bits[row] === 0 && r.stride === 1) continue;
       for (let j = 0; j < m.length; j++) if ((bits[row + (m[j] >>> 5)] & (1 << (m[j] & 31))) !== 0) out.add(i, j);
     }
     return out;
