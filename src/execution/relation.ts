@@ -203,17 +203,7 @@ export class Relation {
   }
   inverse(): Relation {
     const r = new Relation(this.n);
-    const s = this.stride;
-    for (let a = 0; a < this.n; a++) {
-      for (let kw = 0; kw < s; kw++) {
-        let w = this.bits[a * s + kw];
-        while (w !== 0) {
-          const t = w & -w;
-          w ^= t;
-          r.add((kw << 5) + (31 - Math.clz32(t)), a);
-        }
-      }
-    }
+    this.forEachPair((a, b) => r.add(b, a));
     return r;
   }
   /** Restrict the domain to S and the range to T: [S] ; r ; [T]. */
@@ -363,6 +353,11 @@ export class Relation {
   }
   pairs(): Array<[number, number]> {
     const out: Array<[number, number]> = [];
+    this.forEachPair((a, b) => out.push([a, b]));
+    return out;
+  }
+  /** Every pair, row by row, by the set bits of each word. */
+  private forEachPair(f: (a: number, b: number) => void): void {
     const s = this.stride;
     for (let a = 0; a < this.n; a++) {
       for (let kw = 0; kw < s; kw++) {
@@ -370,12 +365,12 @@ export class Relation {
         while (w !== 0) {
           const t = w & -w;
           w ^= t;
-          out.push([a, (kw << 5) + (31 - Math.clz32(t))]);
+          f(a, (kw << 5) + (31 - Math.clz32(t)));
         }
       }
     }
-    return out;
   }
+
 
   /** A cycle as a list of events, if there is one (for explanations). */
   findCycle(): number[] | null {
