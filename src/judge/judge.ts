@@ -33,6 +33,12 @@ export interface Judgement {
    * integer), one entry per place: they are left out of the states and witnesses.
    */
   undefinedBehaviour: Array<UndefinedBehaviour & { executions: number }>;
+  /**
+   * Executions in which some thread can never finish (a KVM_REQUEST_WAIT never acknowledged, a spin
+   * that never ends, a block nobody wakes), one entry per place a thread waits: counted and shown,
+   * never judged, and never dropped in silence. Empty until the explorer reports them.
+   */
+  blocked: Array<BlockedThread & { executions: number }>;
   /** Why the verdict is vacuous (no execution was left to judge), or null. */
   vacuous: string | null;
   /**
@@ -42,6 +48,13 @@ export interface Judgement {
    * data-race when `dataRaceSearched`.
    */
   verdictOnly?: { dataRaceSearched: boolean };
+}
+
+/** Where a thread of a blocked execution waits, and for what (in the protocol's words). */
+export interface BlockedThread {
+  thread: number;
+  pos: { line: number; col: number };
+  waitsFor: string;
 }
 
 /**
@@ -118,7 +131,7 @@ export class Judge {
     const undefinedBehaviour = [...this.undefinedAt.values()];
     return {
       ok, observation, positive, negative, states, flags: [...this.flags].sort(), filteredOut: this.filteredOut, complete: stats.incomplete === null,
-      undefinedBehaviour, vacuous: stats.incomplete === null ? this.vacuity(stats, undefinedBehaviour.reduce((n, u) => n + u.executions, 0)) : null,
+      undefinedBehaviour, blocked: [], vacuous: stats.incomplete === null ? this.vacuity(stats, undefinedBehaviour.reduce((n, u) => n + u.executions, 0)) : null,
     };
   }
 
