@@ -19,6 +19,8 @@ export interface ExpectationSource {
 export interface Expectation {
   verdict: Verdict;
   dataRace: boolean;
+  /** `DEADLOCK`: some execution must never finish (blocked threads, or no execution at all). */
+  deadlock?: boolean;
   /** Final states as herd7 prints them (`0:r0=0; 1:r0=1;`); only baselines record them. */
   states?: string[];
   /** The model a baseline entry was recorded under. */
@@ -69,7 +71,7 @@ export function expectedResultFor(test: LitmusTest, model?: string): ExpectedRes
 export function expectationFromComment(test: LitmusTest, model?: string): Expectation | null {
   const e = expectedResultFor(test, model);
   if (!e) return null;
-  return { verdict: e.verdict, dataRace: e.dataRace, model: test.expectedByModel?.[model?.toLowerCase() ?? ''] ? model : undefined, source: { kind: 'result-comment', file: test.file, line: e.pos.line, col: e.pos.col } };
+  return { verdict: e.verdict, dataRace: e.dataRace, ...(e.deadlock ? { deadlock: true } : {}), model: test.expectedByModel?.[model?.toLowerCase() ?? ''] ? model : undefined, source: { kind: 'result-comment', file: test.file, line: e.pos.line, col: e.pos.col } };
 }
 
 const VERDICT_LINE = /^(.*?)\s+(Never|Sometimes|Always)(?:\s+(DATARACE))?\s*$/;

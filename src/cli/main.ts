@@ -78,6 +78,8 @@ export function buildProgram(): Command {
   addLimitOptions(check, 'per-test')
     .option('--shard <i/n>', 'run only the i-th of n deterministic slices of the sorted tests', shardArg)
     .option('--all-states', 'list every final state (full enumeration) instead of deciding the verdict only (implied by --baseline and --update-baseline)')
+    .option('--allow-vacuous', 'accept a verdict that holds because no execution reached the end (all filtered, blocked or pruned)')
+    .option('--require-expectations', 'a test without an expectation fails instead of being skipped')
     .action((paths: string[], opts) => {
       settle(checkCommand(paths, opts));
     });
