@@ -11,6 +11,7 @@ import { collectReporter } from './reporters.js';
 import { parseShard } from '../check/shard.js';
 import { addModelFileOptions, wantsModelFiles } from './model-options.js';
 import { registerHwCommand } from './hw-command.js';
+import { conciseUsageErrors } from './usage.js';
 import { addLimitOptions, modelOption, packageVersion, positiveInt } from './options.js';
 
 function shardArg(v: string) {
@@ -107,17 +108,18 @@ export function buildProgram(): Command {
   const explain = program
     .command('explain')
     .description('why the bad outcome is reachable (a witness in source terms) or not (the model check that rules it out)')
-    .argument('<file>', 'a .litmus file')
+    .argument('<paths...>', '.litmus files or directories of them')
     .addOption(modelOption())
-    .option('--dot <dir>', 'also write a Graphviz file per witness (or rejected example) into DIR')
-    .option('--svg <dir>', 'also draw each of those graphs as SVG into DIR (no Graphviz needed)')
+    .option('--dot <path>', "also write the Graphviz graph of each witness (or rejected example) to FILE, or into DIR when the path is a directory or ends in '/'")
+    .option('--svg <path>', "also draw those graphs as SVG (no Graphviz needed): a FILE, or a DIR when the path is a directory or ends in '/'")
     .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1);
   addLimitOptions(explain, 'per-test', 'a Never found under it is reported incomplete (exit 3)')
-    .action((file: string, opts) => {
-      settle(explainCommand(file, opts));
+    .action((paths: string[], opts) => {
+      settle(explainCommand(paths, opts));
     });
   registerFuzzCommand(program);
   registerHwCommand(program);
+  conciseUsageErrors(program);
   return program;
 }
 
