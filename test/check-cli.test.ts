@@ -10,7 +10,7 @@ import { cli, ensureBuilt, ROOT } from './helpers/cli.js';
 import { SHARED } from './helpers/corpus.js';
 
 const SUITE = 'test/fixtures/check/suite';
-const CLOSING = /^\d+ passed, \d+ failed(, \d+ skipped)?(, \d+ errors)?$/;
+const CLOSING = /^\d+ passed, \d+ failed(, \d+ skipped)?(, \d+ errors?)?$/;
 let tmp: string;
 
 const lastLine = (s: string) => s.trimEnd().split('\n').pop();
