@@ -3,12 +3,18 @@
 // composite action's shell steps gate a throwaway repository. Oracles: the fixtures' stated
 // intent (a filter no execution passes, a WAIT nobody acknowledges, a barrier made too weak at a
 // known line), an independent XML parser, and the source text itself for every line number.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLitmus } from '../src/parse/parser.js';
+import { decideSource } from '../src/api.js';
+import { expectationFromComment } from '../src/check/expectations.js';
+import { decideOutcome, type TestRun } from '../src/check/outcome.js';
+import { formatOutcomeLine } from '../src/report/check-text.js';
+import { outcomeToCase } from '../src/report/check-report.js';
+import { formatGithubAnnotations } from '../src/report/github.js';
 import { cli, ensureBuilt, ROOT } from './helpers/cli.js';
 import { actionSteps, runStep } from './helpers/action.js';
 
@@ -83,7 +89,7 @@ describe('Result: lines are read strictly', () => {
     const dirs = [join(ROOT, '../shared/corpus/lkmm-kernel'), join(ROOT, 'litmus/kvm')];
     let seen = 0;
     for (const dir of dirs) {
-      for (const f of require('node:fs').readdirSync(dir).filter((n: string) => n.endsWith('.litmus'))) {
+      for (const f of readdirSync(dir).filter((n) => n.endsWith('.litmus'))) {
         const r = parseLitmus(readFileSync(join(dir, f), 'utf8'), f);
         expect(r.ok ? null : r.diagnostics[0].message, f).toBeNull();
         if (r.ok && r.test.expected) seen++;
@@ -294,5 +300,37 @@ describe("the composite action's shell steps, on a throwaway repository", () => 
     expect(fixed.code).toBe(0);
     expect(fixed.stdout).not.toMatch(/^::error/m);
     expect(fixed.stdout.trimEnd().split('\n').pop()).toBe('3 passed, 0 failed');
+  });
+});
+
+describe('blocked executions (as the explorer will report them) are counted in every reporter', () => {
+  // The judgement's `blocked` list is filled by the explorer (the KVM work); here a real result
+  // of the never-acknowledged WAIT test gets the entry that explorer would give it.
+  const file = `${G}/vacuous/by-blocking.litmus`;
+  const source = readFileSync(join(ROOT, file), 'utf8');
+  const line = lineOf(file, /kvm_make_all_cpus_request/);
+  const withBlocked = (src: string): TestRun => {
+    const d = decideSource(src, file, { verdictOnly: true });
+    if (!d.ok) throw new Error(d.diagnostics[0].message);
+    const judgement = { ...d.result.judgement, blocked: [{ thread: 1, pos: { line, col: 23 }, waitsFor: 'the acknowledgement of its IPI', executions: 2 }] };
+    return { kind: 'result', file, result: { ...d.result, judgement }, source: src };
+  };
+  const expectation = (t: TestRun) => (t.kind === 'result' ? expectationFromComment(t.result.test) : null);
+
+  it('Result: Never fails as vacuous, with the blocked count on its line, in JUnit, JSON and as a ::warning', () => {
+    const run = withBlocked(source);
+    const o = decideOutcome(run, expectation(run));
+    expect(o.status).toBe('failed');
+    expect(formatOutcomeLine(o)).toMatch(/vacuously: .* \(2 executions blocked: P1 line \d+ waits for the acknowledgement of its IPI\)$/);
+    expect(o.actual!.blocked).toEqual([{ thread: 1, line, col: 23, waitsFor: 'the acknowledgement of its IPI', executions: 2 }]);
+    const c = outcomeToCase(o);
+    expect(c.details).toMatch(/^blocked: {2}2 executions blocked/m);
+    expect(formatGithubAnnotations([c])).toMatch(new RegExp(`^::warning file=${file.replace(/[+]/g, '\\+')},line=${line},col=23,.*::P1 waits for the acknowledgement of its IPI and never finishes, in 2 executions$`, 'm'));
+  });
+
+  it('Result: DEADLOCK is met by blocked executions, and the gate passes', () => {
+    const run = withBlocked(source.replace('Result: Never', 'Result: DEADLOCK'));
+    const o = decideOutcome(run, expectation(run));
+    expect(o).toMatchObject({ status: 'passed', message: 'Never DEADLOCK, as expected' });
   });
 });

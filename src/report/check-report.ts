@@ -130,6 +130,9 @@ export function outcomeToCase(o: CheckOutcome): CaseReport {
     lines.push(o.actual.verdictOnly ? 'states of the executions found (verdict mode lists no others):' : 'states:', ...o.actual.states.map((s) => `  ${s}`));
   }
   if (o.cause) lines.push(`what broke: ${o.cause.location.file}:${o.cause.location.line}:${o.cause.location.col}: ${o.cause.message}`, `see: ${o.cause.explain}`);
+  // Blocked executions are counted where a thread waits, like any warning.
+  const blockedAt = (o.actual?.blocked ?? []).map((b) => ({ line: b.line, col: b.col, message: `P${b.thread} waits for ${b.waitsFor} and never finishes, in ${b.executions} execution${b.executions === 1 ? '' : 's'}` }));
+  const warnings = [...(o.warnings ?? []), ...blockedAt];
   return {
     group: dirname(o.file),
     name: o.name ?? basename(o.file),
@@ -141,7 +144,7 @@ export function outcomeToCase(o: CheckOutcome): CaseReport {
     details: lines.join('\n'),
     kind,
     ...(o.cause ? { related: [{ line: o.cause.location.line, col: o.cause.location.col, message: `${o.cause.message} (see: ${o.cause.explain})` }] } : {}),
-    ...(o.warnings?.length ? { warnings: o.warnings } : {}),
+    ...(warnings.length ? { warnings } : {}),
     timeMs: o.timeMs,
   };
 }
