@@ -11,8 +11,10 @@
 // and never observed (the `ipi` total of the KVM helpers), whose final value is its initial
 // value plus each block's change. Why the executions combine exactly, for a model that says so
 // (MemoryModel.decomposes): the only relations between events of different components are
-// program-order edges from one block of a thread to a later block, so no cycle and no path from
-// a component back to itself leaves it; see docs/performance-verdict.md.
+// program-order edges from one block of a thread to a later block, and the components are
+// ordered so that every such edge goes forward (threads that order two components both ways
+// merge them), so no cycle and no path from a component back to itself leaves it; see
+// docs/performance-verdict.md.
 import type { Instr, Program, PureExpr, ThreadProgram } from '../lower/program.js';
 import type { Observable } from '../parse/ast.js';
 import { propAtoms } from '../parse/ast.js';
@@ -115,6 +117,9 @@ function split(program: Program): Split | null {
         if (j + 1 < runs.length && (depth !== 0 || assume)) changed = mergeAll(uf, [run.root, runs[j + 1].root]) || changed;
       });
     });
+    // Blocks order the components (a thread's earlier block before its later one); where two
+    // threads order them both ways (store buffering: x then y, and y then x), they are one.
+    if (!changed) changed = mergeCycles(uf, program.threads.map((_, t) => runsOf(t).map((r) => r.root)));
   }
   const index = new Map<string, number>();
   const allRuns = program.threads.map((_, t) => runsOf(t));
@@ -139,6 +144,32 @@ function split(program: Program): Split | null {
   }));
   const components = blocks.map((bs, c) => ({ program: subProgram(program, bs, locs[c]), blocks: bs, locations: locs[c] }));
   return { components, blocksOf, counters, owner };
+}
+
+/** Merge the components on a cycle of the order the threads' blocks give them. */
+function mergeCycles(uf: UnionFind, orders: string[][]): boolean {
+  const next = new Map<string, Set<string>>();
+  for (const o of orders) for (let j = 0; j + 1 < o.length; j++) {
+    if (!next.has(o[j])) next.set(o[j], new Set());
+    next.get(o[j])!.add(o[j + 1]);
+  }
+  const reach = (from: string): Set<string> => {
+    const seen = new Set<string>();
+    const todo = [from];
+    while (todo.length > 0) {
+      for (const n of next.get(todo.pop()!) ?? []) {
+        if (seen.has(n)) continue;
+        seen.add(n);
+        todo.push(n);
+      }
+    }
+    return seen;
+  };
+  for (const a of next.keys()) {
+    const r = reach(a);
+    if (r.has(a)) return mergeAll(uf, [a, ...[...r].filter((b) => reach(b).has(a))]);
+  }
+  return false;
 }
 
 function mergeAll(uf: UnionFind, roots: string[]): boolean {
