@@ -84,7 +84,7 @@ function lastBlock(split: Split, thread: number, component: number): boolean {
 
 class Combination {
   private readonly chosen: ConsistentExecution[] = [];
-  /** Where each observable's final value comes from: [component, sub-thread] (-1: no component, its initial value). */
+  /** Subtrees of the directed search that found nothing: [component, undefined behaviour, residual condition and filter]. */
   private readonly dead = new Set<string>();
   private readonly locComponent = new Map<string, number>();
 
@@ -160,7 +160,12 @@ class Combination {
   private known(k: number): (o: Observable) => Value | null {
     return (o) => {
       const c = this.componentOf(o);
-      if (c < 0) return o.k === 'mem' ? (this.program.locations.get(o.name) ?? 0) : (this.program.threads[o.thread]?.initRegs.get(o.reg) ?? 0);
+      if (c < 0) {
+        // As in the combined execution (merged): untouched locations and registers keep their initial values.
+        if (o.k === 'mem') return this.program.locations.get(o.name) ?? 0;
+        const t = this.program.threads[o.thread];
+        return t?.userRegs.has(o.reg) ? (t.initRegs.get(o.reg) ?? 0) : 0;
+      }
       return c < k ? this.valueIn(o, this.chosen[c]) : null;
     };
   }
