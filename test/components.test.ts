@@ -109,6 +109,16 @@ describe('components: the KVM vCPU family', () => {
     }
   }, 120_000);
 
+  it('a limit hit in a component or in the combination leaves the result incomplete, never Never', () => {
+    const src = kvmVcpusFamily(6);
+    for (const [maxExecutions, verdictOnly] of [[3, false], [200, false], [3, true]] as const) {
+      const r = decideSource(src, 't.litmus', { maxExecutions, verdictOnly });
+      if (!r.ok) throw new Error(r.diagnostics[0].message);
+      expect(r.result.judgement.complete, `${maxExecutions} ${verdictOnly}`).toBe(false);
+      expect(r.result.stats.incomplete).toBe(`--max-executions ${maxExecutions} reached`);
+    }
+  });
+
   it('8 vCPUs are decided (the whole-test search stops at its path work limit)', () => {
     const src = kvmVcpusFamily(8);
     const r = decide(src, MODELS.get('lkmm')!, true);

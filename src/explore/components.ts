@@ -57,13 +57,20 @@ class Unsplittable extends Error {}
 /** The components of a program, or null when it has one (or cannot be split safely). */
 export function splitProgram(program: Program): Split | null {
   if ([...program.locations.values()].some((v) => typeof v !== 'number')) return null;
+  // Verdict mode explores one program up to three times: split it once.
+  const known = splits.get(program);
+  if (known !== undefined) return known;
+  let out: Split | null = null;
   try {
-    return split(program);
+    out = split(program);
   } catch (e) {
-    if (e instanceof Unsplittable) return null;
-    throw e;
+    if (!(e instanceof Unsplittable)) throw e;
   }
+  splits.set(program, out);
+  return out;
 }
+
+const splits = new WeakMap<Program, Split | null>();
 
 function split(program: Program): Split | null {
   const observed = observedRegs(program);
@@ -98,8 +105,10 @@ function split(program: Program): Split | null {
   // section or follow an assume (its control dependency reaches every later event): merge until so.
   for (let changed = true; changed; ) {
     changed = false;
+    const orders: string[][] = [];
     program.threads.forEach((_, t) => {
       const runs = runsOf(t);
+      orders.push(runs.map((r) => r.root));
       const seen = new Map<string, number>();
       let depth = 0;
       runs.forEach((run, j) => {
@@ -119,7 +128,8 @@ function split(program: Program): Split | null {
     });
     // Blocks order the components (a thread's earlier block before its later one); where two
     // threads order them both ways (store buffering: x then y, and y then x), they are one.
-    if (!changed) changed = mergeCycles(uf, program.threads.map((_, t) => runsOf(t).map((r) => r.root)));
+    if (new Set(orders.flat()).size < 2) return null; // one component (merges only make fewer)
+    if (!changed) changed = mergeCycles(uf, orders);
   }
   const index = new Map<string, number>();
   const allRuns = program.threads.map((_, t) => runsOf(t));
