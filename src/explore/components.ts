@@ -87,12 +87,12 @@ function split(program: Program): Split | null {
   );
   const floating = (t: number, k: number) => touches[t][k].locs.size === 0 && touches[t][k].regs.size === 0;
   // Each thread's instructions, by component: a floating one (a fence, a counter) joins the next.
-  const runsOf = (t: number): Array<{ root: string; from: number; to: number }> => {
+  const runsOf = (t: number): Run[] => {
     const roots: Array<string | null> = touches[t].map((_, k) => (floating(t, k) ? null : uf.find(`i${t}:${k}`)));
     let next: string | null = null;
     for (let k = roots.length - 1; k >= 0; k--) roots[k] = next = roots[k] ?? next;
     const last = [...roots].reverse().find((r) => r !== null) ?? null;
-    const runs: Array<{ root: string; from: number; to: number }> = [];
+    const runs: Run[] = [];
     roots.forEach((r, k) => {
       const root = r ?? last;
       if (root === null) return;
@@ -131,8 +131,18 @@ function split(program: Program): Split | null {
     if (new Set(orders.flat()).size < 2) return null; // one component (merges only make fewer)
     if (!changed) changed = mergeCycles(uf, orders);
   }
+  return assemble(program, program.threads.map((_, t) => runsOf(t)), touches, counters);
+}
+
+interface Run {
+  root: string;
+  from: number;
+  to: number;
+}
+
+/** The components, once every thread's runs are final: their blocks, locations and sub-programs. */
+function assemble(program: Program, allRuns: Run[][], touches: Touch[][], counters: Array<Set<string>>): Split | null {
   const index = new Map<string, number>();
-  const allRuns = program.threads.map((_, t) => runsOf(t));
   for (const runs of allRuns) for (const r of runs) if (!index.has(r.root)) index.set(r.root, index.size);
   if (index.size < 2) return null;
   const blocks: Block[][] = [...index.keys()].map(() => []);
