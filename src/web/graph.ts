@@ -100,7 +100,7 @@ const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').r
 const COLOURS: Record<EdgeKind, string> = { po: 'gray40', rf: 'darkgreen', co: 'blue', fr: 'darkorange' };
 
 /** The id a group's box (or an opened group's frame) has in the SVG: the page listens for clicks on it. */
-export const groupDomId = (key: string) => `group-${key.replace(/[^A-Za-z0-9]/g, '-')}`;
+export const groupDomId = (key: string) => `group_${key.replace(/[^A-Za-z0-9]/g, '_')}`;
 
 /** Graphviz text for a witness graph; the groups in `open` are drawn event by event. */
 export function graphDot(g: WitnessGraph, open: ReadonlySet<string>): string {
@@ -109,7 +109,6 @@ export function graphDot(g: WitnessGraph, open: ReadonlySet<string>): string {
   const out: string[] = [`digraph ${quote(g.title)} {`];
   out.push(`  label=${quote(g.title)}; labelloc=t; fontname="Helvetica"; newrank=true;`);
   out.push('  node [shape=box, fontname="Courier", fontsize=10]; edge [fontname="Helvetica", fontsize=9];');
-  for (const n of g.nodes.filter((n) => n.thread < 0)) out.push(`  ${n.id} [label=${quote(n.label)}, style=dashed];`);
   const firsts: string[] = [];
   for (let t = 0; t < g.threads; t++) {
     out.push(`  subgraph cluster_P${t} {`, `    label="P${t}"; style=rounded;`);
@@ -129,7 +128,7 @@ export function graphDot(g: WitnessGraph, open: ReadonlySet<string>): string {
           done.add(`open:${n.group}`);
           const grp = g.groups.find((x) => x.key === n.group)!;
           const members = mine.filter((m) => m.group === n.group).map((m) => m.id);
-          out.push(`    subgraph cluster_${groupDomId(n.group).replace(/-/g, '_')} {`);
+          out.push(`    subgraph cluster_${groupDomId(n.group)} {`);
           out.push(`      id=${quote(groupDomId(n.group))}; label=${quote(`${grp.label} (click to close)`)}; style="dashed"; class="group";`);
           for (const id of members) {
             const m = g.nodes.find((x) => x.id === id)!;
@@ -142,8 +141,15 @@ export function graphDot(g: WitnessGraph, open: ReadonlySet<string>): string {
     }
     out.push('  }');
   }
-  // Threads left to right, in order.
-  if (firsts.length > 1) out.push(`  { rank=same; ${firsts.join('; ')}; }`, `  ${firsts.join(' -> ')} [style=invis];`);
+  // Threads left to right, in order: a row of invisible anchors, one above each thread's first event.
+  if (firsts.length > 1) {
+    const anchors = firsts.map((_, t) => `anchor${t}`);
+    out.push(`  node [style=invis, shape=point, width=0]; ${anchors.join('; ')}; { rank=same; ${anchors.join('; ')}; }`);
+    out.push(`  ${anchors.join(' -> ')} [style=invis];`);
+    firsts.forEach((f, t) => out.push(`  anchor${t} -> ${f} [style=invis, weight=100];`));
+  }
+  // Initial writes last, so they do not pull the threads out of order.
+  for (const n of g.nodes.filter((n) => n.thread < 0)) out.push(`  ${n.id} [label=${quote(n.label)}, style=dashed, shape=box, width=0.75];`);
   const seen = new Set<string>();
   for (const e of g.edges) {
     const a = shown.get(e.from)!;
@@ -157,7 +163,9 @@ export function graphDot(g: WitnessGraph, open: ReadonlySet<string>): string {
       : e.cycle
         ? `, color=${COLOURS[e.kind]}, penwidth=2.5`
         : `, color=${COLOURS[e.kind]}`;
-    out.push(`  ${a} -> ${b} [label="${e.kind}"${style}${e.cycle ? ', class="cycle"' : ''}];`);
+    // Only program order ranks the events: each thread reads top to bottom.
+    const free = e.kind === 'po' ? '' : ', constraint=false';
+    out.push(`  ${a} -> ${b} [label="${e.kind}"${style}${free}${e.cycle ? ', class="cycle"' : ''}];`);
   }
   out.push('}');
   return out.join('\n') + '\n';

@@ -233,7 +233,7 @@ function wire(): void {
   $('prev').addEventListener('click', () => step(-1));
   $('next').addEventListener('click', () => step(1));
   $('graph').addEventListener('click', (e) => {
-    const g = (e.target as Element).closest('[id^="group-"]');
+    const g = (e.target as Element).closest('[id^="group_"]');
     const key = g && graphState.graphs[graphState.index]?.groups.find((x) => groupDomId(x.key) === g.id)?.key;
     if (!key) return;
     if (!graphState.open.delete(key)) graphState.open.add(key);
