@@ -112,6 +112,16 @@ describe.skipIf(!exe)('playground in headless Chromium', () => {
     await page.click('li[data-example="vcpu-block+no-waker-mb"]');
     await page.fill('#timeout', '7');
     await page.fill('#max-executions', '5000');
+    // A model of one's own: the small SC cat model, edited, run by the cat interpreter beside the others.
+    await page.click('.tabs button[data-tab=model]');
+    await page.selectOption('#model-cfg', 'sc.cfg');
+    await page.selectOption('#model-file', 'sc.cat');
+    const cat = (await page.inputValue('#model-text')).replace('as sc', 'as my_sc');
+    await page.fill('#model-text', cat);
+    await page.check('#use-custom');
+    await runAndWait(page);
+    expect(await verdict(page, 'custom')).toBe('lost wakeup: never');
+    expect(await verdict(page, 'lkmm')).toBe('lost wakeup: reachable');
     await page.click('[data-testid=share]');
     await page.waitForFunction(() => (document.getElementById('share-url') as HTMLInputElement).value.includes('#s1='));
     const link = await page.inputValue('[data-testid=share-url]');
@@ -124,6 +134,12 @@ describe.skipIf(!exe)('playground in headless Chromium', () => {
     expect(await editorText(p2)).toBe(text);
     expect(await p2.inputValue('#timeout')).toBe('7');
     expect(await p2.inputValue('#max-executions')).toBe('5000');
+    expect(await p2.isChecked('#use-custom')).toBe(true);
+    await p2.click('.tabs button[data-tab=model]');
+    await p2.selectOption('#model-file', 'sc.cat');
+    expect(await p2.inputValue('#model-text')).toBe(cat);
+    await runAndWait(p2);
+    expect(await verdict(p2, 'custom')).toBe('lost wakeup: never');
     await shot(p2, '6-shared');
     await fresh.close();
   });

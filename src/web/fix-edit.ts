@@ -39,13 +39,8 @@ function changeEdits(text: string, starts: number[], c: FixChange): TextEdit[] {
       const i = line.indexOf(`${replace[1]}(`);
       return i < 0 ? [] : [{ from: at + i, to: at + i + replace[1].length, insert: c.primitive }];
     }
-    if (/at the start of the (then|else)-branch/.test(c.text)) {
-      // After the `{` that opens the branch (the if's line names the branch).
-      const els = /else-branch/.test(c.text);
-      const from = els ? text.indexOf('else', at) : at;
-      const brace = from < 0 ? -1 : text.indexOf('{', from);
-      return brace < 0 ? [] : [{ from: brace + 1, to: brace + 1, insert: `\n${indent}\t${c.primitive}();` }];
-    }
+    const branch = /at the start of the (then|else)-branch/.exec(c.text);
+    if (branch) return branchStart(text, at, branch[1] === 'else', `${c.primitive}();`, indent);
     return [{ from: end, to: end, insert: `\n${indent}${c.primitive}();` }];
   }
   const re = STRONGER[c.primitive];
@@ -68,9 +63,40 @@ function changeEdits(text: string, starts: number[], c: FixChange): TextEdit[] {
   return [{ from: open, to: argFrom - 1, insert: c.primitive }];
 }
 
+/** The index just past the `)` that closes the `(` at or after `from`. */
+function closeParen(text: string, from: number): number {
+  let depth = 0;
+  for (let i = text.indexOf('(', from); i >= 0 && i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/** A statement at the start of the then- (or else-) branch of the `if` at `at`, braced or not. */
+function branchStart(text: string, at: number, inElse: boolean, stmt: string, indent: string): TextEdit[] {
+  const ifAt = text.indexOf('if', at);
+  let pos = ifAt < 0 ? -1 : closeParen(text, ifAt);
+  if (pos >= 0 && inElse) {
+    const e = /\belse\b/g;
+    e.lastIndex = pos;
+    pos = e.exec(text) ? e.lastIndex : -1;
+  }
+  if (pos < 0) return [];
+  while (/\s/.test(text[pos] ?? '')) pos++;
+  if (text[pos] === '{') return [{ from: pos + 1, to: pos + 1, insert: `\n${indent}\t${stmt}` }];
+  // A branch of one statement gets braces around the barrier and the statement.
+  const semi = text.indexOf(';', pos);
+  if (semi < 0) return [];
+  return [
+    { from: pos, to: pos, insert: `{\n${indent}\t${stmt}\n${indent}\t` },
+    { from: semi + 1, to: semi + 1, insert: `\n${indent}}` },
+  ];
+}
+
 /** The edits that apply a fix, in increasing order of position; empty if a change cannot be placed. */
 export function fixEdits(text: string, fix: Fix): TextEdit[] {
   const starts = lineStarts(text);
-  const edits = fix.changes.flatMap((c) => changeEdits(text, starts, c));
-  return edits.length === fix.changes.length ? edits.sort((a, b) => a.from - b.from) : [];
+  const perChange = fix.changes.map((c) => changeEdits(text, starts, c));
+  return perChange.every((e) => e.length > 0) ? perChange.flat().sort((a, b) => a.from - b.from) : [];
 }
