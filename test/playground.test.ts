@@ -24,6 +24,8 @@ let url: string;
 
 async function open(at = url): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  // The machine may be busy with the rest of the suite: waits are generous, the cancel is timed.
+  page.setDefaultTimeout(90_000);
   await page.goto(at);
   await page.waitForSelector('body[data-ready="true"]');
   return page;
@@ -45,7 +47,7 @@ async function setEditor(page: Page, text: string): Promise<void> {
   }, text);
 }
 
-describe.skipIf(!exe)('playground in headless Chromium', () => {
+describe.skipIf(!exe)('playground in headless Chromium', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await buildWeb(DIR);
@@ -129,6 +131,7 @@ describe.skipIf(!exe)('playground in headless Chromium', () => {
     await page.close();
     const fresh = await browser.newContext();
     const p2 = await fresh.newPage({ viewport: { width: 1600, height: 1000 } });
+    p2.setDefaultTimeout(90_000);
     await p2.goto(link);
     await p2.waitForFunction(() => document.getElementById('status')!.textContent === 'restored from the link');
     expect(await editorText(p2)).toBe(text);

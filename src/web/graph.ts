@@ -4,6 +4,7 @@
 import type { Event } from '../execution/execution.js';
 import type { Program } from '../lower/program.js';
 import type { ExplainedEdge } from '../explain/explain.js';
+import { immediateCo } from '../explain/dot.js';
 import { ExecutionView, type ExecutionGraph } from '../explain/views.js';
 
 export type EdgeKind = 'po' | 'rf' | 'co' | 'fr';
@@ -89,11 +90,6 @@ export function witnessGraph(program: Program, graph: ExecutionGraph, cycle: Exp
     }
   }
   return { title, threads: graph.skeleton.threads, nodes, groups: [...groups.values()], edges };
-}
-
-function immediateCo(graph: ExecutionGraph, a: Event, b: Event): boolean {
-  for (const m of graph.skeleton.events) if (graph.co.has(a.id, m.id) && graph.co.has(m.id, b.id)) return false;
-  return true;
 }
 
 const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
