@@ -1,4 +1,5 @@
-// The editor's litmus mode: C with OCaml comments `(* *)`, the litmus header and condition
+// The editor's litmus mode: C with OCaml comments `(* *)` (outside braces only: inside a thread
+// body `(*x` is a parenthesis and a star, and comments are C's, as the parser reads them), the litmus header and condition
 // keywords, the kernel's primitives and the KVM helpers (named from the lowering's own tables,
 // so the colours follow what the checker knows), and the KVM constants.
 import { HighlightStyle, StreamLanguage, syntaxHighlighting, type StreamParser } from '@codemirror/language';
@@ -18,11 +19,15 @@ interface State {
   comment: number;
   /** The first line ("C name") is the header. */
   header: boolean;
+  /** Braces open: inside a thread body (or the initial state), where the code is C. */
+  braces: number;
+  /** Inside a C comment. */
+  cComment: boolean;
 }
 
 const parser: StreamParser<State> = {
   name: 'litmus',
-  startState: () => ({ comment: 0, header: true }),
+  startState: () => ({ comment: 0, header: true, braces: 0, cComment: false }),
   token(stream, state) {
     if (state.comment > 0) {
       while (!stream.eol()) {
@@ -33,14 +38,33 @@ const parser: StreamParser<State> = {
       }
       return 'comment';
     }
+    if (state.cComment) {
+      if (stream.skipTo('*/')) {
+        stream.match('*/');
+        state.cComment = false;
+      } else stream.skipToEnd();
+      return 'comment';
+    }
     if (stream.eatSpace()) return null;
     if (state.header && stream.sol()) {
       state.header = false;
       if (stream.match(/^C\s+\S+/)) return 'meta';
     }
-    if (stream.match('(*')) {
+    if (state.braces === 0 && stream.match('(*')) {
       state.comment = 1;
       return 'comment';
+    }
+    if (state.braces > 0 && stream.match('/*')) {
+      state.cComment = true;
+      return 'comment';
+    }
+    if (stream.eat('{')) {
+      state.braces++;
+      return 'brace';
+    }
+    if (stream.eat('}')) {
+      state.braces = Math.max(0, state.braces - 1);
+      return 'brace';
     }
     if (stream.match('//')) {
       stream.skipToEnd();
