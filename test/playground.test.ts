@@ -180,8 +180,12 @@ describe.skipIf(!exe)('playground in headless Chromium', { timeout: 180_000 }, (
     expect(await page.locator('[data-testid=status]').innerText()).toBe('running…');
     const t0 = Date.now();
     await page.click('[data-testid=cancel]');
-    await page.waitForFunction(() => /^cancelled/.test(document.getElementById('status')!.textContent ?? ''));
-    expect(Date.now() - t0).toBeLessThan(1000);
+    await page.waitForFunction(() => /^cancelled: stopped/.test(document.getElementById('status')!.textContent ?? ''));
+    // Measured in the page, from the click to every column stopped (the driver's round trips
+    // on a busy machine are not the user's wait); the driver's own view is only bounded loosely.
+    const stopped = Number(/stopped (\d+) ms/.exec(await page.locator('[data-testid=status]').innerText())![1]);
+    expect(stopped).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(5000);
     expect(await verdict(page, 'lkmm')).toBe('cancelled');
     await shot(page, '8-cancelled');
     // The next run starts fresh workers.
