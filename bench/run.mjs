@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decideSource } from '../dist/api.js';
+import { browserMs } from './browser.mjs';
 import { cmpxchgLockFamily, kvmRequestersFamily, kvmVcpusFamily, lockFamily, rcuFamily, rcuGpTest } from './families.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -111,6 +112,11 @@ if (corpora.length > 1) {
   const e = corpora.reduce((a, r) => a + r.explored, 0);
   const c = corpora.reduce((a, r) => a + r.consistent, 0);
   table.splice(corpora.length, 0, ['both corpora (in process)', String(corpora.reduce((a, r) => a + r.tests, 0)), corpora.reduce((a, r) => a + r.ms, 0).toFixed(1), String(e), String(c), (e / c).toFixed(2), '', '']);
+}
+const kernel = results.find((r) => r.label === 'corpus lkmm-kernel');
+if (kernel && !process.argv.includes('--no-browser')) {
+  const ms = await browserMs(corpusFiles(join(shared, 'lkmm-kernel')), repeat);
+  if (ms !== null) table.splice(table.indexOf(table.find((r) => r[0] === kernel.label)) + 1, 0, [`corpus lkmm-kernel in the browser (playground worker, ${(ms / kernel.ms).toFixed(2)}x in-process)`, String(kernel.tests), ms.toFixed(1), '', '', '', '', '']);
 }
 if (allFiles.length) {
   const ms = wholeProcess(allFiles);

@@ -1,6 +1,6 @@
 // Words for verdicts: herd7's Never/Sometimes/Always, and the protocol's own for KVM outcomes.
 import type { TestResult } from '../api.js';
-import { expectedResultFor, verdictMeets, type Verdict } from './expectations.js';
+import { expectedResultFor, verdictMeets, type Verdict } from './expected.js';
 
 /** "lost-request" -> "lost request". */
 export function outcomeWords(outcome: string): string {

@@ -12,7 +12,7 @@ import { parseShard } from '../check/shard.js';
 import { addModelFileOptions, wantsModelFiles } from './model-options.js';
 import { registerHwCommand } from './hw-command.js';
 import { conciseUsageErrors } from './usage.js';
-import { addLimitOptions, modelOption, packageVersion, positiveInt } from './options.js';
+import { addLimitOptions, modelOption, packageVersion, positiveInt, wholeNumber } from './options.js';
 
 function shardArg(v: string) {
   const shard = parseShard(v);
@@ -119,6 +119,15 @@ export function buildProgram(): Command {
     });
   registerFuzzCommand(program);
   registerHwCommand(program);
+  program
+    .command('serve')
+    .description('the playground in the browser, on 127.0.0.1: edit a test, run it under every model, see the graph and the fix, share a link')
+    .option('-p, --port <n>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535), 8080)
+    .option('--open', 'open the page in the desktop browser, when there is one')
+    .action((opts: { port: number; open?: boolean }) => {
+      // Loaded only when used, so every other command starts as fast as before.
+      settle(import('./serve.js').then((m) => m.serveCommand(opts)));
+    });
   conciseUsageErrors(program);
   return program;
 }
