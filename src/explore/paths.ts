@@ -161,7 +161,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
  * and a location written a copy of a register also holds SYMBOL, a self-justified value, for as
  * long as some path writes SYMBOL there (a greatest fixpoint: locations no cycle of copies reaches lose it).
  */
-export function computeDomains(program: Program, maxPaths: number, deadline?: number): { domains: Domains; paths: ThreadPath[][]; converged: true } {
+export function computeDomains(program: Program, maxPaths: number, deadline?: number): { domains: Domains; paths: ThreadPath[][]; converged: boolean } {
   const budget: PathBudget = { work: MAX_PATH_WORK, deadline };
   const domains: Domains = new Map();
   const add = (loc: string, v: Value): boolean => {
@@ -181,10 +181,13 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
   // herd7's variable numbers name the symbols; followed only where a symbol may appear.
   const herd = copied === 'all' || copied.size > 0 ? herdVarsOf(program) : null;
   let paths: ThreadPath[][] = [];
-  // A chain of values is no longer than the writes; each discovery may start one more chain, and
-  // each round that drops SYMBOL drops it from one location at least.
-  const maxRounds = 4 * (2 + countStores(program)) + domains.size;
-  for (let round = 0; round < maxRounds; round++) {
+  // A chain of values is no longer than the writes: after that many rounds that add values, the
+  // values still growing (a counter's r + 1) can be no execution's, and we stop as we always did.
+  // Rounds that drop SYMBOL start no chain; a look with unknown values (at most MAX_LOOKS) may.
+  const maxRounds = 2 + countStores(program);
+  let rounds = 0;
+  let looks = 0;
+  for (;;) {
     paths = program.threads.map((t, i) => enumeratePaths(t, domains, maxPaths, budget, false, herd?.[i] ?? null));
     let changed = false;
     const symbolWritten = new Set<string>();
@@ -199,7 +202,10 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
       }
     };
     for (const tp of paths) for (const p of tp) for (const e of p.events) note(e);
-    if (changed) continue;
+    if (changed) {
+      if (++rounds >= maxRounds) return { domains, paths, converged: false };
+      continue;
+    }
     // The concrete values settled: SYMBOL stays only where some path still writes it.
     for (const [loc, d] of domains) {
       const i = d.indexOf(SYMBOL);
@@ -209,13 +215,16 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
       }
     }
     if (changed) continue;
-    // One more look with unknown read values, for what only a cycle justifies; until a look finds
-    // nothing new (the values it found may open branches to more).
-    for (const t of discoverers) for (const p of enumeratePaths(t, domains, maxPaths, budget, true)) for (const e of p.events) note(e);
+    // A look with unknown read values, for what only a cycle justifies; again while a look finds
+    // something new (the values it found may open branches to more).
+    if (looks++ < MAX_LOOKS) for (const t of discoverers) for (const p of enumeratePaths(t, domains, maxPaths, budget, true)) for (const e of p.events) note(e);
     if (!changed) return { domains, paths, converged: true };
+    rounds = 0;
   }
-  throw new PathLimitError(`the value domains did not settle in ${maxRounds} rounds`);
 }
+
+/** Looks with unknown values per test: one finds a crypto-control cycle's value, the next its consequences. */
+const MAX_LOOKS = 3;
 
 /**
  * The locations some store may write a register's value to (a copy, which a cycle of copies
