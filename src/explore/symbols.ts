@@ -41,9 +41,11 @@ export class CycleValues {
       l.push(r);
     };
     for (const [r, w] of sk.data.pairs()) if (sk.events[r].kind === 'R') note(w, r);
-    for (const [r, w] of sk.rmw.pairs()) note(w, r);
     const symbols = reads.some((r) => allowed.get(r)?.has(SYMBOL));
+    // A read-modify-write's own read feeds its write too; a cycle through that link alone stays
+    // on one location, which coherence and atomicity order, so it does not count for mayCycle.
     if (!symbols && (deps.size === 0 || !mayCycle(sk, reads, deps))) return null;
+    for (const [r, w] of sk.rmw.pairs()) note(w, r);
     return new CycleValues(sk, reads, deps, origins);
   }
 
@@ -121,12 +123,14 @@ export class CycleValues {
 /** Whether some read may depend on itself: read -> (a write it may read) -> that write's reads. */
 function mayCycle(sk: Skeleton, reads: readonly number[], deps: ReadonlyMap<number, readonly number[]>): boolean {
   const ev = sk.events;
-  const next = new Map<number, number[]>();
-  for (const r of reads) {
-    const out: number[] = [];
-    for (const [w, ds] of deps) if (ev[w].loc === ev[r].loc) out.push(...ds);
-    next.set(r, out);
+  const byLoc = new Map<string | null, number[]>();
+  for (const [w, ds] of deps) {
+    let l = byLoc.get(ev[w].loc);
+    if (!l) byLoc.set(ev[w].loc, (l = []));
+    l.push(...ds);
   }
+  const next = new Map<number, number[]>();
+  for (const r of reads) next.set(r, byLoc.get(ev[r].loc) ?? []);
   const state = new Map<number, 1 | 2>();
   const visit = (r: number): boolean => {
     const s = state.get(r);
