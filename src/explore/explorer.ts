@@ -18,6 +18,7 @@ import type { Candidate, Event, Skeleton } from '../execution/execution.js';
 import { PathLimitError, computeDomains, type ThreadPath, type UndefinedBehaviour } from './paths.js';
 import { groupIntoShapes, valuesKey, type PathShape } from './shapes.js';
 import { CycleValues, type Naming, type SymbolOrigins } from './symbols.js';
+import { valueFlow } from './value-flow.js';
 
 /**
  * A verdict search's target: executions whose condition evaluates to `want`. The explorer
@@ -134,6 +135,7 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
   for (const loc of locations) initValues.set(loc, program.locations.get(loc) ?? 0);
   const coherent = model.assumesCoherence !== false;
   const shapes = paths.map((p) => groupIntoShapes(p, coherent));
+  const dataCycles = valueFlow(program).dataCycles;
   const choice: PathShape[] = [];
   const limiter = new Limiter(stats, limits);
   try {
@@ -151,7 +153,7 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
         const allowed = availableValues(choice, initValues);
         if (!allowed) return;
         stats.pathCombinations++;
-        new CombinationSearch(program, locations, choice, allowed, model, visit, stats, limits, limiter, observedLocs).run();
+        new CombinationSearch(program, locations, choice, allowed, model, visit, stats, limits, limiter, observedLocs, dataCycles).run();
         return;
       }
       for (const p of shapes[t]) {
@@ -450,6 +452,8 @@ class CombinationSearch {
     private readonly limits: ExploreLimits,
     private readonly limiter: Limiter,
     observedLocs: Set<string>,
+    /** Whether a value may depend on itself in this test (value-flow.ts): else nothing to check at the leaves. */
+    private readonly dataCycles = true,
   ) {
     const sk = (this.sk = buildSkeleton(program, locations, choice.map((s) => s.representative), observedLocs));
     const ev = (this.ev = sk.events);
@@ -515,7 +519,7 @@ class CombinationSearch {
       this.suffix[k] = Math.min(n, 2);
     }
     this.open = this.ev.flatMap((e) => (e.value === null && e.kind !== 'F' ? [e.id] : []));
-    this.cycles = CycleValues.plan(this.sk, [...this.allowed.keys()], this.allowed, this.symbolOrigins());
+    if (this.dataCycles) this.cycles = CycleValues.plan(this.sk, [...this.allowed.keys()], this.allowed, this.symbolOrigins());
     if (this.threadsWithoutPath()) return;
     if (this.goalSettled()) return;
     this.prepared = this.model.prepare(this.sk);

@@ -7,6 +7,7 @@ import type { EventBody } from '../execution/execution.js';
 import { PathUndefined, PathUnjustified } from './evaluate.js';
 import { instructionSemantics, stateSize, type Branch, type State } from './semantics.js';
 import { herdVarsOf, type HerdVars } from './herd-vars.js';
+import { valueFlow } from './value-flow.js';
 
 /** An event of a thread's path: every thread event comes from a source-level operation. */
 export interface PathEvent extends EventBody {
@@ -172,7 +173,7 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
     return true;
   };
   for (const [loc, v] of program.locations) add(loc, v);
-  const copied = copyTargets(program);
+  const copied = valueFlow(program).symbolLocations;
   for (const loc of copied === 'all' ? program.locations.keys() : copied) {
     if (!domains.has(loc)) add(loc, 0);
     add(loc, SYMBOL);
@@ -225,29 +226,6 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
 
 /** Looks with unknown values per test: one finds a crypto-control cycle's value, the next its consequences. */
 const MAX_LOOKS = 3;
-
-/**
- * The locations some store may write a register's value to (a copy, which a cycle of copies
- * may leave self-justified), or 'all' when a store's address is computed.
- */
-function copyTargets(program: Program): Set<string> | 'all' {
-  const out = new Set<string>();
-  let all = false;
-  const copies = (e: PureExpr): boolean => e.k === 'reg' || (e.k === 'cond' && (copies(e.a) || copies(e.b))) || (e.k === 'bin' && (e.op === '+' || e.op === '|') && (copies(e.a) || copies(e.b)));
-  const walk = (is: readonly Instr[]) => {
-    for (const i of is) {
-      if (i.op === 'if') {
-        walk(i.then);
-        walk(i.else);
-      } else if ((i.op === 'store' || i.op === 'xchg' || i.op === 'cmpxchg') && copies(i.value)) {
-        if (i.addr.k === 'const' && typeof i.addr.v === 'string') out.add(i.addr.v);
-        else all = true;
-      }
-    }
-  };
-  for (const t of program.threads) walk(t.body);
-  return all ? 'all' : out;
-}
 
 /** Whether a thread's control flow or a compare-and-exchange depends on values (so a value outside the domains could change what it writes). */
 function branchesOnValues(is: readonly Instr[]): boolean {
