@@ -15,6 +15,8 @@ export interface State extends PathBody {
   ctrlDeps: readonly number[];
   /** herd7's variable counter where the next instruction starts (herd-vars.ts). */
   herd: number;
+  /** Reads that returned UNKNOWN on this path (at most one: see domainOf). */
+  unknowns?: number;
 }
 
 export function stateSize(s: State): number {
@@ -31,6 +33,7 @@ export function cloneState(s: State): State {
     regs: new Map(s.regs),
     ctrlDeps: s.ctrlDeps,
     herd: s.herd,
+    unknowns: s.unknowns,
   };
 }
 
@@ -81,15 +84,17 @@ const location = (s: State, e: PureExpr): Tainted & { loc: string } => {
 };
 const plainDomains = new Map<string, Value[]>();
 /** What a read may return: the domain (with SYMBOL where a cycle of copies may justify a value), and UNKNOWN when discovering. */
-const domainOf = (loc: string): Value[] => {
+const domainOf = (loc: string, s?: State): Value[] => {
   const d = domains.get(loc) ?? [0];
-  return discover ? [...d, UNKNOWN] : d;
+  // One unknown read per path finds a value one cycle justifies (the crypto-control case) while
+  // the paths stay about as many as the reads times the known ones, even in an unrolled loop.
+  return discover && (s?.unknowns ?? 0) === 0 ? [...d, UNKNOWN] : d;
 };
 /** What the read of a read-modify-write may return: never a self-justified value (its write constrains it). */
-const rmwDomainOf = (loc: string): Value[] => {
+const rmwDomainOf = (loc: string, s: State): Value[] => {
   let d = plainDomains.get(loc);
   if (!d) plainDomains.set(loc, (d = domainOf(loc).filter((v) => v !== SYMBOL)));
-  return d;
+  return discover && (s.unknowns ?? 0) === 0 ? [...d, UNKNOWN] : d;
 };
 const setReg = (s: State, r: string | null, t: Tainted) => {
   if (r !== null) s.regs.set(r, t);
@@ -162,8 +167,9 @@ const run = (s: State, instr: Instr, rest: Frame, base = 0): Branch[] => {
     }
     case 'load': {
       const a = location(s, instr.addr);
-      return domainOf(a.loc).map((val) => {
+      return domainOf(a.loc, s).map((val) => {
         const t = cloneState(s);
+        if (val === UNKNOWN) t.unknowns = 1;
         const i = push(t, { kind: 'R', loc: a.loc, value: val, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
         setReg(t, instr.dst, val === SYMBOL ? { v: val, deps: [i], sym: i } : { v: val, deps: [i] });
         return { s: t, k: rest };
@@ -177,7 +183,7 @@ const run = (s: State, instr: Instr, rest: Frame, base = 0): Branch[] => {
       const expected = instr.op === 'cmpxchg' ? evaluate(instr.expected, s.regs) : instr.op === 'atomic' && instr.unless ? evaluate(instr.unless, s.regs) : null;
       // Comparing or computing with a self-justified value constrains it; an xchg only copies it.
       if (expected?.v === SYMBOL || (instr.op === 'atomic' && operand.v === SYMBOL)) throw new PathUnjustified('a constraint on a self-justified value');
-      const olds = rmwDomainOf(a.loc);
+      const olds = rmwDomainOf(a.loc, s);
       const guesses: Array<[Value, boolean | null]> = [];
       for (const old of olds) {
         // An unknown old value may or may not equal the one compared with.
@@ -186,6 +192,7 @@ const run = (s: State, instr: Instr, rest: Frame, base = 0): Branch[] => {
       }
       return guesses.map(([old, equal]) => {
         const t = cloneState(s);
+        if (old === UNKNOWN) t.unknowns = 1;
         const r = push(t, { kind: 'R', loc: a.loc, value: old, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
         let writes = true;
         let newValue: Value = operand.v;
