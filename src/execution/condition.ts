@@ -1,7 +1,7 @@
 // Final states and the lowered condition over them: the one evaluator the judge, the explorer's
 // filter pruning, the operational interleaver and `explain` share.
 import type { Observable } from '../parse/ast.js';
-import type { CondOperand, CondProp, Value } from '../lower/program.js';
+import { isSymbol, type CondOperand, type CondProp, type Value } from '../lower/program.js';
 
 /** What one execution leaves behind: registers per thread and every location's final value. */
 export interface FinalState {
@@ -76,5 +76,5 @@ export function holdsPartially(p: CondProp, known: PartialObserver): boolean | n
 }
 
 export function formatValue(v: Value): string {
-  return typeof v === 'number' ? String(v) : v;
+  return typeof v === 'number' ? String(v) : isSymbol(v) ? v.slice(1) : v;
 }

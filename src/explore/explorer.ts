@@ -9,7 +9,7 @@
 // steps as well as executions. The reads of read-modify-writes and spin_lock take the
 // co-previous write, as atomicity demands. Every model we run requires coherence and atomicity,
 // so these prunings never remove a consistent execution and the counts match herd7's.
-import type { CondProp, Program, Value } from '../lower/program.js';
+import { SYMBOL, type CondProp, type Program, type Value } from '../lower/program.js';
 import type { Observable } from '../parse/ast.js';
 import type { MemoryModel, PreparedModel } from '../models/model.js';
 import { EventSet, Relation } from '../execution/relation.js';
@@ -19,6 +19,8 @@ import { PathLimitError, computeDomains, type ThreadPath, type UndefinedBehaviou
 import { groupIntoShapes, valuesKey, type PathShape } from './shapes.js';
 import { splitProgram } from './components.js';
 import { exploreSplit } from './product.js';
+import { CycleValues, type Naming, type SymbolOrigins } from './symbols.js';
+import { valueFlow } from './value-flow.js';
 
 /**
  * A verdict search's target: executions whose condition evaluates to `want`. The explorer
@@ -118,8 +120,10 @@ class Found extends Error {}
 export function explore(program: Program, model: MemoryModel, visit: Visitor, limits: ExploreLimits = {}): ExploreStats {
   const stats: ExploreStats = { pathCombinations: 0, filteredCombinations: 0, explored: 0, consistent: 0, pruned: 0, goalPruned: 0, steps: 0, partialChecks: 0, incomplete: null, stopped: false };
   const limiter = new Limiter(stats, limits);
+  const dataCycles = valueFlow(program).dataCycles;
   // Parts that share no location are searched apart and their executions combined (product.ts).
-  const split = model.decomposes === true && !limits.onRejected ? splitProgram(program) : null;
+  // Not with a value cycle: herd7 numbers a self-justified value over the whole test (herd-vars.ts).
+  const split = model.decomposes === true && !limits.onRejected && !dataCycles ? splitProgram(program) : null;
   if (split) {
     try {
       const out = exploreSplit(program, split, model, visit, limits, stats, { explore, buildSkeleton, execution: () => limiter.execution() });
@@ -168,7 +172,7 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
         const allowed = availableValues(choice, initValues);
         if (!allowed) return;
         stats.pathCombinations++;
-        new CombinationSearch(program, locations, choice, allowed, model, visit, stats, limits, limiter, observedLocs).run();
+        new CombinationSearch(program, locations, choice, allowed, model, visit, stats, limits, limiter, observedLocs, dataCycles).run();
         return;
       }
       for (const p of shapes[t]) {
@@ -227,7 +231,10 @@ function registersSettle(program: Program, prop: NonNullable<Program['filter']>,
   for (const l of perThread) product *= l.length;
   if (product > 4096) return false;
   const regs: Array<Map<string, Value>> = [];
-  const observe: PartialObserver = (o) => (o.k === 'reg' ? (regs[o.thread]?.get(o.reg) ?? 0) : null);
+  const observe: PartialObserver = (o) => {
+    const v = o.k === 'reg' ? (regs[o.thread]?.get(o.reg) ?? 0) : null;
+    return v === SYMBOL ? null : v;
+  };
   const anyOther = (t: number): boolean => {
     if (t === perThread.length) return holdsPartially(prop, observe) !== value;
     for (const r of perThread[t]) {
@@ -448,6 +455,10 @@ class CombinationSearch {
   private readonly siteWork: number[] = [];
   private readonly siteVisits: number[] = [];
   private readonly observer: PartialObserver;
+  /** Values justified through a cycle: the check of each complete candidate, or null when none can be. */
+  private cycles: CycleValues | null = null;
+  /** Each write of a self-justified value (global id) -> the read it copies. */
+  private readonly copies = new Map<number, number>();
 
   constructor(
     private readonly program: Program,
@@ -460,6 +471,8 @@ class CombinationSearch {
     private readonly limits: ExploreLimits,
     private readonly limiter: Limiter,
     observedLocs: Set<string>,
+    /** Whether a value may depend on itself in this test (value-flow.ts): else nothing to check at the leaves. */
+    private readonly dataCycles = true,
   ) {
     const sk = (this.sk = buildSkeleton(program, locations, choice.map((s) => s.representative), observedLocs));
     const ev = (this.ev = sk.events);
@@ -525,6 +538,7 @@ class CombinationSearch {
       this.suffix[k] = Math.min(n, 2);
     }
     this.open = this.ev.flatMap((e) => (e.value === null && e.kind !== 'F' ? [e.id] : []));
+    if (this.dataCycles) this.cycles = CycleValues.plan(this.sk, [...this.allowed.keys()], this.allowed, this.symbolOrigins());
     if (this.threadsWithoutPath()) return;
     if (this.goalSettled()) return;
     this.prepared = this.model.prepare(this.sk);
@@ -549,6 +563,12 @@ class CombinationSearch {
   }
 
   private observe(o: Observable): Value | null {
+    const v = this.observeValue(o);
+    // A symbol is named only in the complete candidate; until then it equals no known value.
+    return v === SYMBOL ? null : v;
+  }
+
+  private observeValue(o: Observable): Value | null {
     if (o.k === 'mem') {
       const done = this.locDone.get(o.name);
       if (done === false) return null;
@@ -850,10 +870,38 @@ class CombinationSearch {
 
   // ---- a complete candidate ----
 
-  private finalState(): Map<string, Value> {
+  private finalState(naming: Naming | null): Map<string, Value> {
     const memory = new Map<string, Value>();
-    for (const [loc, id] of this.last) memory.set(loc, this.valueOf(id) ?? 0);
+    for (const [loc, id] of this.last) {
+      const v = this.valueOf(id) ?? 0;
+      memory.set(loc, v === SYMBOL && naming ? naming(this.copies.get(id)!) : v);
+    }
     return memory;
+  }
+
+  /** A path's final registers with its self-justified values named. */
+  private namedRegs(p: ThreadPath, t: number, naming: Naming): Map<string, Value> {
+    if (!p.symbols) return p.regs;
+    const regs = new Map(p.regs);
+    for (const [reg, i] of p.symbols) regs.set(reg, naming(this.base[t] + i));
+    return regs;
+  }
+
+  /** Which read each write of SYMBOL copies, and herd7's variable numbers for the reads (global ids). */
+  private symbolOrigins(): SymbolOrigins {
+    const herdVar = new Map<number, number>();
+    this.choice.forEach((shape, t) => {
+      shape.representative.events.forEach((e, i) => {
+        // A read's variable, until a store copies it through a register: then that register read's
+        // (herd7's register equations make it the class's representative; the po-last one wins).
+        if (e.herdVar !== undefined && e.kind === 'R') herdVar.set(this.base[t] + i, e.herdVar);
+        if (e.symFrom !== undefined) {
+          this.copies.set(this.base[t] + i, this.base[t] + e.symFrom);
+          if (e.herdVar !== undefined) herdVar.set(this.base[t] + e.symFrom, e.herdVar);
+        }
+      });
+    });
+    return { copies: this.copies, herdVar };
   }
 
   /**
@@ -884,6 +932,14 @@ class CombinationSearch {
       }
       taken.push(p);
     }
+    let naming: Naming | null = null;
+    if (this.cycles) {
+      naming = this.cycles.names(this.source, (id) => this.valueOf(id));
+      if (!naming) {
+        this.stats.pruned++; // a value known only through a cycle: herd7 has no such candidate
+        return;
+      }
+    }
     this.limiter.execution();
     this.stats.explored++;
     // The model sees the symbolic writes' values of this execution (herd's value checks use them).
@@ -891,14 +947,14 @@ class CombinationSearch {
     for (const id of this.symbolic.keys()) ev[id].value = this.valueOf(id);
     try {
       const verdict = this.prepared!.consistency(this.completed);
-      const regs = taken.map((p) => p.regs);
+      const regs = naming ? taken.map((p, t) => this.namedRegs(p, t, naming!)) : taken.map((p) => p.regs);
       const undefinedBehaviour = taken.find((p) => p.undefined)?.undefined ?? null;
       if (!verdict.consistent) {
-        if (this.limits.onRejected) this.limits.onRejected(withSkeleton({ rf: this.rf.detached(), co: this.co.detached(), failed: verdict.failed ?? 'model', regs, memory: this.finalState(), undefinedBehaviour }, this.lazySkeleton()));
+        if (this.limits.onRejected) this.limits.onRejected(withSkeleton({ rf: this.rf.detached(), co: this.co.detached(), failed: verdict.failed ?? 'model', regs, memory: this.finalState(naming), undefinedBehaviour }, this.lazySkeleton()));
         return;
       }
       this.stats.consistent++;
-      const stop = this.visit(withSkeleton({ rf: this.rf.detached(), co: this.co.detached(), flags: verdict.flags, regs, memory: this.finalState(), undefinedBehaviour }, this.lazySkeleton()));
+      const stop = this.visit(withSkeleton({ rf: this.rf.detached(), co: this.co.detached(), flags: verdict.flags, regs, memory: this.finalState(naming), undefinedBehaviour }, this.lazySkeleton()));
       if (stop === true) throw new Found();
     } finally {
       for (const id of this.symbolic.keys()) ev[id].value = null;

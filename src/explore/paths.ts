@@ -2,14 +2,20 @@
 // location can hold. A path is one way through the thread (branches follow the guesses) with
 // its events, their dependencies and the final registers.
 import type { SourcePos } from '../diagnostics.js';
-import type { Instr, Origin, Program, ThreadProgram, Value } from '../lower/program.js';
+import { SYMBOL, isSymbol, type Instr, type Origin, type Program, type PureExpr, type ThreadProgram, type Value } from '../lower/program.js';
 import type { EventBody } from '../execution/execution.js';
-import { PathUndefined } from './evaluate.js';
+import { PathUndefined, PathUnjustified } from './evaluate.js';
 import { instructionSemantics, stateSize, type Branch, type State } from './semantics.js';
+import { herdVarsOf, type HerdVars } from './herd-vars.js';
+import { valueFlow } from './value-flow.js';
 
 /** An event of a thread's path: every thread event comes from a source-level operation. */
 export interface PathEvent extends EventBody {
   origin: Origin;
+  /** A write of a self-justified value (SYMBOL): the thread-local index of the read it copies. */
+  symFrom?: number;
+  /** A read: herd7's variable number for its value, which names its symbol (docs/cycle-values.md). */
+  herdVar?: number;
 }
 
 /** A path's events and the dependencies between them (thread-local indices). */
@@ -24,6 +30,8 @@ export interface PathBody {
 export interface ThreadPath extends PathBody {
   thread: number;
   regs: Map<string, Value>;
+  /** Registers holding a self-justified value (SYMBOL): the thread-local index of the read it copies. */
+  symbols?: Map<string, number>;
   /** Where the path stopped at undefined behaviour, or null when it ran to the end. */
   undefined: UndefinedBehaviour | null;
 }
@@ -67,7 +75,7 @@ export interface PathBudget {
  * thread cannot overflow the stack). A step with one continuation updates its state in place;
  * only a fork (a read's value guesses, a trylock) copies it.
  */
-export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths: number, budget: PathBudget = { work: MAX_PATH_WORK }): ThreadPath[] {
+export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths: number, budget: PathBudget = { work: MAX_PATH_WORK }, discover = false, herd: { vars: HerdVars; start: number } | null = null): ThreadPath[] {
   const out: ThreadPath[] = [];
   const init: State = {
     events: [],
@@ -77,12 +85,20 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
     rmw: [],
     regs: new Map([...thread.initRegs].map(([r, v]) => [r, { v, deps: [] }])),
     ctrlDeps: [],
+    herd: herd?.start ?? 0,
   };
   const finish = (s: State, ub: UndefinedBehaviour | undefined) => {
     if (out.length >= maxPaths) throw new PathLimitError(`P${thread.index} has more than ${maxPaths} paths`);
     const regs = new Map<string, Value>();
-    for (const r of thread.userRegs) regs.set(r, s.regs.get(r)?.v ?? 0);
-    out.push({ thread: thread.index, events: s.events, addr: s.addr, data: s.data, ctrl: s.ctrl, rmw: s.rmw, regs, undefined: ub ?? null });
+    let symbols: Map<string, number> | undefined;
+    for (const r of thread.userRegs) {
+      const t = s.regs.get(r);
+      regs.set(r, t?.v ?? 0);
+      if (t?.sym !== undefined) (symbols ??= new Map()).set(r, t.sym);
+    }
+    const p: ThreadPath = { thread: thread.index, events: s.events, addr: s.addr, data: s.data, ctrl: s.ctrl, rmw: s.rmw, regs, undefined: ub ?? null };
+    if (symbols) p.symbols = symbols;
+    out.push(p);
   };
   let sinceClock = 0;
   const spend = (units: number) => {
@@ -94,7 +110,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
       if (Date.now() > budget.deadline) throw new PathLimitError('timeout reached while enumerating paths');
     }
   };
-  const { exec, undefinedAt } = instructionSemantics(thread, domains);
+  const { exec, undefinedAt } = instructionSemantics(thread, domains, discover, herd?.vars ?? null);
 
   // Depth-first, alternatives in domain order: the order the paths were always produced in.
   const work: Branch[] = [{ s: init, k: { instrs: thread.body, at: 0, next: null } }];
@@ -107,6 +123,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
       }
       while (k !== null && k.at >= k.instrs.length) {
         if (k.ctrlAfter !== undefined) s.ctrlDeps = k.ctrlAfter;
+        if (k.herdAfter !== undefined) s.herd = k.herdAfter;
         k = k.next;
       }
       if (k === null) {
@@ -117,8 +134,9 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
       spend(1);
       let next: Branch[];
       try {
-        next = exec(s, instr, { instrs: k.instrs, at: k.at + 1, next: k.next, ctrlAfter: k.ctrlAfter });
+        next = exec(s, instr, { instrs: k.instrs, at: k.at + 1, next: k.next, ctrlAfter: k.ctrlAfter, herdAfter: k.herdAfter });
       } catch (e) {
+        if (e instanceof PathUnjustified) break; // no execution takes this path (see evaluate.ts)
         if (!(e instanceof PathUndefined)) throw e;
         next = [{ s, k: null, ended: undefinedAt(instr, e) }];
       }
@@ -136,6 +154,13 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
 /**
  * Grow each location's value set until no thread can write anything new. Bounded: a value
  * chain cannot be longer than the number of writes, so we stop after that many rounds.
+ *
+ * Two additions make the domains cover what herd7's symbolic solving finds (docs/cycle-values.md):
+ * once the rounds converge, the threads that branch on values run once more with every read
+ * also returning UNKNOWN (a value outside its domain), and the concrete values those paths
+ * write join the domains (a value only a cycle justifies, such as LB with a "crypto" control);
+ * and a location written a copy of a register also holds SYMBOL, a self-justified value, for as
+ * long as some path writes SYMBOL there (a greatest fixpoint: locations no cycle of copies reaches lose it).
  */
 export function computeDomains(program: Program, maxPaths: number, deadline?: number): { domains: Domains; paths: ThreadPath[][]; converged: boolean } {
   const budget: PathBudget = { work: MAX_PATH_WORK, deadline };
@@ -148,25 +173,69 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
     return true;
   };
   for (const [loc, v] of program.locations) add(loc, v);
+  const copied = valueFlow(program).symbolLocations;
+  for (const loc of copied === 'all' ? program.locations.keys() : copied) {
+    if (!domains.has(loc)) add(loc, 0);
+    add(loc, SYMBOL);
+  }
+  // Unrolled loops (assume) are left out: their paths multiply with every unknown iteration.
+  const discoverers = program.threads.filter((t) => branchesOnValues(t.body) && !hasLoop(t.body));
+  // herd7's variable numbers name the symbols; followed only where a symbol may appear.
+  const herd = copied === 'all' || copied.size > 0 ? herdVarsOf(program) : null;
   let paths: ThreadPath[][] = [];
+  // A chain of values is no longer than the writes: after that many rounds that add values, the
+  // values still growing (a counter's r + 1) can be no execution's, and we stop as we always did.
+  // Rounds that drop SYMBOL start no chain; a look with unknown values (at most MAX_LOOKS) may.
   const maxRounds = 2 + countStores(program);
-  for (let round = 0; round < maxRounds; round++) {
-    paths = program.threads.map((t) => enumeratePaths(t, domains, maxPaths, budget));
+  let rounds = 0;
+  let looks = 0;
+  for (;;) {
+    paths = program.threads.map((t, i) => enumeratePaths(t, domains, maxPaths, budget, false, herd?.[i] ?? null));
     let changed = false;
-    for (const tp of paths) {
-      for (const p of tp) {
-        for (const e of p.events) {
-          if (e.kind === 'W' && e.loc !== null && e.value !== null && e.lock === null) changed = add(e.loc, e.value) || changed;
-          if (e.loc !== null && !domains.has(e.loc)) {
-            add(e.loc, 0);
-            changed = true;
-          }
-        }
+    const symbolWritten = new Set<string>();
+    const note = (e: PathEvent) => {
+      if (e.kind === 'W' && e.loc !== null && e.value !== null && e.lock === null) {
+        if (e.value === SYMBOL) symbolWritten.add(e.loc);
+        else if (!isSymbol(e.value)) changed = add(e.loc, e.value) || changed;
+      }
+      if (e.loc !== null && !domains.has(e.loc)) {
+        add(e.loc, 0);
+        changed = true;
+      }
+    };
+    for (const tp of paths) for (const p of tp) for (const e of p.events) note(e);
+    if (changed) {
+      if (++rounds >= maxRounds) return { domains, paths, converged: false };
+      continue;
+    }
+    // The concrete values settled: SYMBOL stays only where some path still writes it.
+    for (const [loc, d] of domains) {
+      const i = d.indexOf(SYMBOL);
+      if (i >= 0 && !symbolWritten.has(loc)) {
+        d.splice(i, 1);
+        changed = true;
       }
     }
+    if (changed) continue;
+    // A look with unknown read values, for what only a cycle justifies; again while a look finds
+    // something new (the values it found may open branches to more).
+    if (looks++ < MAX_LOOKS) for (const t of discoverers) for (const p of enumeratePaths(t, domains, maxPaths, budget, true)) for (const e of p.events) note(e);
     if (!changed) return { domains, paths, converged: true };
+    rounds = 0;
   }
-  return { domains, paths, converged: false };
+}
+
+/** Looks with unknown values per test: one finds a crypto-control cycle's value, the next its consequences. */
+const MAX_LOOKS = 3;
+
+function hasLoop(is: readonly Instr[]): boolean {
+  return is.some((i) => i.op === 'assume' || (i.op === 'if' && (hasLoop(i.then) || hasLoop(i.else))));
+}
+
+/** Whether a thread's control flow or a compare-and-exchange depends on values (so a value outside the domains could change what it writes). */
+function branchesOnValues(is: readonly Instr[]): boolean {
+  const hasCond = (e: PureExpr): boolean => e.k === 'cond' || (e.k === 'bin' && (hasCond(e.a) || hasCond(e.b))) || (e.k === 'un' && hasCond(e.a));
+  return is.some((i) => i.op === 'if' || i.op === 'assume' || i.op === 'cmpxchg' || (i.op === 'atomic' && i.unless !== null) || ('value' in i && hasCond(i.value)));
 }
 
 function countStores(program: Program): number {

@@ -3,15 +3,20 @@
 // forks on the values its location may hold, a trylock on success and failure). Kept apart from
 // the engine that walks the paths (paths.ts), as herd7 keeps a language's semantics apart from
 // its execution engine.
-import type { Instr, Origin, PureExpr, ThreadProgram, Value } from '../lower/program.js';
+import { SYMBOL, isSymbol, type Instr, type Origin, type PureExpr, type ThreadProgram, type Value } from '../lower/program.js';
 import type { LockKind } from '../execution/execution.js';
-import { PathUndefined, binary, evaluate, mergeDeps, truthy, type Tainted } from './evaluate.js';
+import { PathUndefined, PathUnjustified, UNKNOWN, binary, evaluate, mergeDeps, truthy, type Tainted } from './evaluate.js';
 import type { Domains, PathBody, PathEvent, UndefinedBehaviour } from './paths.js';
+import type { HerdVars } from './herd-vars.js';
 
 /** A path under construction. */
 export interface State extends PathBody {
   regs: Map<string, Tainted>;
   ctrlDeps: readonly number[];
+  /** herd7's variable counter where the next instruction starts (herd-vars.ts). */
+  herd: number;
+  /** Reads that returned UNKNOWN on this path (at most one: see domainOf). */
+  unknowns?: number;
 }
 
 export function stateSize(s: State): number {
@@ -27,6 +32,8 @@ export function cloneState(s: State): State {
     rmw: s.rmw.slice(),
     regs: new Map(s.regs),
     ctrlDeps: s.ctrlDeps,
+    herd: s.herd,
+    unknowns: s.unknowns,
   };
 }
 
@@ -41,6 +48,8 @@ export interface Frame {
    * after the join (compilers may hoist it).
    */
   ctrlAfter?: readonly number[];
+  /** herd7's variable counter where the code after this block starts, for this way through it. */
+  herdAfter?: number;
 }
 
 /** One way to continue a path; `ended` when it stops at undefined behaviour. */
@@ -50,8 +59,11 @@ export interface Branch {
   ended?: UndefinedBehaviour;
 }
 
-/** The semantics of one thread's instructions over the given value domains. */
-export function instructionSemantics(thread: ThreadProgram, domains: Domains): {
+/**
+ * The semantics of one thread's instructions over the given value domains. With `discover`, each
+ * read may also return UNKNOWN (a value outside its domain), to find the values only a cycle justifies.
+ */
+export function instructionSemantics(thread: ThreadProgram, domains: Domains, discover = false, herd: HerdVars | null = null): {
   exec: (s: State, instr: Instr, rest: Frame) => Branch[];
   undefinedAt: (instr: Instr, e: PathUndefined) => UndefinedBehaviour;
 } {
@@ -67,15 +79,58 @@ const push = (s: State, ev: PathEvent, addrDeps: readonly number[]): number => {
 const location = (s: State, e: PureExpr): Tainted & { loc: string } => {
   const t = evaluate(e, s.regs);
   if (typeof t.v !== 'string') throw new PathUndefined(`dereferencing the non-pointer value ${t.v}`);
+  if (isSymbol(t.v)) throw new PathUnjustified('an address only a cycle justifies');
   return { ...t, loc: t.v };
 };
-const domainOf = (loc: string): Value[] => domains.get(loc) ?? [0];
+const plainDomains = new Map<string, Value[]>();
+/** What a read may return: the domain (with SYMBOL where a cycle of copies may justify a value), and UNKNOWN when discovering. */
+const domainOf = (loc: string, s?: State): Value[] => {
+  const d = domains.get(loc) ?? [0];
+  // One unknown read per path finds a value one cycle justifies (the crypto-control case) while
+  // the paths stay about as many as the reads times the known ones, even in an unrolled loop.
+  return discover && (s?.unknowns ?? 0) === 0 ? [...d, UNKNOWN] : d;
+};
+/** What the read of a read-modify-write may return: never a self-justified value (its write constrains it). */
+const rmwDomainOf = (loc: string, s: State): Value[] => {
+  let d = plainDomains.get(loc);
+  if (!d) plainDomains.set(loc, (d = domainOf(loc).filter((v) => v !== SYMBOL)));
+  return discover && (s.unknowns ?? 0) === 0 ? [...d, UNKNOWN] : d;
+};
 const setReg = (s: State, r: string | null, t: Tainted) => {
   if (r !== null) s.regs.set(r, t);
 };
 
-/** The continuations of one instruction. Evaluates before it mutates, so a throw leaves `s` as it was. */
+/** The continuations of one instruction, with herd7's variable counter moved past it. */
 const exec = (s: State, instr: Instr, rest: Frame): Branch[] => {
+  if (herd === null) return run(s, instr, rest);
+  const base = s.herd;
+  if (instr.op !== 'if') s.herd = base + herd.ownOf(instr);
+  const next = run(s, instr, rest, base);
+  if (instr.op === 'load' || ((instr.op === 'store' || instr.op === 'xchg') && herd.copiesRegister(instr.value))) {
+    // The read's own variable; or the register read whose variable a store's value copies.
+    const at = base + herd.addrVars(instr.addr) + 1;
+    for (const b of next) {
+      const e = b.s.events[b.s.events.length - 1];
+      if (e && e.origin === instr.origin && e.kind === (instr.op === 'load' ? 'R' : 'W')) e.herdVar = at;
+    }
+  }
+  return next;
+};
+
+/** A branch's block: its start on herd7's counter, and where the code after the if starts on this way through it. */
+const branch = (s: State, instr: Extract<Instr, { op: 'if' }>, then: boolean, rest: Frame, ctrlAfter: readonly number[], base: number): Branch => {
+  const k: Frame = { instrs: then ? instr.then : instr.else, at: 0, next: rest, ctrlAfter };
+  if (herd !== null) {
+    const cond = base + herd.condVars(instr.cond);
+    s.herd = then ? cond : cond + herd.total(instr.then, 0);
+    const way = then ? herd.listWays(instr.else) : 0;
+    k.herdAfter = base + herd.ownOf(instr) + way * herd.total(rest.instrs, rest.at);
+  }
+  return { s, k };
+};
+
+/** The continuations of one instruction. Evaluates before it mutates, so a throw leaves `s` as it was. */
+const run = (s: State, instr: Instr, rest: Frame, base = 0): Branch[] => {
   switch (instr.op) {
     case 'assign': {
       s.regs.set(instr.dst, evaluate(instr.value, s.regs));
@@ -85,10 +140,16 @@ const exec = (s: State, instr: Instr, rest: Frame): Branch[] => {
       const c = evaluate(instr.cond, s.regs);
       const ctrlAfter = s.ctrlDeps;
       s.ctrlDeps = mergeDeps(s.ctrlDeps, c.deps);
-      return [{ s, k: { instrs: truthy(c.v) ? instr.then : instr.else, at: 0, next: rest, ctrlAfter } }];
+      if (isSymbol(c.v)) {
+        if (c.v !== UNKNOWN) throw new PathUnjustified('a branch on a self-justified value');
+        const other = cloneState(s);
+        return [branch(s, instr, true, rest, ctrlAfter, base), branch(other, instr, false, rest, ctrlAfter, base)];
+      }
+      return [branch(s, instr, truthy(c.v), rest, ctrlAfter, base)];
     }
     case 'assume': {
       const c = evaluate(instr.cond, s.regs);
+      if (c.v === SYMBOL) throw new PathUnjustified('a loop bound on a self-justified value');
       if (!truthy(c.v)) return []; // beyond the unrolling bound: not explored
       s.ctrlDeps = mergeDeps(s.ctrlDeps, c.deps);
       return [{ s, k: rest }];
@@ -100,16 +161,17 @@ const exec = (s: State, instr: Instr, rest: Frame): Branch[] => {
     case 'store': {
       const a = location(s, instr.addr);
       const v = evaluate(instr.value, s.regs);
-      const i = push(s, { kind: 'W', loc: a.loc, value: v.v, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: null }, a.deps);
+      const i = push(s, { kind: 'W', loc: a.loc, value: v.v, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: null, ...(v.sym === undefined ? {} : { symFrom: v.sym }) }, a.deps);
       for (const d of v.deps) s.data.push([d, i]);
       return [{ s, k: rest }];
     }
     case 'load': {
       const a = location(s, instr.addr);
-      return domainOf(a.loc).map((val) => {
+      return domainOf(a.loc, s).map((val) => {
         const t = cloneState(s);
+        if (val === UNKNOWN) t.unknowns = 1;
         const i = push(t, { kind: 'R', loc: a.loc, value: val, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
-        setReg(t, instr.dst, { v: val, deps: [i] });
+        setReg(t, instr.dst, val === SYMBOL ? { v: val, deps: [i], sym: i } : { v: val, deps: [i] });
         return { s: t, k: rest };
       });
     }
@@ -119,20 +181,30 @@ const exec = (s: State, instr: Instr, rest: Frame): Branch[] => {
       const a = location(s, instr.addr);
       const operand = evaluate(instr.op === 'atomic' ? instr.operand : instr.value, s.regs);
       const expected = instr.op === 'cmpxchg' ? evaluate(instr.expected, s.regs) : instr.op === 'atomic' && instr.unless ? evaluate(instr.unless, s.regs) : null;
-      return domainOf(a.loc).map((old) => {
+      // Comparing or computing with a self-justified value constrains it; an xchg only copies it.
+      if (expected?.v === SYMBOL || (instr.op === 'atomic' && operand.v === SYMBOL)) throw new PathUnjustified('a constraint on a self-justified value');
+      const olds = rmwDomainOf(a.loc, s);
+      const guesses: Array<[Value, boolean | null]> = [];
+      for (const old of olds) {
+        // An unknown old value may or may not equal the one compared with.
+        if (old === UNKNOWN && expected !== null) guesses.push([old, true], [old, false]);
+        else guesses.push([old, null]);
+      }
+      return guesses.map(([old, equal]) => {
         const t = cloneState(s);
+        if (old === UNKNOWN) t.unknowns = 1;
         const r = push(t, { kind: 'R', loc: a.loc, value: old, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
         let writes = true;
         let newValue: Value = operand.v;
         let result: Value = old;
-        if (instr.op === 'cmpxchg') writes = old === expected!.v;
+        if (instr.op === 'cmpxchg') writes = equal ?? old === expected!.v;
         else if (instr.op === 'atomic') {
           if (instr.unless) {
-            writes = old !== expected!.v;
+            writes = equal === null ? old !== expected!.v : !equal;
             result = writes ? 1 : 0;
           }
           try {
-            newValue = writes ? binary(instr.alu, old, operand.v) : old;
+            newValue = !writes ? old : isSymbol(old) || isSymbol(operand.v) ? UNKNOWN : binary(instr.alu, old, operand.v);
           } catch (e) {
             // This guess of the old value makes the arithmetic meaningless: the path ends after the read.
             if (e instanceof PathUndefined) return { s: t, k: null, ended: undefinedAt(instr, e) };
@@ -141,7 +213,8 @@ const exec = (s: State, instr: Instr, rest: Frame): Branch[] => {
           if (instr.returns === 'new') result = newValue;
         }
         if (writes) {
-          const w = push(t, { kind: 'W', loc: a.loc, value: newValue, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: null }, a.deps);
+          const copied = instr.op !== 'atomic' && operand.sym !== undefined ? { symFrom: operand.sym } : {};
+          const w = push(t, { kind: 'W', loc: a.loc, value: newValue, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: null, ...copied }, a.deps);
           for (const d of operand.deps) t.data.push([d, w]);
           t.rmw.push([r, w]);
         }

@@ -50,7 +50,7 @@ function rmwWrites(p: ThreadPath): Map<number, number> {
 }
 
 function shapeKey(p: ThreadPath, symbolic: ReadonlySet<number>): string {
-  const evs = p.events.map((e, i) => [e.kind, e.loc, isValueRead(e) || symbolic.has(i) ? null : e.value, e.ann, e.rmwInstr, e.lock, e.srcuSync, e.dst, e.origin.site, e.origin.part ?? '', e.origin.pos.line, e.origin.pos.col]);
+  const evs = p.events.map((e, i) => [e.kind, e.loc, isValueRead(e) || symbolic.has(i) ? null : e.value, e.ann, e.rmwInstr, e.lock, e.srcuSync, e.dst, e.origin.site, e.origin.part ?? '', e.origin.pos.line, e.origin.pos.col, e.symFrom ?? -1]);
   return JSON.stringify([evs, p.addr, p.data, p.ctrl, p.rmw]);
 }
 

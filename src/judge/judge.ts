@@ -1,5 +1,5 @@
 // Judging: from the stream of consistent executions to herd7's verdict, witness counts and states.
-import type { Instr, Program, Value } from '../lower/program.js';
+import { isSymbol, type Instr, type Program, type Value } from '../lower/program.js';
 import type { Quantifier } from '../parse/ast.js';
 import type { CandidateExecution, ConsistentExecution, ExploreStats } from '../explore/explorer.js';
 import type { UndefinedBehaviour } from '../explore/paths.js';
@@ -167,12 +167,17 @@ function programUses(program: Program, ops: ReadonlyArray<Instr['op']>): boolean
   return program.threads.some((t) => walk(t.body));
 }
 
-/** herd7's order of final states: value by value, numbers before addresses. */
+/** herd7's order of final states: value by value, symbols (S<n>, by number) before numbers before addresses. */
 export function compareValues(a: readonly Value[], b: readonly Value[]): number {
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const y = b[i];
     if (x === y) continue;
+    if (isSymbol(x) || isSymbol(y)) {
+      if (!isSymbol(y)) return -1;
+      if (!isSymbol(x)) return 1;
+      return Number(x.slice(2)) - Number(y.slice(2));
+    }
     if (typeof x === 'number' && typeof y === 'number') return x - y;
     if (typeof x === 'number') return -1;
     if (typeof y === 'number') return 1;

@@ -6,6 +6,23 @@ import type { Observable, PropOf, Quantifier } from '../parse/ast.js';
 /** A value: an integer, or the address of a shared location (its name). */
 export type Value = number | string;
 
+/*
+ * A self-justified value (herd7's symbolic variable, printed S<n>): a value that only a cycle of
+ * copies in the execution justifies (out of thin air). Strings that no location name can be: `?`
+ * in a thread path (the read takes "a value no write outside the cycle gives"), `?S<n>` once the
+ * explorer has named it in a final state. See docs/cycle-values.md.
+ */
+export const SYMBOL = '?';
+
+export function isSymbol(v: Value): v is string {
+  return typeof v === 'string' && v.charCodeAt(0) === 63;
+}
+
+/** A named symbol of a final state, as herd7 prints it (S23). */
+export function namedSymbol(n: number): string {
+  return `?S${n}`;
+}
+
 export type PureExpr =
   | { k: 'const'; v: Value }
   | { k: 'reg'; r: string }

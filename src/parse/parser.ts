@@ -198,7 +198,16 @@ class Parser {
       this.tok = null;
     }
     // [type words and stars] name [= value]
-    const { type, name: nameTok } = this.parseTypedName('a location, a typed declaration or N:reg in the initial state');
+    const { type, name: nameTok, typeWords } = this.parseTypedName('a location, a typed declaration or N:reg in the initial state');
+    if (this.peek('top').kind === 'num') {
+      // A typed register, `int * 1:r1;` or `int *1:r1=x;` as herd7 accepts: the last word was a type word.
+      const base = { base: [...typeWords, nameTok.text].join(' '), stars: type?.stars ?? 0 };
+      const thread = this.take('top').value;
+      this.expect('top', ':');
+      const reg = this.expectIdent('top', 'a register name');
+      const value: InitValue = this.accept('top', '=') ? this.parseInitValue() : { k: 'int', value: 0 };
+      return { k: 'reg', thread, reg: reg.text, type: base, value, pos: nameTok.pos };
+    }
     let name = nameTok.text;
     if (this.accept('top', '->')) {
       // vcpu->mode=1
@@ -280,7 +289,7 @@ class Parser {
    * `[type words and stars] name` outside code, as in a parameter (`int *x`) or the initial state
    * (`atomic_t z`): any words, the last one the name. The type is null for a bare name.
    */
-  private parseTypedName(what: string): { type: TypeName | null; name: Token } {
+  private parseTypedName(what: string): { type: TypeName | null; name: Token; typeWords: string[] } {
     const words: Token[] = [];
     let stars = 0;
     for (;;) {
@@ -293,7 +302,7 @@ class Parser {
     }
     if (words.length === 0) throw this.unexpected(this.peek('top'), what);
     const type = words.length > 1 || stars > 0 ? { base: words.slice(0, -1).map((w) => w.text).join(' ') || 'int', stars } : null;
-    return { type, name: words[words.length - 1] };
+    return { type, name: words[words.length - 1], typeWords: words.slice(0, -1).map((w) => w.text) };
   }
 
   // ---- statements (code mode) -----------------------------------------------------------

@@ -120,7 +120,7 @@ function printInitValue(v: InitValue): string {
 }
 
 function printInitItem(i: InitItem): string {
-  if (i.k === 'reg') return `${i.thread}:${i.reg}=${printInitValue(i.value)};`;
+  if (i.k === 'reg') return `${i.type ? typed(i.type, `${i.thread}:${i.reg}`) : `${i.thread}:${i.reg}`}=${printInitValue(i.value)};`;
   const decl = i.type ? typed(i.type, i.name) : i.name;
   return `${decl}${i.value ? '=' + printInitValue(i.value) : ''};`;
 }
