@@ -161,11 +161,14 @@ P2(int *wait0, atomic_t *req0, int *mode0, int *wait1, atomic_t *req1, int *mode
 exists ((0:r0=1 /\\ 2:wake_v0=0) \\/ (1:r1=0 /\\ 2:ipi_v1=0))`,
   },
   {
-    // KVM_REQ_TLB_FLUSH is WAIT | NO_WAKEUP: no wake-up; an IPI unless OUTSIDE_GUEST_MODE; then
-    // the requester returns only after the vCPU's acknowledgement, a release at its
-    // local_irq_enable() read with acquire (the twin keeps those executions with a filter). If
-    // it IPI'd (r2=1), the vCPU's read of y comes before the ack, hence before y is written.
-    name: 'kvm_make_all_cpus_request with KVM_REQUEST_WAIT: waits for the acknowledgement at local_irq_enable()',
+    // KVM_REQ_TLB_FLUSH is WAIT | NO_WAKEUP: no wake-up; an IPI unless OUTSIDE_GUEST_MODE, queued
+    // as bit 0 of the vCPU's call-single queue (llist_add: a fully ordered RMW); then the
+    // requester spins (acquire) until the vCPU has handled that IPI: csd_unlock's release where
+    // it takes interrupts, at local_irq_enable() (the IPIs queued by then) or idling to the end
+    // of its thread (every IPI: the last value). The twin's filter keeps what the dialect judges:
+    // executions in which the wait ended (a blocked one is counted apart, not judged) and the idle
+    // read got the last value. If it IPI'd (r2=1), the vCPU's read of y comes before the ack.
+    name: 'kvm_make_all_cpus_request with KVM_REQUEST_WAIT: waits for the acknowledgement of its own IPI',
     expected: 'Never',
     kvm: `C k
 {}
@@ -174,15 +177,20 @@ P1(struct kvm *kvm, int *y) { int r2; r2 = kvm_make_all_cpus_request(kvm, KVM_RE
 exists (0:r0=1 /\\ 1:r2=1)`,
     plain: `C p
 {}
-P0(int *mode0, int *ack0, int *y) { int r0; smp_store_mb(*mode0, 1); r0 = READ_ONCE(*y); WRITE_ONCE(*mode0, 0); smp_store_release(ack0, 1); }
-P1(int *mode0, atomic_t *req0, int *ack0, int *y) {
-  int r2; int m; int sent; int a; int ipi; int ipi_v0;
+P0(int *mode0, int *ipis0, int *ack0, int *y) {
+  int r0; int q; int q2; int acked;
+  smp_store_mb(*mode0, 1); r0 = READ_ONCE(*y); WRITE_ONCE(*mode0, 0);
+  q = READ_ONCE(*ipis0); if (q != acked) { smp_store_release(ack0, q); acked = q; }
+  q2 = READ_ONCE(*ipis0); if (q2 != acked) { smp_store_release(ack0, q2); acked = q2; }
+}
+P1(int *mode0, atomic_t *req0, int *ipis0, int *ack0, int *y) {
+  int r2; int m; int sent; int a; int ipi; int ipi_v0; int old;
   sent = 0; smp_wmb(); atomic_or(1, req0); smp_mb__before_atomic(); m = cmpxchg(mode0, 1, 2);
-  if (m != 0) { ipi_v0 = ipi_v0 + 1; ipi = ipi + 1; sent = 1; }
+  if (m != 0) { old = atomic_fetch_or(1, ipis0); ipi_v0 = ipi_v0 + 1; ipi = ipi + 1; sent = 1; }
   if (sent) a = smp_load_acquire(ack0);
   r2 = sent; WRITE_ONCE(*y, 1);
 }
-filter (1:sent=0 \\/ 1:a=1)
+filter ((1:sent=0 \\/ 1:a=1) /\\ 0:q2=[ipis0])
 exists (0:r0=1 /\\ 1:r2=1)`,
   },
   {
@@ -361,7 +369,15 @@ describe('KVM helpers expand as kvm_host.h defines them', () => {
     ],
     ['int r0; local_irq_disable(); local_irq_enable();', []],
     // A thread that wrote vcpu->mode runs that vCPU: enabling interrupts acknowledges its IPIs.
-    ['int r0; WRITE_ONCE(vcpu->mode, IN_GUEST_MODE); local_irq_enable();', ['WRITE_ONCE:store[ONCE] vcpu->mode', 'csd_unlock:store[RELEASE] vcpu->ack']],
+    // The IPIs queued by now are taken and acknowledged; the thread ends with interrupts on, so
+    // it idles taking every later one (the idle read is the location's last value).
+    ['int r0; WRITE_ONCE(vcpu->mode, IN_GUEST_MODE); local_irq_enable();', [
+      'WRITE_ONCE:store[ONCE] vcpu->mode', 'llist_del_all:load[ONCE] vcpu->ipis', 'if{csd_unlock:store[RELEASE] vcpu->ack}',
+      'llist_del_all:await[ONCE] vcpu->ipis', 'if{csd_unlock:store[RELEASE] vcpu->ack}',
+    ]],
+    ['int r0; WRITE_ONCE(vcpu->mode, IN_GUEST_MODE); local_irq_enable(); local_irq_disable();', [
+      'WRITE_ONCE:store[ONCE] vcpu->mode', 'llist_del_all:load[ONCE] vcpu->ipis', 'if{csd_unlock:store[RELEASE] vcpu->ack}',
+    ]],
     [
       'int r0; r0 = kvm_vcpu_block(vcpu);',
       ['prepare_to_rcuwait:store[RELEASE] vcpu->wait', 'set_current_state:fence[MB]', 'kvm_vcpu_check_block:load[ONCE] vcpu->requests', 'if{finish_rcuwait:store[ONCE] vcpu->wait}'],
@@ -386,13 +402,13 @@ describe('KVM helpers expand as kvm_host.h defines them', () => {
     return opsOf(l.program.threads[0].body);
   };
   it('kvm_make_all_cpus_request(KVM_REQ_TLB_FLUSH): per vCPU the request and the IPI decision, no wake-up (NO_WAKEUP), then a wait per IPI (WAIT)', () => {
-    const perVcpu = (v: string) => [`smp_wmb:fence[wmb]`, `set_bit:atomic[NORETURN] ${v}->requests`, 'smp_mb__before_atomic:fence[before-atomic]', `cmpxchg:cmpxchg[MB] ${v}->mode`, 'if{}'];
-    const wait = (v: string) => `if{csd_lock_wait:load[ACQUIRE] ${v}->ack,csd_lock_wait:assume}`;
+    const perVcpu = (v: string) => [`smp_wmb:fence[wmb]`, `set_bit:atomic[NORETURN] ${v}->requests`, 'smp_mb__before_atomic:fence[before-atomic]', `cmpxchg:cmpxchg[MB] ${v}->mode`, `if{llist_add:atomic[MB] ${v}->ipis}`];
+    const wait = (v: string) => `if{csd_lock_wait:await[ACQUIRE] ${v}->ack}`;
     expect(kvmOps('kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);')).toEqual([...perVcpu('a'), ...perVcpu('b'), wait('a'), wait('b')]);
   });
   it('kvm_make_vcpus_request_mask: only the masked vCPUs; NO_ACTION sets no bit; no flags: a wake-up first', () => {
     expect(kvmOps('kvm_make_vcpus_request_mask(kvm, KVM_REQ_OUTSIDE_GUEST_MODE, 2);')).toEqual([
-      'smp_mb__before_atomic:fence[before-atomic]', 'cmpxchg:cmpxchg[MB] b->mode', 'if{}', 'if{csd_lock_wait:load[ACQUIRE] b->ack,csd_lock_wait:assume}',
+      'smp_mb__before_atomic:fence[before-atomic]', 'cmpxchg:cmpxchg[MB] b->mode', 'if{llist_add:atomic[MB] b->ipis}', 'if{csd_lock_wait:await[ACQUIRE] b->ack}',
     ]);
     expect(kvmOps('kvm_make_vcpus_request_mask(kvm, KVM_REQ_EVENT, 1);')).toEqual([
       'smp_wmb:fence[wmb]', 'set_bit:atomic[NORETURN] a->requests',
@@ -489,7 +505,8 @@ describe('waiting for acknowledgement', () => {
     // (mode != OUTSIDE_GUEST_MODE) and waits forever, so no execution has the requester return.
     const r = check(`C v\n{ vcpu->mode = IN_GUEST_MODE; }\nP0(struct kvm_vcpu *vcpu) { int r0; WRITE_ONCE(vcpu->mode, IN_GUEST_MODE); r0 = READ_ONCE(vcpu->mode); }\nP1(struct kvm *kvm) { kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH); }\nexists (0:r0=1)`);
     expect(r.judgement.positive + r.judgement.negative).toBe(0);
-    expect(r.judgement.vacuous).toMatch(/KVM_REQUEST_WAIT request get the acknowledgements it waits for/);
+    expect(r.judgement.vacuous).toMatch(/every execution blocks \(\d+ executions\): P1 line 4 waits for vcpu to handle its IPI/);
+    expect(r.judgement.blocked).toEqual([expect.objectContaining({ thread: 1, waitsFor: expect.stringContaining('csd_lock_wait') })]);
   });
   it('without WAIT the same test has its executions', () => {
     const r = check(`C v\n{ vcpu->mode = IN_GUEST_MODE; }\nP0(struct kvm_vcpu *vcpu) { int r0; WRITE_ONCE(vcpu->mode, IN_GUEST_MODE); r0 = READ_ONCE(vcpu->mode); }\nP1(struct kvm *kvm) { kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH & ~KVM_REQUEST_WAIT); }\nexists (0:r0=1)`);

@@ -31,6 +31,8 @@ export const PART = {
   needsIpi: 'kvm_request_needs_ipi',
   sendIpi: 'smp_call_function_many',
   waitAck: 'csd_lock_wait',
+  queue: 'llist_add',
+  takeIpis: 'llist_del_all',
   ack: 'csd_unlock',
   wake: 'wake_up_process',
   wakeBarrier: 'smp_mb',
@@ -102,7 +104,7 @@ function needsIpi(b: PrimitiveBuilder, v: string, req: number): PureExpr {
  * NO_WAKEUP (a vCPU it wakes needs no IPI); then, if kvm_request_needs_ipi(), the vCPU joins the
  * IPI mask. `sent` (a temporary) becomes 1 when it does.
  */
-function vcpuRequest(b: PrimitiveBuilder, v: string, req: number, sent: string): void {
+function vcpuRequest(b: PrimitiveBuilder, v: string, req: number, sent: string, seq: number | null): void {
   b.declareReg('ipi', 0);
   b.declareReg(ipiReg(v), 0);
   b.declareReg(wakeReg(v), 0);
@@ -113,7 +115,12 @@ function vcpuRequest(b: PrimitiveBuilder, v: string, req: number, sent: string):
     inner.emit({
       op: 'if',
       cond: needed,
-      then: [inc(inner, ipiReg(v), PART.sendIpi, v), inc(inner, 'ipi', PART.sendIpi, v), { op: 'assign', dst: sent, value: num(1), origin: at(inner, PART.sendIpi, v) }],
+      then: [
+        ...(seq !== null ? [queueIpi(inner, v, seq)] : []),
+        inc(inner, ipiReg(v), PART.sendIpi, v),
+        inc(inner, 'ipi', PART.sendIpi, v),
+        { op: 'assign', dst: sent, value: num(1), origin: at(inner, PART.sendIpi, v) },
+      ],
       else: [],
       origin: at(inner, PART.needsIpi, v),
     });
@@ -126,36 +133,68 @@ function vcpuRequest(b: PrimitiveBuilder, v: string, req: number, sent: string):
 }
 
 /**
- * The requests and IPIs to `targets`, then kvm_kick_many_cpus(): with KVM_REQUEST_WAIT, the
- * requester returns only once every IPI'd vCPU has acknowledged (an acquire read of its `ack`
- * that must see the release the vCPU thread writes where it enables interrupts; an execution in
- * which it does not is one where the call has not returned, and is not explored). Returns
- * whether any IPI was sent.
+ * The requests and IPIs to `targets`, then kvm_kick_many_cpus(): with KVM_REQUEST_WAIT, each
+ * IPI is queued (llist_add() onto the target's call-single queue: a fully ordered RMW setting
+ * this IPI's own bit in the vCPU's `ipis`, a bit no other IPI of the test uses) and the
+ * requester returns only once every IPI'd vCPU has handled *that* IPI: csd_lock_wait() spins,
+ * with acquire, until the bit is set in the vCPU's `ack` (the IPIs it has handled, written with
+ * release where it takes interrupts). An execution in which it never is is blocked, and reported
+ * as such. Returns whether any IPI was sent.
  */
 function requestMany(outer: PrimitiveBuilder, req: number, targets: readonly string[]): PureExpr {
   // Every step names the request it serves, so explanations can tell its flags.
   const b: PrimitiveBuilder = { ...outer, origin: (part) => ({ ...outer.origin(part), request: req }) };
+  const waits = (req & KVM_REQUEST_WAIT) !== 0;
   const sent = targets.map((v) => {
     const s = b.temp();
-    vcpuRequest(b, v, req, s);
-    return s;
+    const seq = waits ? (b.ipiBit?.() ?? 0) : null;
+    vcpuRequest(b, v, req, s, seq);
+    return { v, s, seq };
   });
-  if (req & KVM_REQUEST_WAIT) {
-    targets.forEach((v, i) => {
-      const a = b.temp();
-      b.emit({
-        op: 'if',
-        cond: reg(sent[i]),
-        then: [
-          { op: 'load', dst: a, addr: field(b, v, 'ack'), ann: 'ACQUIRE', origin: at(b, PART.waitAck, v) },
-          { op: 'assume', cond: bin('!=', reg(a), num(0)), origin: at(b, PART.waitAck, v) },
-        ],
-        else: [],
-        origin: at(b, PART.waitAck, v),
-      });
+  for (const { v, s, seq } of sent) {
+    if (seq === null) continue;
+    b.emit({ op: 'if', cond: reg(s), then: [waitForAck(b, v, seq)], else: [], origin: at(b, PART.waitAck, v) });
+  }
+  return sent.map(({ s }) => reg(s)).reduce((x, y) => bin('|', x, y));
+}
+
+/** The queueing of a waited-for IPI (llist_add(): a fully ordered RMW) as bit `bit` of the vCPU's `ipis`. */
+function queueIpi(b: PrimitiveBuilder, v: string, bit: number): Instr {
+  return { op: 'atomic', alu: '|', dst: b.temp(), returns: 'old', addr: field(b, v, 'ipis'), operand: num(1 << bit), unless: null, ann: 'MB', origin: at(b, PART.queue, v) };
+}
+
+/** csd_lock_wait(): smp_cond_load_acquire() until the vCPU has acknowledged IPI `bit`. */
+function waitForAck(b: PrimitiveBuilder, v: string, bit: number): Instr {
+  const a = b.temp();
+  return { op: 'await', dst: a, addr: field(b, v, 'ack'), ann: 'ACQUIRE', until: bin('&', reg(a), num(1 << bit)), waitsFor: `${v} to handle its IPI (KVM_REQUEST_WAIT: csd_lock_wait)`, origin: at(b, PART.waitAck, v) };
+}
+
+/**
+ * Where a vCPU thread takes interrupts (local_irq_enable(), and the end of the thread when it
+ * ends with interrupts on): for each vCPU it runs, the IPIs queued by then
+ * (flush_smp_call_function_queue()'s llist_del_all(): a read of `ipis`) are handled, and
+ * csd_unlock() releases them (a release of `ack`), unless no new one arrived. `acked` is the
+ * thread's register for the last number it acknowledged. `idle`: the thread idles to the end
+ * with interrupts on, so it takes every IPI ever queued: its read is the last value.
+ */
+export function emitAcks(b: PrimitiveBuilder, vcpus: readonly string[], acked: (v: string) => string, idle = false): void {
+  for (const v of vcpus) {
+    const a = b.temp();
+    const read: Instr = idle
+      ? { op: 'await', dst: a, addr: field(b, v, 'ipis'), ann: 'ONCE', until: num(1), waitsFor: 'IPIs', idle: true, origin: at(b, PART.takeIpis, v) }
+      : { op: 'load', dst: a, addr: field(b, v, 'ipis'), ann: 'ONCE', origin: at(b, PART.takeIpis, v) };
+    b.emit(read);
+    b.emit({
+      op: 'if',
+      cond: bin('!=', reg(a), reg(acked(v))),
+      then: [
+        { op: 'store', addr: field(b, v, 'ack'), value: reg(a), ann: 'RELEASE', origin: at(b, PART.ack, v) },
+        { op: 'assign', dst: acked(v), value: reg(a), origin: at(b, PART.ack, v) },
+      ],
+      else: [],
+      origin: at(b, PART.ack, v),
     });
   }
-  return sent.map((s) => reg(s)).reduce((x, y) => bin('|', x, y));
 }
 
 function buildRequestPaths(): Map<string, PrimitiveSpec> {
@@ -259,9 +298,11 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
   });
   t.set('local_irq_enable', {
     args: [],
-    doc: "interrupts on: the vCPU thread takes pending IPIs here, acknowledging them (a release of vcpu->ack for each vCPU whose mode the thread wrote before)",
+    doc: "interrupts on: the vCPU thread takes the IPIs queued by now for each vCPU whose mode it wrote before, acknowledging them (a release of vcpu->ack: the number handled)",
     expand(b) {
-      for (const v of b.enteredVcpus?.() ?? []) b.emit({ op: 'store', addr: field(b, v, 'ack'), value: num(1), ann: 'RELEASE', origin: at(b, PART.ack, v) });
+      const vcpus = b.enteredVcpus?.() ?? [];
+      b.irqWindow?.(true);
+      if (b.ackedReg) emitAcks(b, vcpus, b.ackedReg);
       return null;
     },
   });

@@ -150,7 +150,7 @@ function editDistance(a: string, b: string): number {
  * kvm_vcpu_block()); `ack` stands for the IPI's acknowledgement (see kvm-requests.ts).
  */
 export const KVM_STRUCT_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['struct kvm_vcpu', ['mode', 'requests', 'wait', 'ack']],
+  ['struct kvm_vcpu', ['mode', 'requests', 'wait', 'ack', 'ipis']],
   ['struct kvm', []],
 ]);
 /** The fields every vCPU parameter has as locations from the start; the others appear when used. */
@@ -300,8 +300,14 @@ function buildKvm(): Map<string, PrimitiveSpec> {
     },
   });
   // kvm_vcpu_kick(): in kvm-requests.ts, with its wake-up half.
-  const noop = (doc: string): PrimitiveSpec => ({ args: [], doc, expand: () => null });
-  t.set('local_irq_disable', noop('no memory effect: interrupts stay off until local_irq_enable(), where IPIs are taken'));
+  t.set('local_irq_disable', {
+    args: [],
+    doc: 'no memory effect: interrupts stay off until local_irq_enable(), where IPIs are taken',
+    expand(b) {
+      b.irqWindow?.(false);
+      return null;
+    },
+  });
   return t;
 }
 

@@ -20,6 +20,12 @@ export interface PrimitiveBuilder {
   ensureLocation?(name: string): void;
   /** The vCPUs whose `mode` this thread has written so far (it is their vCPU thread). */
   enteredVcpus?(): readonly string[];
+  /** Interrupts on (local_irq_enable()) or off: a thread that ends with them on takes IPIs to the end. */
+  irqWindow?(on: boolean): void;
+  /** A bit of a vCPU's `ipis` no other waited-for IPI of the test uses (kvm-requests.ts). */
+  ipiBit?(): number;
+  /** The thread's register holding the last IPI number it acknowledged for a vCPU (0 at first). */
+  ackedReg?(vcpu: string): string;
 }
 
 export interface PrimitiveSpec {
