@@ -245,8 +245,8 @@ describe('hw: the C each primitive becomes', () => {
     expect(hwRefusals(program)).toEqual([]);
     const layout = hwLayout(program);
     expect(layout.waits).toBe(true);
-    // Cells: vcpu->mode 0, vcpu->requests 1, vcpu->ack 2 (the IPI's acknowledgement).
-    expect(layout.locations).toEqual(['vcpu->mode', 'vcpu->requests', 'vcpu->ack']);
+    // Cells: vcpu->mode 0, vcpu->requests 1, vcpu->ipis 2 (the IPIs queued), vcpu->ack 3 (those handled).
+    expect(layout.locations).toEqual(['vcpu->mode', 'vcpu->requests', 'vcpu->ipis', 'vcpu->ack']);
     const lines = threadBodyC(program, layout, 1)
       .body.split('\n')
       .map((l) => l.replace(/\s*\/\*.*\*\/$/, '').trim());
@@ -265,13 +265,15 @@ describe('hw: the C each primitive becomes', () => {
       'smp_mb__before_atomic();',
       't_2 = hw_cmpxchg_mb(&I->loc[0].v, ((val_t)1), ((val_t)2));',
       'if ((t_2 != ((val_t)0))) {',
+      // llist_add(): the IPI is queued, bit 0 of the vCPU's queue (a fully ordered RMW).
+      't_3 = hw_fetch_or_mb(&I->loc[2].v, ((val_t)1));',
       'r_ipi_vcpu = (r_ipi_vcpu + ((val_t)1));',
       'r_ipi = (r_ipi + ((val_t)1));',
       't_1 = ((val_t)1);',
       '}',
       // smp_call_function_many(..., wait = true): csd_lock_wait() for each IPI'd CPU, i.e. spin
-      // until the vCPU thread has taken the IPI (its release of vcpu->ack where it enables
-      // interrupts), with an acquire read each time. The model's one read is the last of them.
+      // until the vCPU thread has taken this IPI (its release of vcpu->ack, bit 0, where it
+      // takes interrupts), with an acquire read each time. The model's one read is the last.
       // A wait nobody is left to acknowledge (2), or one past HW_WAIT_SPINS reads (4), marks
       // the instance, which is then counted apart instead of tallied.
       'if (t_1) {',
@@ -279,16 +281,20 @@ describe('hw: the C each primitive becomes', () => {
       'int hw_last = 0;',
       'unsigned hw_relaxed = 0;',
       'for (unsigned long hw_n = 1;; hw_n++) {',
-      't_3 = hw_load_acquire(&I->loc[2].v);',
-      'if (t_3 != 0) break;',
+      't_4 = hw_load_acquire(&I->loc[3].v);',
+      'if ((t_4 & ((val_t)1))) break;',
       'if (hw_last) { ub |= hw_last; break; }',
       'hw_last = hw_wait_check(I, 1, hw_n, &hw_relaxed);',
       '}',
       '}',
       '}',
     ]);
-    // The vCPU thread: local_irq_enable() takes the IPI, a release of vcpu->ack.
-    expect(threadBodyC(program, layout, 0).body).toContain('hw_store_release(&I->loc[2].v, ((val_t)1)); /* local_irq_enable: csd_unlock');
+    // The vCPU thread: local_irq_enable() takes the IPIs queued, a release of vcpu->ack; ending
+    // with interrupts on, it goes on taking them until the other threads have finished.
+    const vcpuThread = threadBodyC(program, layout, 0).body;
+    expect(vcpuThread).toContain('t_1 = READ_ONCE(&I->loc[2].v); /* local_irq_enable: llist_del_all');
+    expect(vcpuThread).toContain('hw_store_release(&I->loc[3].v, t_1); /* local_irq_enable: csd_unlock');
+    expect(vcpuThread).toContain('hw_last = hw_wait_check(I, 0, hw_n, &hw_relaxed);');
     const c = generateC(program, 'x86-64');
     // Each thread says when it has finished an instance; a waiting requester stops when every
     // other thread has (2) or after HW_WAIT_SPINS reads (4); the tally counts both apart.
@@ -326,20 +332,15 @@ describe('hw: the C each primitive becomes', () => {
     expect(targets('kvm_make_all_cpus_request(kvm, KVM_REQ_EVENT)')).toEqual(['cmpxchg vcpu0->mode', 'cmpxchg vcpu1->mode']);
   });
 
-  it('refuses an assume that is not a KVM_REQUEST_WAIT wait (an --unroll loop) by name, and a wait not in the expected shape', () => {
+  it('refuses an assume (an --unroll loop) by name, and the end of kvm_vcpu_block()\'s bounded loop', () => {
     const p = prepareTest('C t\n{}\nP0(int *x)\n{\n\tint r0;\n\tdo {\n\t\tr0 = READ_ONCE(*x);\n\t} while (r0 == 0);\n}\nP1(int *x)\n{\n\tWRITE_ONCE(*x, 1);\n}\nexists (0:r0=1)\n', 'loop.litmus', { model: 'tso', lower: { unroll: 2 } });
     if (!p.ok) throw new Error(p.diagnostics.map((d) => d.message).join('\n'));
     expect(hwRefusals(p.program).map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`)).toEqual([
       "loop.litmus:6:2: hw: cannot run an unrolled 'do' loop: a hardware execution cannot be discarded afterwards",
     ]);
-    // A wait whose acknowledgement read is missing (not what lowering makes; a guard).
-    const wait = lower('C t\n{}\nP0(struct kvm_vcpu *vcpu)\n{\n\tWRITE_ONCE(vcpu->mode, IN_GUEST_MODE);\n}\nP1(struct kvm *kvm)\n{\n\tkvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);\n}\nexists (1:ipi=0)\n', 'w.litmus');
-    const strip = (is: Program['threads'][number]['body']): Program['threads'][number]['body'] =>
-      is.filter((i) => i.op !== 'load').map((i) => (i.op === 'if' ? { ...i, then: strip(i.then), else: strip(i.else) } : i));
-    const broken: Program = { ...wait, threads: wait.threads.map((t) => ({ ...t, body: strip(t.body) })) };
-    expect(hwRefusals(broken).map((d) => `${d.line}:${d.col}: ${d.message}`)).toEqual([
-      '9:2: hw: cannot run the KVM_REQUEST_WAIT wait of kvm_make_all_cpus_request(): its acknowledgement is not read as hw expects (an acquire load, then the wait on it)',
-    ]);
+    // The end of kvm_vcpu_block()'s bounded loop cannot be discarded on hardware either.
+    const block = lower('C t\n{}\nP0(struct kvm_vcpu *vcpu)\n{\n\tkvm_vcpu_block(vcpu);\n}\nexists (0:r0=0)\n', 'b.litmus');
+    expect(hwRefusals(block).map((d) => `${d.line}:${d.col}: ${d.message}`)).toEqual([expect.stringMatching(/^5:2: hw: cannot run kvm_vcpu_block\(\) as the model bounds it/)]);
   });
 
   it('RCU and SRCU read side: rcu_read_lock is a compiler barrier; srcu_read_lock/unlock carry the kernel smp_mb()', () => {

@@ -172,7 +172,7 @@ export function hwLayout(program: Program): HwLayout {
   let waits = false;
   const findWaits = (is: readonly Instr[]): void =>
     is.forEach((i) => {
-      if (i.op === 'await' && !i.idle) waits = true;
+      if (i.op === 'await') waits = true;
       if (i.op === 'if') {
         findWaits(i.then);
         findWaits(i.else);
@@ -248,8 +248,10 @@ class ThreadEmitter {
   }
 
   emit(is: readonly Instr[], indent: string): void {
-    for (const i of is) {
+    for (let k = 0; k < is.length; k++) {
+      const i = is[k];
       if (i.op === 'await' && !i.idle) this.waitLoop(i, indent);
+      else if (i.op === 'await') this.idleLoop(i, is[k + 1]?.op === 'if' ? [is[++k]] : [], indent);
       else this.instr(i, indent);
     }
   }
@@ -273,6 +275,24 @@ class ThreadEmitter {
     this.line(`${ind}\t\t`, `${d} = ${f}(${p});`, w);
     this.lines.push(`${ind}\t\tif (${this.expr(w.until)}) break;`);
     this.lines.push(`${ind}\t\tif (hw_last) { ub |= hw_last; break; }`);
+    this.lines.push(`${ind}\t\thw_last = hw_wait_check(I, ${this.thread}, hw_n, &hw_relaxed);`);
+    this.lines.push(`${ind}\t}`);
+    this.lines.push(`${ind}}`);
+  }
+
+  /**
+   * A thread that ends with interrupts on idles taking IPIs (an idling `await` and the
+   * acknowledgement after it): it repeats both until every other thread of the instance has
+   * finished (hw_wait_check's 2), or HW_WAIT_SPINS times; then it ends, leaving nothing out.
+   */
+  private idleLoop(w: Extract<Instr, { op: 'await' }>, after: readonly Instr[], ind: string): void {
+    this.line(ind, '{', w);
+    this.lines.push(`${ind}\tint hw_last = 0;`);
+    this.lines.push(`${ind}\tunsigned hw_relaxed = 0;`);
+    this.lines.push(`${ind}\tfor (unsigned long hw_n = 1;; hw_n++) {`);
+    this.instr(w, `${ind}\t\t`);
+    this.emit(after, `${ind}\t\t`);
+    this.lines.push(`${ind}\t\tif (hw_last) break;`);
     this.lines.push(`${ind}\t\thw_last = hw_wait_check(I, ${this.thread}, hw_n, &hw_relaxed);`);
     this.lines.push(`${ind}\t}`);
     this.lines.push(`${ind}}`);
