@@ -1,6 +1,7 @@
 // The kernel primitives, with the meaning ../shared/models/lkmm/linux-kernel.def gives them,
 // plus the bit operations the def file lacks. Each expands into thread-program operations.
 import type { AluOp, Instr, Origin, PureExpr } from './program.js';
+import type { KvmArch } from './kvm-arch.js';
 
 /** How a primitive takes each argument: an lvalue (`*x`), a pointer (`x`), or a plain value. */
 export type ArgKind = 'lval' | 'ptr' | 'val';
@@ -20,6 +21,8 @@ export interface PrimitiveBuilder {
   ensureLocation?(name: string): void;
   /** The vCPUs whose `mode` this thread has written so far (it is their vCPU thread). */
   enteredVcpus?(): readonly string[];
+  /** The test's KVM architecture (kvm-arch.ts): which requests exist and, per architecture, what wakes a vCPU. */
+  kvmArch?: KvmArch;
 }
 
 export interface PrimitiveSpec {
