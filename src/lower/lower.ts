@@ -4,7 +4,8 @@ import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostic
 import { lowerProp } from './condition.js';
 import { propAtoms, sameObservable, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
 import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
-import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestBits } from './kvm.js';
+import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestNames } from './kvm.js';
+import { DEFAULT_KVM_ARCH, KVM_ARCHES, isKvmArch, type KvmArch } from './kvm-arch.js';
 import { KVM_REQUEST_PRIMITIVES, PART, emitAcks } from './kvm-requests.js';
 import type { Instr, ObservedItem, Origin, Program, PureExpr, ThreadProgram, Value } from './program.js';
 
@@ -20,6 +21,8 @@ export function primitiveSpec(name: string): PrimitiveSpec | undefined {
 
 export interface LowerOptions {
   unroll?: number;
+  /** The KVM architecture of a test without a `KvmArch=` header line (default x86). */
+  kvmArch?: KvmArch;
   /** Replace the built-in LKMM primitives (e.g. by those a .def file defines); KVM helpers stay. */
   primitives?: ReadonlyMap<string, PrimitiveSpec>;
 }
@@ -69,7 +72,9 @@ class Lowering {
   /** The declared type of each struct pointer parameter, e.g. vcpu -> "struct kvm_vcpu". */
   private structTypes = new Map<string, string>();
   private warnings: { pos: SourcePos; message: string }[] = [];
-  private requestBits = new RequestBits();
+  /** The test's KVM architecture: its `KvmArch=` header line, else the option, else x86. */
+  readonly kvmArch: KvmArch;
+  private readonly requests: RequestNames;
   private usedConstants = new Map<string, number>();
   /** The test's vCPU parameters in order of first appearance (P0's first): a struct kvm's vCPUs. */
   readonly vcpus: string[] = [];
@@ -83,7 +88,12 @@ class Lowering {
     let v: number | undefined;
     if (name === 'NULL' || name === 'false') v = 0;
     else if (name === 'true') v = 1;
-    else v = KVM_CONSTANTS.get(name) ?? this.requestBits.bit(name, thread, pos);
+    else v = KVM_CONSTANTS.get(name) ?? this.requests.value(name);
+    if (v === undefined && pos !== null) {
+      const why = this.requests.unknown(name);
+      if (why !== null) throw new StageError(pos, why);
+    }
+    void thread;
     if (v !== undefined) this.usedConstants.set(name, v);
     return v;
   }
@@ -93,6 +103,8 @@ class Lowering {
     private readonly options: LowerOptions,
   ) {
     this.primitives = options.primitives ? new Map([...options.primitives, ...KVM_PRIMITIVES]) : PRIMITIVES;
+    this.kvmArch = resolveKvmArch(test, options);
+    this.requests = new RequestNames(this.kvmArch);
   }
   readonly primitives: ReadonlyMap<string, PrimitiveSpec>;
 
@@ -198,7 +210,6 @@ class Lowering {
     const mems = observed.filter((o): o is Extract<Observable, { k: 'mem' }> => o.k === 'mem').sort((a, b) => cmpStr(a.name, b.name));
     const items: ObservedItem[] = [...regs, ...mems].map((o) => ({ obs: o, label: o.k === 'reg' ? `${o.thread}:${o.reg}` : `[${o.name}]` }));
 
-    for (const w of this.requestBits.typos()) this.warn(w.pos ?? test.condition.pos, w.message);
     const constants = new Map<string, number>([...KVM_CONSTANTS, ...this.usedConstants]);
     return {
       name: test.name,
@@ -213,6 +224,7 @@ class Lowering {
       observed: items,
       constants,
       warnings: this.warnings,
+      kvmArch: this.kvmArch,
     };
   }
 
@@ -270,6 +282,15 @@ class Lowering {
   get unroll(): number | undefined {
     return this.options.unroll;
   }
+}
+
+/** The test's `KvmArch=NAME` header line wins over the option; an unknown name is an error. */
+function resolveKvmArch(test: LitmusTest, options: LowerOptions): KvmArch {
+  const h = test.kvmArch;
+  if (!h) return options.kvmArch ?? DEFAULT_KVM_ARCH;
+  if (isKvmArch(h.name)) return h.name;
+  const near = nearestName(h.name, KVM_ARCHES);
+  throw new StageError(h.pos, `unknown KVM architecture '${h.name}' in KvmArch=${h.name}${near ? ` (did you mean ${near}?)` : ''}: the architectures are ${KVM_ARCHES.join(', ')}`);
 }
 
 function cmpStr(a: string, b: string): number {
@@ -597,6 +618,7 @@ class ThreadLowering {
         if (r === undefined) this.acked.set(v, (r = this.temp()));
         return r;
       },
+      kvmArch: this.world.kvmArch,
     };
   }
 

@@ -2,6 +2,7 @@
 // memory operations with herd7's annotations; expressions are side-effect free.
 import type { SourcePos } from '../diagnostics.js';
 import type { Observable, PropOf, Quantifier } from '../parse/ast.js';
+import type { KvmArch } from './kvm-arch.js';
 
 /** A value: an integer, or the address of a shared location (its name). */
 export type Value = number | string;
@@ -115,4 +116,6 @@ export interface Program {
   constants: Map<string, number>;
   /** Things the lowering accepted but wants the user to know (e.g. bounded loop unrolling). */
   warnings: { pos: SourcePos; message: string }[];
+  /** The KVM architecture the test was lowered for (its request table; see kvm-arch.ts). */
+  kvmArch: KvmArch;
 }
