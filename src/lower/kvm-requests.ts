@@ -20,7 +20,10 @@ import {
   num,
   reg,
   vcpuName,
+  requestMask,
 } from './kvm.js';
+import { DEFAULT_KVM_ARCH, kvmRequest } from './kvm-arch.js';
+import { emitBlock, emitWake, runnableRequests } from './kvm-block.js';
 
 /** The registers a condition may name: IPIs sent in total and per vCPU, wake-ups per vCPU. */
 export const ipiReg = (vcpu: string): string => `ipi_${vcpu}`;
@@ -60,6 +63,19 @@ function constantRequest(b: PrimitiveBuilder, req: PureExpr): number {
   return v;
 }
 
+/** The bit of a request of the test's architecture (the generic ones on any). */
+function requestNumberOf(b: PrimitiveBuilder, name: string): number | undefined {
+  const r = kvmRequest(b.kvmArch ?? DEFAULT_KVM_ARCH, name);
+  return r === undefined ? undefined : r.bit;
+}
+
+/** The mask of the requests kvm_arch_vcpu_runnable() reads on the test's architecture, or null if none. */
+function runnableMask(b: PrimitiveBuilder): PureExpr | null {
+  const bits = runnableRequests(b.kvmArch ?? DEFAULT_KVM_ARCH).map((n) => requestNumberOf(b, n)).filter((x): x is number => x !== undefined);
+  if (bits.length === 0) return null;
+  return bits.map((bit) => requestMask(num(bit))).reduce((x, y) => bin('|', x, y));
+}
+
 /** The vCPUs of the `struct kvm *` argument: the test's vCPU parameters, in order of first appearance. */
 function vmVcpus(b: PrimitiveBuilder, kvm: PureExpr): readonly string[] {
   const name = kvm.k === 'const' && typeof kvm.v === 'string' ? kvm.v : null;
@@ -73,20 +89,10 @@ function vmVcpus(b: PrimitiveBuilder, kvm: PureExpr): readonly string[] {
   return vcpus;
 }
 
-/**
- * kvm_vcpu_wake_up() -> rcuwait_wake_up(&vcpu->wait): rcu_read_lock(); smp_mb() (barrier B,
- * pairing with set_current_state()'s in kvm_vcpu_block()); task = rcu_dereference(w->task);
- * wake_up_process(task) if there is one. Returns whether it woke the vCPU.
- */
+/** kvm_vcpu_wake_up(vcpu) for the helpers here: see emitWake (kvm-block.ts). Returns whether it woke the vCPU. */
 export function emitWakeUp(b: PrimitiveBuilder, v: string): PureExpr {
   b.declareReg(wakeReg(v), 0);
-  const t = b.temp();
-  b.emit({ op: 'fence', ann: 'rcu-lock', origin: at(b, 'rcu_read_lock', v) });
-  b.emit({ op: 'fence', ann: 'MB', origin: at(b, PART.wakeBarrier, v) });
-  b.emit({ op: 'load', dst: t, addr: field(b, v, 'wait'), ann: 'ONCE', origin: at(b, PART.readWaiter, v) });
-  b.emit({ op: 'if', cond: bin('!=', reg(t), num(0)), then: [inc(b, wakeReg(v), PART.wake, v)], else: [], origin: at(b, PART.wake, v) });
-  b.emit({ op: 'fence', ann: 'rcu-unlock', origin: at(b, 'rcu_read_unlock', v) });
-  return bin('!=', reg(t), num(0));
+  return emitWake(b, v, (part) => at(b, part, v), wakeReg(v));
 }
 
 /**
@@ -282,18 +288,10 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
   });
   t.set('kvm_vcpu_block', {
     args: ['ptr'],
-    doc: 'prepare_to_rcuwait() (rcu_assign_pointer(vcpu->wait, task)); set_current_state() (smp_mb()); kvm_vcpu_check_block() (any pending request); returns 1 when it goes to sleep in schedule()',
+    doc: "prepare_to_rcuwait(); then until kvm_vcpu_check_block() says run (a runnable request of the test's architecture, the vCPU's irq, timer or signal input, or KVM_REQ_UNBLOCK, which it clears): set_current_state() (smp_store_mb()), and schedule() until woken; finish_rcuwait(). Returns whether it slept",
     expand(b, [vcpu]) {
       const v = vcpuName(b, vcpu);
-      const wait = field(b, v, 'wait');
-      const r = b.temp();
-      b.emit({ op: 'store', addr: wait, value: num(1), ann: 'RELEASE', origin: at(b, PART.prepare) });
-      b.emit({ op: 'fence', ann: 'MB', origin: at(b, PART.setState) });
-      b.emit({ op: 'load', dst: r, addr: field(b, v, 'requests'), ann: 'ONCE', origin: at(b, PART.checkBlock) });
-      // finish_rcuwait(): rcu_assign_pointer(w->task, NULL), which the kernel's macro makes a
-      // WRITE_ONCE for a constant NULL (no release: nothing is published).
-      b.emit({ op: 'if', cond: bin('!=', reg(r), num(0)), then: [{ op: 'store', addr: wait, value: num(0), ann: 'ONCE', origin: at(b, PART.finish) }], else: [], origin: at(b, PART.checkBlock) });
-      return bin('==', reg(r), num(0));
+      return emitBlock(b, v, runnableMask(b), requestNumberOf(b, 'KVM_REQ_UNBLOCK') ?? 2);
     },
   });
   t.set('local_irq_enable', {

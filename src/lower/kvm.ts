@@ -26,6 +26,9 @@ export const KVM_CONSTANTS: ReadonlyMap<string, number> = new Map([
   ['IN_GUEST_MODE', 1],
   ['EXITING_GUEST_MODE', 2],
   ['READING_SHADOW_PAGE_TABLES', 3],
+  // The vCPU task's state (vcpu->state, see kvm-block.ts), for tests that spell kvm_vcpu_block() out.
+  ['TASK_RUNNING', 0],
+  ['TASK_INTERRUPTIBLE', 1],
   ['KVM_REQUEST_MASK', KVM_REQUEST_MASK],
   ['KVM_REQUEST_NO_WAKEUP', KVM_REQUEST_NO_WAKEUP],
   ['KVM_REQUEST_WAIT', KVM_REQUEST_WAIT],
@@ -78,7 +81,7 @@ function editDistance(a: string, b: string): number {
  * kvm_vcpu_block()); `ack` stands for the IPI's acknowledgement (see kvm-requests.ts).
  */
 export const KVM_STRUCT_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['struct kvm_vcpu', ['mode', 'requests', 'wait', 'ack', 'ipis']],
+  ['struct kvm_vcpu', ['mode', 'requests', 'wait', 'ack', 'ipis', 'state', 'irq', 'timer', 'signal', 'cpu']],
   ['struct kvm', []],
 ]);
 /** The fields every vCPU parameter has as locations from the start; the others appear when used. */
