@@ -133,34 +133,6 @@ P2(int *mode1) { int r2; WRITE_ONCE(*mode1, 1); r2 = READ_ONCE(*mode1); }
 exists (0:ipi=2 /\\ 1:ipi=0 /\\ 2:r2=1)`,
   },
   {
-    // Both vCPUs are covered: v0 blocks (kvm_vcpu_block's smp_mb() pairs with the wake-up's, so
-    // it sees the request or is woken), v1 enters the guest (smp_mb() pairs with the cmpxchg's
-    // smp_mb__before_atomic(), so it sees the request or is IPI'd). KVM_REQ_EVENT has no flags:
-    // make the request, try to wake, and IPI only a vCPU IN_GUEST_MODE that was not woken.
-    name: 'kvm_make_all_cpus_request (no flags): request, wake-up, IPI per vCPU; with kvm_vcpu_block',
-    expected: 'Never',
-    kvm: `C k
-{}
-P0(struct kvm_vcpu *v0) { int r0; r0 = kvm_vcpu_block(v0); }
-P1(struct kvm_vcpu *v1) { int r1; WRITE_ONCE(v1->mode, IN_GUEST_MODE); smp_mb(); r1 = kvm_request_pending(v1); }
-P2(struct kvm *kvm) { kvm_make_all_cpus_request(kvm, KVM_REQ_EVENT); }
-exists ((0:r0=1 /\\ 2:wake_v0=0) \\/ (1:r1=0 /\\ 2:ipi_v1=0))`,
-    plain: `C p
-{}
-P0(int *wait0, atomic_t *req0) { int r0; int t; smp_store_release(wait0, 1); smp_mb(); t = atomic_read(req0); if (t != 0) WRITE_ONCE(*wait0, 0); r0 = (t == 0); }
-P1(int *mode1, atomic_t *req1) { int r1; int t; WRITE_ONCE(*mode1, 1); smp_mb(); t = atomic_read(req1); r1 = (t != 0); }
-P2(int *wait0, atomic_t *req0, int *mode0, int *wait1, atomic_t *req1, int *mode1) {
-  int ipi; int ipi_v0; int ipi_v1; int wake_v0; int wake_v1; int w0; int w1; int m0; int m1;
-  smp_wmb(); atomic_or(16384, req0);
-  rcu_read_lock(); smp_mb(); w0 = READ_ONCE(*wait0); if (w0 != 0) wake_v0 = wake_v0 + 1; rcu_read_unlock();
-  if (w0 != 0) {} else { smp_mb__before_atomic(); m0 = cmpxchg(mode0, 1, 2); if (m0 == 1) { ipi_v0 = ipi_v0 + 1; ipi = ipi + 1; } }
-  smp_wmb(); atomic_or(16384, req1);
-  rcu_read_lock(); smp_mb(); w1 = READ_ONCE(*wait1); if (w1 != 0) wake_v1 = wake_v1 + 1; rcu_read_unlock();
-  if (w1 != 0) {} else { smp_mb__before_atomic(); m1 = cmpxchg(mode1, 1, 2); if (m1 == 1) { ipi_v1 = ipi_v1 + 1; ipi = ipi + 1; } }
-}
-exists ((0:r0=1 /\\ 2:wake_v0=0) \\/ (1:r1=0 /\\ 2:ipi_v1=0))`,
-  },
-  {
     // KVM_REQ_TLB_FLUSH is WAIT | NO_WAKEUP: no wake-up; an IPI unless OUTSIDE_GUEST_MODE, queued
     // as bit 0 of the vCPU's call-single queue (llist_add: a fully ordered RMW); then the
     // requester spins (acquire) until the vCPU has handled that IPI: csd_unlock's release where
@@ -245,42 +217,6 @@ P2(int *wait1, atomic_t *req1, int *mode1) {
 exists (0:r0=1 \\/ (1:r1=0 /\\ 2:ipi_v1=0))`,
   },
   {
-    // A kick wakes a blocked vCPU: the wake-up half's smp_mb() pairs with set_current_state()'s.
-    name: 'kvm_vcpu_kick against kvm_vcpu_block: the kick wakes the sleeper',
-    expected: 'Never',
-    kvm: `C k
-{}
-P0(struct kvm_vcpu *vcpu) { int r0; r0 = kvm_vcpu_block(vcpu); }
-P1(struct kvm_vcpu *vcpu) { kvm_make_request(KVM_REQ_EVENT, vcpu); kvm_vcpu_kick(vcpu); }
-exists (0:r0=1 /\\ 1:wake_vcpu=0)`,
-    plain: `C p
-{}
-P0(int *wait, atomic_t *requests) { int r0; int t; smp_store_release(wait, 1); smp_mb(); t = atomic_read(requests); if (t != 0) WRITE_ONCE(*wait, 0); r0 = (t == 0); }
-P1(int *wait, atomic_t *requests, int *mode) {
-  int ipi; int wake_vcpu; int w; int m;
-  smp_wmb(); atomic_or(16384, requests);
-  rcu_read_lock(); smp_mb(); w = READ_ONCE(*wait); if (w != 0) wake_vcpu = wake_vcpu + 1; rcu_read_unlock();
-  if (w == 0) { smp_mb__before_atomic(); m = cmpxchg(mode, 1, 2); if (m == 1) ipi = ipi + 1; }
-}
-exists (0:r0=1 /\\ 1:wake_vcpu=0)`,
-  },
-  {
-    // kvm_vcpu_block: publish the waiter (release), set_current_state's smp_mb(), check for
-    // requests; kvm_vcpu_wake_up: rcu_read_lock, smp_mb(), read the waiter. Dekker: never lost.
-    name: 'kvm_vcpu_block against kvm_vcpu_wake_up (rcuwait, barriers A and B)',
-    expected: 'Never',
-    kvm: `C k
-{}
-P0(struct kvm_vcpu *vcpu) { int r0; r0 = kvm_vcpu_block(vcpu); }
-P1(struct kvm_vcpu *vcpu) { int r1; kvm_make_request(KVM_REQ_UNBLOCK, vcpu); r1 = kvm_vcpu_wake_up(vcpu); }
-exists (0:r0=1 /\\ 1:r1=0)`,
-    plain: `C p
-{}
-P0(int *wait, atomic_t *requests) { int r0; int t; smp_store_release(wait, 1); smp_mb(); t = atomic_read(requests); if (t != 0) WRITE_ONCE(*wait, 0); r0 = (t == 0); }
-P1(int *wait, atomic_t *requests) { int r1; int w; smp_wmb(); atomic_or(4, requests); rcu_read_lock(); smp_mb(); w = READ_ONCE(*wait); rcu_read_unlock(); r1 = (w != 0); }
-exists (0:r0=1 /\\ 1:r1=0)`,
-  },
-  {
     // With WAIT, kvm_request_needs_ipi() is "mode != OUTSIDE_GUEST_MODE": after P0's kick moved
     // the vCPU to EXITING_GUEST_MODE, P1 still IPIs. Never r1=0.
     name: 'kvm_request_needs_ipi with KVM_REQUEST_WAIT: anything but OUTSIDE_GUEST_MODE',
@@ -363,8 +299,9 @@ describe('KVM helpers expand as kvm_host.h defines them', () => {
     [
       'int r0; kvm_vcpu_kick(vcpu);',
       [
-        'rcu_read_lock:fence[rcu-lock]', 'smp_mb:fence[MB]', 'rcu_dereference:load[ONCE] vcpu->wait', 'if{}', 'rcu_read_unlock:fence[rcu-unlock]',
-        'if{}else{smp_mb__before_atomic:fence[before-atomic],cmpxchg:cmpxchg[MB] vcpu->mode,if{}}',
+        'rcu_read_lock:fence[rcu-lock]', 'smp_mb:fence[MB]', 'rcu_dereference:load[ONCE] vcpu->wait', 'if{try_to_wake_up:cmpxchg[MB] vcpu->state,if{}}', 'rcu_read_unlock:fence[rcu-unlock]',
+        // __kvm_vcpu_kick(vcpu, false): an IPI only to a loaded vCPU (vcpu->cpu != -1).
+        'if{}else{smp_mb__before_atomic:fence[before-atomic],cmpxchg:cmpxchg[MB] vcpu->mode,if{READ_ONCE:load[ONCE] vcpu->cpu,if{}}}',
       ],
     ],
     ['int r0; local_irq_disable(); local_irq_enable();', []],
@@ -379,12 +316,8 @@ describe('KVM helpers expand as kvm_host.h defines them', () => {
       'WRITE_ONCE:store[ONCE] vcpu->mode', 'llist_del_all:load[ONCE] vcpu->ipis', 'if{csd_unlock:store[RELEASE] vcpu->ack}',
     ]],
     [
-      'int r0; r0 = kvm_vcpu_block(vcpu);',
-      ['prepare_to_rcuwait:store[RELEASE] vcpu->wait', 'set_current_state:fence[MB]', 'kvm_vcpu_check_block:load[ONCE] vcpu->requests', 'if{finish_rcuwait:store[ONCE] vcpu->wait}'],
-    ],
-    [
       'int r0; r0 = kvm_vcpu_wake_up(vcpu);',
-      ['rcu_read_lock:fence[rcu-lock]', 'smp_mb:fence[MB]', 'rcu_dereference:load[ONCE] vcpu->wait', 'if{}', 'rcu_read_unlock:fence[rcu-unlock]'],
+      ['rcu_read_lock:fence[rcu-lock]', 'smp_mb:fence[MB]', 'rcu_dereference:load[ONCE] vcpu->wait', 'if{try_to_wake_up:cmpxchg[MB] vcpu->state,if{}}', 'rcu_read_unlock:fence[rcu-unlock]'],
     ],
     ['int r0; r0 = kvm_request_needs_ipi(vcpu, KVM_REQ_TLB_FLUSH);', ['smp_mb__before_atomic:fence[before-atomic]', 'cmpxchg:cmpxchg[MB] vcpu->mode']],
   ];
@@ -412,7 +345,7 @@ describe('KVM helpers expand as kvm_host.h defines them', () => {
     ]);
     expect(kvmOps('kvm_make_vcpus_request_mask(kvm, KVM_REQ_EVENT, 1);')).toEqual([
       'smp_wmb:fence[wmb]', 'set_bit:atomic[NORETURN] a->requests',
-      'rcu_read_lock:fence[rcu-lock]', 'smp_mb:fence[MB]', 'rcu_dereference:load[ONCE] a->wait', 'if{}', 'rcu_read_unlock:fence[rcu-unlock]',
+      'rcu_read_lock:fence[rcu-lock]', 'smp_mb:fence[MB]', 'rcu_dereference:load[ONCE] a->wait', 'if{try_to_wake_up:cmpxchg[MB] a->state,if{}}', 'rcu_read_unlock:fence[rcu-unlock]',
       // Woken: done. Otherwise kvm_request_needs_ipi() (no WAIT: IN_GUEST_MODE only).
       'if{}else{smp_mb__before_atomic:fence[before-atomic],cmpxchg:cmpxchg[MB] a->mode,if{}}',
     ]);
@@ -726,7 +659,11 @@ describe('explain and fences speak of the protocol', () => {
     const blocked = explainFile('no-wakeup+blocked-vcpu.litmus');
     if (blocked.kind !== 'reachable') throw new Error('expected reachable');
     const story = blocked.witnesses[0].protocol.join('\n');
-    expect(story).toContain('nothing pending, so it sleeps in schedule() until woken');
     expect(story).toContain('tried no wake-up (NO_WAKEUP)');
+    // kvm_vcpu_block() itself: its checks and its sleep, told step by step.
+    const kick = explainFile('vcpu-block+kick.litmus');
+    if (kick.kind !== 'never') throw new Error('expected never');
+    const sleep = kick.ruledOut.flatMap((r) => r.example.protocol).join('\n');
+    expect(sleep).toMatch(/kvm_vcpu_check_block\(\) \(kvm_arch_vcpu_runnable\) read vcpu->requests = /);
   });
 });

@@ -6,6 +6,7 @@ import { StageError } from '../diagnostics.js';
 import type { PrimitiveBuilder, PrimitiveSpec } from './primitives.js';
 import type { Instr, Origin, PureExpr } from './program.js';
 import {
+  EXITING_GUEST_MODE,
   IN_GUEST_MODE,
   KVM_REQUEST_NO_ACTION,
   KVM_REQUEST_NO_WAKEUP,
@@ -203,6 +204,46 @@ export function emitAcks(b: PrimitiveBuilder, vcpus: readonly string[], acked: (
   }
 }
 
+/**
+ * __kvm_vcpu_kick(vcpu, wait) (virt/kvm/kvm_main.c): kvm_vcpu_wake_up() first; if it woke
+ * nobody: a kick from the vCPU's own thread (one that wrote its mode: kvm_running_vcpu) turns
+ * IN_GUEST_MODE into EXITING_GUEST_MODE with a plain read and WRITE_ONCE, and sends nothing;
+ * otherwise kvm_arch_vcpu_should_kick() (x86: kvm_vcpu_exiting_guest_mode() == IN_GUEST_MODE)
+ * and READ_ONCE(vcpu->cpu) != -1 (a vCPU not loaded on any pCPU gets no IPI) send an IPI:
+ * smp_send_reschedule(), or with `wait` smp_call_function_single(..., wait), queued and waited
+ * for as KVM_REQUEST_WAIT's are.
+ */
+function emitKick(b: PrimitiveBuilder, v: string, wait: boolean): void {
+  b.declareReg('ipi', 0);
+  b.declareReg(ipiReg(v), 0);
+  const woke = emitWakeUp(b, v);
+  const self = (b.enteredVcpus?.() ?? []).includes(v);
+  const rest = capture(b, (inner) => {
+    const mode = inner.temp();
+    if (self) {
+      inner.emit({ op: 'load', dst: mode, addr: field(inner, v, 'mode'), ann: 'ONCE', origin: at(inner, 'kvm_running_vcpu', v) });
+      inner.emit({ op: 'if', cond: bin('==', reg(mode), num(IN_GUEST_MODE)), then: [{ op: 'store', addr: field(inner, v, 'mode'), value: num(EXITING_GUEST_MODE), ann: 'ONCE', origin: at(inner, 'kvm_running_vcpu', v) }], else: [], origin: at(inner, 'kvm_running_vcpu', v) });
+      return;
+    }
+    emitExiting(inner, v, mode, v);
+    const cpu = inner.temp();
+    const part = wait ? 'smp_call_function_single' : 'smp_send_reschedule';
+    const bit = wait ? (inner.ipiBit?.() ?? 0) : null;
+    const sent = [inc(inner, 'ipi', part, v), inc(inner, ipiReg(v), part, v), ...(bit !== null ? [queueIpi(inner, v, bit), waitForAck(inner, v, bit)] : [])];
+    inner.emit({
+      op: 'if',
+      cond: bin('==', reg(mode), num(IN_GUEST_MODE)),
+      then: [
+        { op: 'load', dst: cpu, addr: field(inner, v, 'cpu'), ann: 'ONCE', origin: at(inner, 'READ_ONCE', v) },
+        { op: 'if', cond: bin('!=', reg(cpu), num(-1)), then: sent, else: [], origin: at(inner, part, v) },
+      ],
+      else: [],
+      origin: at(inner, 'kvm_arch_vcpu_should_kick', v),
+    });
+  });
+  b.emit({ op: 'if', cond: woke, then: [], else: rest, origin: at(b, PART.wake, v) });
+}
+
 function buildRequestPaths(): Map<string, PrimitiveSpec> {
   const t = new Map<string, PrimitiveSpec>();
   t.set('KVM_ARCH_REQ_FLAGS', {
@@ -265,25 +306,54 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
   });
   t.set('kvm_vcpu_kick', {
     args: ['ptr'],
-    doc: 'kvm_vcpu_wake_up(vcpu) (its smp_mb() included); if it woke nobody, an IPI (counted in ipi and ipi_VCPU) iff kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE',
+    doc: '__kvm_vcpu_kick(vcpu, false)',
     expand(b, [vcpu]) {
-      const v = vcpuName(b, vcpu);
-      b.declareReg('ipi', 0);
-      b.declareReg(ipiReg(v), 0);
-      const woke = emitWakeUp(b, v);
-      const ipiHalf = capture(b, (inner) => {
-        const mode = inner.temp();
-        emitExiting(inner, v, mode, v);
-        inner.emit({
-          op: 'if',
-          cond: bin('==', reg(mode), num(IN_GUEST_MODE)),
-          then: [inc(inner, 'ipi', 'smp_send_reschedule', v), inc(inner, ipiReg(v), 'smp_send_reschedule', v)],
-          else: [],
-          origin: at(inner, 'kvm_arch_vcpu_should_kick', v),
-        });
-      });
-      b.emit({ op: 'if', cond: woke, then: [], else: ipiHalf, origin: b.origin(PART.wake) });
+      emitKick(b, vcpuName(b, vcpu), false);
       return null;
+    },
+  });
+  t.set('__kvm_vcpu_kick', {
+    args: ['ptr', 'val'],
+    doc: 'kvm_vcpu_wake_up(vcpu); if it woke nobody: from the vCPU\'s own thread, IN_GUEST_MODE becomes EXITING_GUEST_MODE (no IPI); else if kvm_vcpu_exiting_guest_mode() == IN_GUEST_MODE and vcpu->cpu != -1, an IPI (counted in ipi and ipi_VCPU), waited for when `wait` is non-zero',
+    expand(b, [vcpu, wait]) {
+      const w = fold(wait);
+      if (w === null) throw new StageError(b.origin().pos, '__kvm_vcpu_kick needs a constant wait argument (0 or 1)');
+      emitKick(b, vcpuName(b, vcpu), w !== 0);
+      return null;
+    },
+  });
+  t.set('kvm_make_request_and_kick', {
+    args: ['val', 'ptr'],
+    doc: 'kvm_make_request(req, vcpu); __kvm_vcpu_kick(vcpu, req & KVM_REQUEST_WAIT)',
+    expand(outer, [req, vcpu]) {
+      const r = constantRequest(outer, req);
+      const b: PrimitiveBuilder = { ...outer, origin: (part) => ({ ...outer.origin(part), request: r }) };
+      const v = vcpuName(b, vcpu);
+      emitMakeRequest(b, num(r), v);
+      emitKick(b, v, (r & KVM_REQUEST_WAIT) !== 0);
+      return null;
+    },
+  });
+  t.set('kvm_vcpu_exit_request', {
+    args: ['ptr'],
+    doc: "x86's kvm_vcpu_exit_request(): READ_ONCE(vcpu->mode) == EXITING_GUEST_MODE || kvm_request_pending(vcpu) (the second read only when the first is false)",
+    expand(b, [vcpu], dst) {
+      const v = vcpuName(b, vcpu);
+      const m = b.temp();
+      const r = dst ?? b.temp();
+      const q = b.temp();
+      b.emit({ op: 'load', dst: m, addr: field(b, v, 'mode'), ann: 'ONCE', origin: at(b, 'READ_ONCE') });
+      b.emit({
+        op: 'if',
+        cond: bin('==', reg(m), num(EXITING_GUEST_MODE)),
+        then: [{ op: 'assign', dst: r, value: num(1), origin: at(b, 'kvm_vcpu_exit_request') }],
+        else: [
+          { op: 'load', dst: q, addr: field(b, v, 'requests'), ann: 'ONCE', origin: at(b, 'kvm_request_pending') },
+          { op: 'assign', dst: r, value: bin('!=', reg(q), num(0)), origin: at(b, 'kvm_request_pending') },
+        ],
+        origin: at(b, 'kvm_vcpu_exit_request'),
+      });
+      return reg(r);
     },
   });
   t.set('kvm_vcpu_block', {
