@@ -534,6 +534,7 @@ const suite = suiteFiles.map((f) => ({ file: f, source: readFileSync(join(SUITE,
  * set_current_state()'s barrier.
  */
 const SC_REACHABLE = new Set([
+  'vcpu-halt+nmi.litmus',
   'kick+no-request.litmus',
   'ipi-reduction+wait-in-guest-only.litmus',
   'all-vcpus-flush+no-wait.litmus',
