@@ -184,24 +184,35 @@ describe('hw: the C each primitive becomes', () => {
       // pairing with set_current_state() in the sleeper); task = rcu_dereference(w->task), the
       // first temporary; wake_up_process(task) if there is one, counted in wake_vcpu;
       // rcu_read_unlock().
+      't_3 = ((val_t)0);',
       'rcu_read_lock();',
       'smp_mb();',
       't_1 = READ_ONCE(&I->loc[2].v);',
+      // wake_up_process() -> try_to_wake_up(): a TASK_INTERRUPTIBLE (1) task becomes TASK_RUNNING
+      // (0) under p->pi_lock (a fully ordered cmpxchg of vcpu->state, cell 3); it woke the task
+      // (t_3, counted in wake_vcpu) only if that succeeded.
       'if ((t_1 != ((val_t)0))) {',
+      't_2 = hw_cmpxchg_mb(&I->loc[3].v, ((val_t)1), ((val_t)0));',
+      'if ((t_2 == ((val_t)1))) {',
+      't_3 = ((val_t)1);',
       'r_wake_vcpu = (r_wake_vcpu + ((val_t)1));',
+      '}',
       '}',
       'rcu_read_unlock();',
       // It woke the task: return. Otherwise kvm_arch_vcpu_should_kick() (x86) =
       // kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE, where kvm_vcpu_exiting_guest_mode()
-      // is smp_mb__before_atomic(); cmpxchg(&vcpu->mode, IN_GUEST_MODE (1), EXITING_GUEST_MODE (2)),
-      // its old value the second temporary; then smp_send_reschedule(cpu), counted in ipi and ipi_vcpu.
-      'if ((t_1 != ((val_t)0))) {',
+      // is smp_mb__before_atomic(); cmpxchg(&vcpu->mode, IN_GUEST_MODE (1), EXITING_GUEST_MODE (2));
+      // then, if READ_ONCE(vcpu->cpu) (cell 4) is not -1, smp_send_reschedule(cpu), counted in ipi and ipi_vcpu.
+      'if (t_3) {',
       '} else {',
       'smp_mb__before_atomic();',
-      't_2 = hw_cmpxchg_mb(&I->loc[0].v, ((val_t)1), ((val_t)2));',
-      'if ((t_2 == ((val_t)1))) {',
+      't_4 = hw_cmpxchg_mb(&I->loc[0].v, ((val_t)1), ((val_t)2));',
+      'if ((t_4 == ((val_t)1))) {',
+      't_5 = READ_ONCE(&I->loc[4].v);',
+      'if ((t_5 != ((val_t)(-1)))) {',
       'r_ipi = (r_ipi + ((val_t)1));',
       'r_ipi_vcpu = (r_ipi_vcpu + ((val_t)1));',
+      '}',
       '}',
       '}',
     ]);
@@ -209,28 +220,31 @@ describe('hw: the C each primitive becomes', () => {
 
   it('kvm_vcpu_block and kvm_vcpu_wake_up: the rcuwait pairing, with wake_<vcpu> counted and recorded when the condition names it', () => {
     // kvm_vcpu_block(): prepare_to_rcuwait() = rcu_assign_pointer(w->task, current) (a release of
-    // vcpu->wait, cell 2); set_current_state(TASK_INTERRUPTIBLE) = smp_store_mb(), barrier A;
-    // kvm_vcpu_check_block(): a pending request (a read of vcpu->requests, cell 1) means no
-    // sleep, and finish_rcuwait() clears the task (a plain store of 0). Returns 1 when it sleeps.
-    expect(body('int r0; r0 = kvm_vcpu_block(vcpu);', 'struct kvm_vcpu *vcpu', '0:r0=0')).toEqual([
-      'hw_store_release(&I->loc[2].v, ((val_t)1));',
-      'smp_mb();',
-      't_1 = READ_ONCE(&I->loc[1].v);',
-      'if ((t_1 != ((val_t)0))) {',
-      'WRITE_ONCE(&I->loc[2].v, ((val_t)0));',
-      '}',
-      'r_r0 = (t_1 == ((val_t)0));',
-    ]);
+    // vcpu->wait); each round set_current_state(TASK_INTERRUPTIBLE) = smp_store_mb() of
+    // vcpu->state, barrier A; kvm_vcpu_check_block(); schedule() spins until a waker sets
+    // TASK_RUNNING; a third sleep gives the instance up (the model's bound); finish_rcuwait()
+    // clears the task with WRITE_ONCE (a constant NULL) and __set_current_state(TASK_RUNNING).
+    const block = body('int r0; r0 = kvm_vcpu_block(vcpu);', 'struct kvm_vcpu *vcpu', '0:r0=0');
+    expect(block.slice(0, 2)).toEqual(['t_1 = ((val_t)0);', 'hw_store_release(&I->loc[2].v, ((val_t)1));']);
+    expect(block.filter((l) => l === 'smp_mb();')).toHaveLength(3);
+    expect(block.filter((l) => /^hw_last = hw_wait_check\(I, 0, hw_n, &hw_relaxed\);$/.test(l))).toHaveLength(2);
+    expect(block).toContain('ub |= 4;');
+    expect(block.slice(-3)).toEqual(['WRITE_ONCE(&I->loc[2].v, ((val_t)0));', 'WRITE_ONCE(&I->loc[3].v, ((val_t)0));', 'r_r0 = t_1;']);
     // kvm_vcpu_wake_up() alone: rcuwait_wake_up() as in kvm_vcpu_kick above.
     expect(body('int r1; r1 = kvm_vcpu_wake_up(vcpu);', 'struct kvm_vcpu *vcpu', '0:wake_vcpu=1')).toEqual([
+      't_3 = ((val_t)0);',
       'rcu_read_lock();',
       'smp_mb();',
       't_1 = READ_ONCE(&I->loc[2].v);',
       'if ((t_1 != ((val_t)0))) {',
+      't_2 = hw_cmpxchg_mb(&I->loc[3].v, ((val_t)1), ((val_t)0));',
+      'if ((t_2 == ((val_t)1))) {',
+      't_3 = ((val_t)1);',
       'r_wake_vcpu = (r_wake_vcpu + ((val_t)1));',
       '}',
+      '}',
       'rcu_read_unlock();',
-      'r_r1 = (t_1 != ((val_t)0));',
+      'r_r1 = t_3;',
     ]);
     // The condition's 0:wake_vcpu is a register of the harness: declared from 0 and saved.
     const program = lower('C t\n{}\nP0(struct kvm_vcpu *vcpu)\n{\n\tkvm_vcpu_wake_up(vcpu);\n}\nexists (0:wake_vcpu=1)\n');
@@ -294,7 +308,7 @@ describe('hw: the C each primitive becomes', () => {
     const vcpuThread = threadBodyC(program, layout, 0).body;
     expect(vcpuThread).toContain('t_1 = READ_ONCE(&I->loc[2].v); /* local_irq_enable: llist_del_all');
     expect(vcpuThread).toContain('hw_store_release(&I->loc[3].v, t_1); /* local_irq_enable: csd_unlock');
-    expect(vcpuThread).toContain('hw_last = hw_wait_check(I, 0, hw_n, &hw_relaxed);');
+    expect(vcpuThread).toContain('hw_last = hw_idle_check(I, 0, hw_n, &hw_relaxed);');
     const c = generateC(program, 'x86-64');
     // Each thread says when it has finished an instance; a waiting requester stops when every
     // other thread has (2) or after HW_WAIT_SPINS reads (4); the tally counts both apart.
@@ -322,7 +336,7 @@ describe('hw: the C each primitive becomes', () => {
       const body = threadBodyC(program, layout, 2).body;
       // The cells each cmpxchg of vcpu->mode and each wait on vcpu->ack use, as location names.
       const cell = (k: string) => layout.locations[Number(k)];
-      return [...body.matchAll(/hw_cmpxchg_mb\(&I->loc\[(\d+)\]|t_\d+ = hw_load_acquire\(&I->loc\[(\d+)\]/g)].map((m) => (m[1] !== undefined ? `cmpxchg ${cell(m[1])}` : `wait ${cell(m[2])}`));
+      return [...body.matchAll(/hw_cmpxchg_mb\(&I->loc\[(\d+)\]|t_\d+ = hw_load_acquire\(&I->loc\[(\d+)\]/g)].map((m) => (m[1] !== undefined ? `cmpxchg ${cell(m[1])}` : `wait ${cell(m[2])}`)).filter((x) => !x.endsWith('->state'));
     };
     expect(targets('kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH)')).toEqual(['cmpxchg vcpu0->mode', 'cmpxchg vcpu1->mode', 'wait vcpu0->ack', 'wait vcpu1->ack']);
     expect(targets('kvm_make_all_cpus_request_except(kvm, KVM_REQ_TLB_FLUSH, vcpu0)')).toEqual(['cmpxchg vcpu1->mode', 'wait vcpu1->ack']);
@@ -339,9 +353,9 @@ describe('hw: the C each primitive becomes', () => {
       "loop.litmus:6:2: hw: cannot run an unrolled 'do' loop: a hardware execution cannot be discarded afterwards",
     ]);
     // The end of kvm_vcpu_block()'s bounded loop is run: the instance is left out as given up.
-    const block = lower('C t\n{}\nP0(struct kvm_vcpu *vcpu)\n{\n\tkvm_vcpu_block(vcpu);\n}\nexists (0:r0=0)\n', 'b.litmus');
+    const block = lower('C t\n{}\nP0(struct kvm_vcpu *vcpu)\n{\n\tint r0;\n\tr0 = kvm_vcpu_block(vcpu);\n}\nexists (0:r0=0)\n', 'b.litmus');
     expect(hwRefusals(block)).toEqual([]);
-    expect(threadBodyC(block, hwLayout(block), 0).body).toContain('ub |= 4; /* kvm_vcpu_block: schedule, line 5 */');
+    expect(threadBodyC(block, hwLayout(block), 0).body).toContain('ub |= 4; /* kvm_vcpu_block: schedule, line 6 */');
   });
 
   it('RCU and SRCU read side: rcu_read_lock is a compiler barrier; srcu_read_lock/unlock carry the kernel smp_mb()', () => {
