@@ -4,6 +4,7 @@
 // thread missed the request, or went to sleep with nobody to wake it. Pure.
 import type { Event } from '../execution/execution.js';
 import { KVM_REQUEST_MASK, KVM_REQUEST_NO_ACTION, KVM_REQUEST_NO_WAKEUP, KVM_REQUEST_WAIT } from '../lower/kvm.js';
+import { BLOCK_PART } from '../lower/kvm-block.js';
 import { PART } from '../lower/kvm-requests.js';
 import type { ExecutionView } from './views.js';
 
@@ -110,11 +111,14 @@ function requestStory(view: ExecutionView, who: string, evs: Event[], all: Event
 }
 
 function blockStory(view: ExecutionView, who: string, evs: Event[]): string[] {
-  const check = evs.find((e) => e.kind === 'R' && e.origin?.part === PART.checkBlock);
-  if (!check) return [];
-  const v = check.loc?.replace(/->requests$/, '') ?? 'the vCPU';
-  const runnable = check.value !== 0;
-  return [`${who}: ${v} announced it waits (${v}->wait), then kvm_vcpu_check_block() read ${v}->requests = ${view.val(check)} from ${view.sourceText(check)}: ${runnable ? 'a request is pending, so it does not sleep' : 'nothing pending, so it sleeps in schedule() until woken'}`];
+  const checks = new Set<string>([BLOCK_PART.runnable, BLOCK_PART.timer, BLOCK_PART.signal, BLOCK_PART.unblock]);
+  const out: string[] = [];
+  for (const e of evs) {
+    if (e.kind !== 'R' || !e.origin?.part) continue;
+    if (checks.has(e.origin.part)) out.push(`${who}: kvm_vcpu_check_block() (${e.origin.part}) read ${e.loc} = ${view.val(e)} from ${view.sourceText(e)}`);
+    else if (e.origin.part === BLOCK_PART.schedule) out.push(`${who}: slept in schedule() until ${e.loc} = ${view.val(e)} (from ${view.sourceText(e)}): ${e.value === 0 ? 'woken, it checks again' : 'nobody has woken it'}`);
+  }
+  return out;
 }
 
 function wakeStory(view: ExecutionView, who: string, evs: Event[]): string[] {

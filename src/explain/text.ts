@@ -61,6 +61,13 @@ export function formatExplanation(x: Explanation, source: string): string {
   out.push(`  condition: ${x.condition}`);
   if (x.mismatch) out.push(`  ! the test's Result: comment disagrees: ${x.mismatch}`);
   if (x.incomplete) out.push(`  ! incomplete: ${x.incomplete}${x.kind === 'never' ? ': no execution reaching the outcome was found among those explored, which proves nothing' : ''}`);
+  const j = x.result.judgement;
+  if (j.vacuous) out.push(`  ! vacuous: ${j.vacuous}`);
+  // Executions in which a thread waits forever are counted apart, never judged: name the wait.
+  for (const b of j.blocked) {
+    const n = `${j.verdictOnly ? 'at least ' : ''}${b.executions} execution${b.executions === 1 ? '' : 's'}`;
+    out.push(`  blocked in ${n}: P${b.thread} waits forever at line ${b.pos.line} (${(lines[b.pos.line - 1] ?? '').trim()}) for ${b.waitsFor}`);
+  }
   if (x.kind === 'reachable') {
     x.witnesses.forEach((w, i) => out.push('', ...formatWitness(x, w, i, x.witnesses.length, lines)));
   } else {

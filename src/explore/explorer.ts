@@ -15,7 +15,8 @@ import type { MemoryModel, PreparedModel } from '../models/model.js';
 import { EventSet, Relation } from '../execution/relation.js';
 import { holdsPartially, type PartialObserver } from '../execution/condition.js';
 import type { Candidate, Event, Skeleton } from '../execution/execution.js';
-import { PathLimitError, computeDomains, type ThreadPath, type UndefinedBehaviour } from './paths.js';
+import { PathLimitError, computeDomains, type BlockedAt, type ThreadPath, type UndefinedBehaviour } from './paths.js';
+import { truthy, evaluate } from './evaluate.js';
 import { groupIntoShapes, valuesKey, type PathShape } from './shapes.js';
 import { splitProgram } from './components.js';
 import { exploreSplit } from './product.js';
@@ -69,6 +70,8 @@ export interface CandidateExecution {
   memory: Map<string, Value>;
   /** Where a thread's path stopped at undefined behaviour (the first such thread), or null. */
   undefinedBehaviour: UndefinedBehaviour | null;
+  /** The threads that wait forever in this execution (see BlockedAt in paths.ts), in thread order. */
+  blocked: BlockedAt[];
 }
 
 export interface ConsistentExecution extends CandidateExecution {
@@ -102,12 +105,41 @@ export interface ExploreStats {
   incomplete: string | null;
   /** Set when the visitor stopped the exploration (it found what it was looking for). */
   stopped: boolean;
+  /**
+   * Consistent executions left out because a thread stopped at a wait that its location's last
+   * value ends (or an idling thread read an older value): the same runs seen before a read, not
+   * executions of their own (paths.ts, BlockedAt). Optional: only the explorer sets it.
+   */
+  unfinished?: number;
+  /** Set when a consistent execution reached a loop bound (kvm_vcpu_block()'s): the result is then incomplete. */
+  cut?: string;
 }
 
 /** Called for each consistent execution; returning true stops the exploration. */
 export type Visitor = (e: ConsistentExecution) => boolean | void;
 
 const DEFAULT_MAX_PATHS = 100_000;
+
+/**
+ * How the threads of an execution end, from its final memory: 'unfinished' when a thread
+ * stopped at a wait that the location's last value ends, or an idling thread read an older
+ * value than the last (paths.ts, BlockedAt); else the threads that wait forever and the first
+ * loop bound reached.
+ */
+function pathEnds(taken: readonly ThreadPath[], memory: ReadonlyMap<string, Value>): 'unfinished' | { blocked: BlockedAt[]; cut: string | null } {
+  const blocked: BlockedAt[] = [];
+  let cut: string | null = null;
+  for (const p of taken) {
+    for (const l of p.latest) if ((memory.get(l.loc) ?? 0) !== l.value) return 'unfinished';
+    if (p.cut !== null) cut ??= p.cut;
+    const b = p.blocked;
+    if (b === null) continue;
+    const last = memory.get(b.loc) ?? 0;
+    if (truthy(evaluate(b.until, new Map([[b.dst, { v: last, deps: [] }]])).v)) return 'unfinished';
+    blocked.push(b);
+  }
+  return { blocked, cut };
+}
 
 class StopExploring extends Error {
   constructor(readonly reason: string) {
@@ -186,6 +218,8 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
     else if (e instanceof Found) stats.stopped = true;
     else throw e;
   }
+  // A loop the kernel runs without bound was cut: what was found is not the whole answer.
+  if (stats.cut !== undefined && stats.incomplete === null) stats.incomplete = stats.cut;
   return stats;
 }
 
@@ -950,11 +984,18 @@ class CombinationSearch {
       const regs = naming ? taken.map((p, t) => this.namedRegs(p, t, naming!)) : taken.map((p) => p.regs);
       const undefinedBehaviour = taken.find((p) => p.undefined)?.undefined ?? null;
       if (!verdict.consistent) {
-        if (this.limits.onRejected) this.limits.onRejected(withSkeleton({ rf: this.rf.detached(), co: this.co.detached(), failed: verdict.failed ?? 'model', regs, memory: this.finalState(naming), undefinedBehaviour }, this.lazySkeleton()));
+        if (this.limits.onRejected) this.limits.onRejected(withSkeleton({ rf: this.rf.detached(), co: this.co.detached(), failed: verdict.failed ?? 'model', regs, memory: this.finalState(naming), undefinedBehaviour, blocked: [] }, this.lazySkeleton()));
         return;
       }
       this.stats.consistent++;
-      const stop = this.visit(withSkeleton({ rf: this.rf.detached(), co: this.co.detached(), flags: verdict.flags, regs, memory: this.finalState(naming), undefinedBehaviour }, this.lazySkeleton()));
+      const memory = this.finalState(naming);
+      const ends = pathEnds(taken, memory);
+      if (ends === 'unfinished') {
+        this.stats.unfinished = (this.stats.unfinished ?? 0) + 1;
+        return;
+      }
+      if (ends.cut !== null) this.stats.cut ??= ends.cut;
+      const stop = this.visit(withSkeleton({ rf: this.rf.detached(), co: this.co.detached(), flags: verdict.flags, regs, memory, undefinedBehaviour, blocked: ends.blocked }, this.lazySkeleton()));
       if (stop === true) throw new Found();
     } finally {
       for (const id of this.symbolic.keys()) ev[id].value = null;

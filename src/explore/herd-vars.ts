@@ -90,8 +90,11 @@ export class HerdVars {
       case 'trylock':
       case 'islocked':
         return 2 * this.addrVars(i.addr);
+      case 'await': // a read: KVM's waits, which herd7 does not have
+        return this.addrVars(i.addr) + 1;
       case 'fence':
       case 'assume':
+      case 'cut':
         return 0;
     }
   }

@@ -34,6 +34,31 @@ export interface ThreadPath extends PathBody {
   symbols?: Map<string, number>;
   /** Where the path stopped at undefined behaviour, or null when it ran to the end. */
   undefined: UndefinedBehaviour | null;
+  /** Where the path stopped at a wait whose read did not end it, or null. */
+  blocked: BlockedAt | null;
+  /** Set when the path stopped at a loop bound (kvm_vcpu_block()'s): what was cut. */
+  cut: string | null;
+  /** Reads of an idling thread: each must be its location's last value (see below). */
+  latest: ReadonlyArray<{ loc: string; value: Value }>;
+}
+
+/**
+ * A thread stopped at a wait (an `await`): its last read got `read`, which does not end the
+ * wait. A spinning thread keeps reading, and on a fair machine it eventually reads the
+ * location's last value; so the execution is blocked only when that last value does not end
+ * the wait either. When it does, the execution is the same run seen before the wait's last
+ * read: it is not one of its own (the run in which the read gets that value is explored as
+ * another path), and the explorer does not count it. An idling thread's read (`latest`) is
+ * likewise the location's last value: the thread takes every IPI sent while it idles.
+ */
+export interface BlockedAt {
+  thread: number;
+  pos: SourcePos;
+  waitsFor: string;
+  loc: string;
+  read: Value;
+  dst: string;
+  until: PureExpr;
 }
 
 /** The values each location may hold, grown to a fixpoint over all threads' writes. */
@@ -86,8 +111,9 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
     regs: new Map([...thread.initRegs].map(([r, v]) => [r, { v, deps: [] }])),
     ctrlDeps: [],
     herd: herd?.start ?? 0,
+    latest: [],
   };
-  const finish = (s: State, ub: UndefinedBehaviour | undefined) => {
+  const finish = (s: State, ub: UndefinedBehaviour | undefined, blocked: BlockedAt | null = null, cut: string | null = null) => {
     if (out.length >= maxPaths) throw new PathLimitError(`P${thread.index} has more than ${maxPaths} paths`);
     const regs = new Map<string, Value>();
     let symbols: Map<string, number> | undefined;
@@ -96,7 +122,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
       regs.set(r, t?.v ?? 0);
       if (t?.sym !== undefined) (symbols ??= new Map()).set(r, t.sym);
     }
-    const p: ThreadPath = { thread: thread.index, events: s.events, addr: s.addr, data: s.data, ctrl: s.ctrl, rmw: s.rmw, regs, undefined: ub ?? null };
+    const p: ThreadPath = { thread: thread.index, events: s.events, addr: s.addr, data: s.data, ctrl: s.ctrl, rmw: s.rmw, regs, undefined: ub ?? null, blocked, cut, latest: s.latest };
     if (symbols) p.symbols = symbols;
     out.push(p);
   };
@@ -115,10 +141,10 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
   // Depth-first, alternatives in domain order: the order the paths were always produced in.
   const work: Branch[] = [{ s: init, k: { instrs: thread.body, at: 0, next: null } }];
   while (work.length > 0) {
-    let { s, k, ended } = work.pop()!;
+    let { s, k, ended, blocked, cut } = work.pop()!;
     for (;;) {
-      if (ended) {
-        finish(s, ended);
+      if (ended || blocked || cut) {
+        finish(s, ended, blocked ?? null, cut ?? null);
         break;
       }
       while (k !== null && k.at >= k.instrs.length) {
@@ -145,7 +171,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
         for (let i = next.length - 1; i >= 0; i--) work.push(next[i]);
         break;
       }
-      ({ s, k, ended } = next[0]);
+      ({ s, k, ended, blocked, cut } = next[0]);
     }
   }
   return out;

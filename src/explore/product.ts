@@ -242,7 +242,7 @@ class Combination {
     });
     let graph: { skeleton: Skeleton; rf: Relation; co: Relation } | null = null;
     const lazy = () => (graph ??= this.graph(parts, regs));
-    const e = { flags, regs, memory, undefinedBehaviour } as Omit<ConsistentExecution, 'skeleton' | 'rf' | 'co'>;
+    const e = { flags, regs, memory, undefinedBehaviour, blocked: [] } as Omit<ConsistentExecution, 'skeleton' | 'rf' | 'co'>;
     for (const k of ['skeleton', 'rf', 'co'] as const) Object.defineProperty(e, k, { get: () => lazy()[k], enumerable: true });
     return e as ConsistentExecution;
   }
@@ -250,7 +250,7 @@ class Combination {
   /** The combined skeleton, rf and co: each component's events put back in their threads. */
   private graph(parts: ConsistentExecution[], regs: Array<Map<string, Value>>): { skeleton: Skeleton; rf: Relation; co: Relation } {
     const { program, split } = this;
-    const paths: ThreadPath[] = program.threads.map((_, t) => ({ thread: t, events: [], addr: [], data: [], ctrl: [], rmw: [], regs: regs[t], undefined: null }));
+    const paths: ThreadPath[] = program.threads.map((_, t) => ({ thread: t, events: [], addr: [], data: [], ctrl: [], rmw: [], regs: regs[t], undefined: null, blocked: null, cut: null, latest: [] }));
     // Where each component event goes: [thread, index in the thread's path].
     const place = parts.map((p, c) => {
       const sk = p.skeleton;

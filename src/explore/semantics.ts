@@ -6,7 +6,7 @@
 import { SYMBOL, isSymbol, type Instr, type Origin, type PureExpr, type ThreadProgram, type Value } from '../lower/program.js';
 import type { LockKind } from '../execution/execution.js';
 import { PathUndefined, PathUnjustified, UNKNOWN, binary, evaluate, mergeDeps, truthy, type Tainted } from './evaluate.js';
-import type { Domains, PathBody, PathEvent, UndefinedBehaviour } from './paths.js';
+import type { BlockedAt, Domains, PathBody, PathEvent, UndefinedBehaviour } from './paths.js';
 import type { HerdVars } from './herd-vars.js';
 
 /** A path under construction. */
@@ -17,6 +17,8 @@ export interface State extends PathBody {
   herd: number;
   /** Reads that returned UNKNOWN on this path (at most one: see domainOf). */
   unknowns?: number;
+  /** Reads of idling threads (await with `idle`): each must have read its location's last value. */
+  latest: Array<{ loc: string; value: Value }>;
 }
 
 export function stateSize(s: State): number {
@@ -34,6 +36,7 @@ export function cloneState(s: State): State {
     ctrlDeps: s.ctrlDeps,
     herd: s.herd,
     unknowns: s.unknowns,
+    latest: s.latest.slice(),
   };
 }
 
@@ -57,6 +60,9 @@ export interface Branch {
   s: State;
   k: Frame | null;
   ended?: UndefinedBehaviour;
+  /** Set when it stops at a wait its read does not end (see BlockedAt), or at a loop bound. */
+  blocked?: BlockedAt;
+  cut?: string;
 }
 
 /**
@@ -154,6 +160,25 @@ const run = (s: State, instr: Instr, rest: Frame, base = 0): Branch[] => {
       s.ctrlDeps = mergeDeps(s.ctrlDeps, c.deps);
       return [{ s, k: rest }];
     }
+    case 'await': {
+      const a = location(s, instr.addr);
+      return domainOf(a.loc).map((val) => {
+        const t = cloneState(s);
+        const i = push(t, { kind: 'R', loc: a.loc, value: val, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: instr.dst }, a.deps);
+        setReg(t, instr.dst, { v: val, deps: [i] });
+        if (instr.idle) t.latest.push({ loc: a.loc, value: val });
+        else if (!truthy(evaluate(instr.until, t.regs).v)) {
+          // The condition is judged later on the location's last value: fix the other registers now.
+          const until = closeOver(instr.until, instr.dst, t.regs);
+          const blocked: BlockedAt = { thread: thread.index, pos: instr.origin.pos, waitsFor: instr.waitsFor, loc: a.loc, read: val, until, dst: instr.dst };
+          return { s: t, k: null, blocked };
+        }
+        t.ctrlDeps = mergeDeps(t.ctrlDeps, [i]);
+        return { s: t, k: rest };
+      });
+    }
+    case 'cut':
+      return [{ s, k: null, cut: instr.reason }];
     case 'fence': {
       push(s, { kind: 'F', loc: null, value: null, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: null }, []);
       return [{ s, k: rest }];
@@ -264,6 +289,22 @@ const run = (s: State, instr: Instr, rest: Frame, base = 0): Branch[] => {
 };
 
   return { exec, undefinedAt };
+}
+
+/** `e` with every register but `keep` replaced by its value. */
+function closeOver(e: PureExpr, keep: string, regs: ReadonlyMap<string, Tainted>): PureExpr {
+  switch (e.k) {
+    case 'const':
+      return e;
+    case 'reg':
+      return e.r === keep ? e : { k: 'const', v: regs.get(e.r)?.v ?? 0 };
+    case 'un':
+      return { ...e, a: closeOver(e.a, keep, regs) };
+    case 'bin':
+      return { ...e, a: closeOver(e.a, keep, regs), b: closeOver(e.b, keep, regs) };
+    case 'cond':
+      return { ...e, c: closeOver(e.c, keep, regs), a: closeOver(e.a, keep, regs), b: closeOver(e.b, keep, regs) };
+  }
 }
 
 function lockEvent(kind: 'R' | 'W', loc: string, value: number, lock: LockKind, origin: Origin): PathEvent {

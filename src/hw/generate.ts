@@ -25,7 +25,7 @@ export interface HwLayout {
   /** The first `shown` observables are the test's (the histogram shows them); the rest are filter-only. */
   shown: number;
   threads: number;
-  /** Whether a thread waits for a KVM_REQUEST_WAIT acknowledgement (see waitedLoad). */
+  /** Whether a thread waits for a KVM_REQUEST_WAIT acknowledgement (see ThreadEmitter.waitLoop). */
   waits: boolean;
 }
 
@@ -55,27 +55,10 @@ const FENCES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The acknowledgement read a KVM_REQUEST_WAIT requester waits on, when `is[k]` is the `assume`
- * of such a wait (lower/kvm-requests.ts: an acquire load of the vCPU's `ack` into a temporary,
- * then `assume temporary != 0`); null for any other assume (the end of a loop unrolled by
- * --unroll), or a wait not in that shape. On hardware the requester really waits: it repeats
- * the load until it reads non-zero (see ThreadEmitter.waitLoop). The model's one read is the
- * last of these, the one that returned 1; the earlier ones read 0 and leave nothing behind.
- */
-export function waitedLoad(is: readonly Instr[], k: number): Extract<Instr, { op: 'load' }> | null {
-  const a = is[k];
-  const l = is[k - 1];
-  if (a?.op !== 'assume' || a.origin.part !== PART.waitAck || l?.op !== 'load' || l.ann !== 'ACQUIRE') return null;
-  const c = a.cond;
-  const isReg = c.k === 'bin' && c.op === '!=' && c.a.k === 'reg' && c.a.r === l.dst && c.b.k === 'const' && c.b.v === 0;
-  return isReg ? l : null;
-}
-
-/**
  * What cannot honestly run in user space, each as an error at the primitive's position:
  * grace periods (a kernel RCU/SRCU grace period cannot be reproduced by a harness) and the
  * end of an unrolled loop (an execution cannot be discarded after the fact on real hardware).
- * A KVM_REQUEST_WAIT wait is not refused: it becomes a bounded spin (see waitedLoad).
+ * A KVM_REQUEST_WAIT wait is not refused: it becomes a bounded spin (see ThreadEmitter.waitLoop).
  */
 export function hwRefusals(program: Program): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -86,9 +69,9 @@ export function hwRefusals(program: Program): Diagnostic[] {
         walk(i.else);
       } else if (i.op === 'srcu-sync' || (i.op === 'fence' && i.ann === 'sync-rcu')) {
         out.push(diag(program.file, i.origin.pos, `hw: cannot run ${i.origin.primitive}(): an RCU/SRCU grace period has no user-space equivalent (use 'run' to decide this test under a model)`));
-      } else if (i.op === 'assume' && waitedLoad(is, k) === null) {
-        if (i.origin.part === PART.waitAck) out.push(diag(program.file, i.origin.pos, `hw: cannot run the KVM_REQUEST_WAIT wait of ${i.origin.primitive}(): its acknowledgement is not read as hw expects (an acquire load, then the wait on it)`));
-        else out.push(diag(program.file, i.origin.pos, `hw: cannot run an unrolled '${i.origin.primitive}' loop: a hardware execution cannot be discarded afterwards`));
+      } else if (i.op === 'assume') {
+        out.push(diag(program.file, i.origin.pos, `hw: cannot run an unrolled '${i.origin.primitive}' loop: a hardware execution cannot be discarded afterwards`));
+
       } else if (i.op === 'fence' && !(i.ann in FENCES)) {
         out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (fence '${i.ann}')`));
       } else if ((i.op === 'load' && !['', 'ONCE', 'ACQUIRE', 'srcu-lock'].includes(i.ann)) || (i.op === 'store' && !['', 'ONCE', 'RELEASE', 'srcu-unlock'].includes(i.ann))) {
@@ -151,7 +134,10 @@ function instrExprs(i: Instr): PureExpr[] {
     case 'if':
     case 'assume':
       return [i.cond];
+    case 'await':
+      return [i.addr, i.until];
     case 'fence':
+    case 'cut':
       return [];
   }
 }
@@ -184,8 +170,8 @@ export function hwLayout(program: Program): HwLayout {
   for (const o of observables) if (o.obs.k === 'mem') locs.add(o.obs.name);
   let waits = false;
   const findWaits = (is: readonly Instr[]): void =>
-    is.forEach((i, k) => {
-      if (waitedLoad(is, k)) waits = true;
+    is.forEach((i) => {
+      if (i.op === 'await') waits = true;
       if (i.op === 'if') {
         findWaits(i.then);
         findWaits(i.else);
@@ -261,31 +247,54 @@ class ThreadEmitter {
   }
 
   emit(is: readonly Instr[], indent: string): void {
-    for (const [k, i] of is.entries()) {
-      if (i.op === 'load' && waitedLoad(is, k + 1)) this.waitLoop(i, is[k + 1], indent);
-      else if (i.op === 'assume' && waitedLoad(is, k)) continue;
+    for (let k = 0; k < is.length; k++) {
+      const i = is[k];
+      if (i.op === 'await' && !i.idle) this.waitLoop(i, indent);
+      else if (i.op === 'await') this.idleLoop(i, is[k + 1]?.op === 'if' ? [is[++k]] : [], indent);
       else this.instr(i, indent);
     }
   }
 
   /**
-   * A KVM_REQUEST_WAIT wait (csd_lock_wait): read the ack until it is non-zero. After each read
-   * of 0, hw_wait_check says whether to go on: 2 when every other thread has finished the
-   * instance (nobody is left to acknowledge: after one more read the instance is marked and left
-   * out, as the model explores no execution where the read returns 0), 4 after HW_WAIT_SPINS
-   * reads (given up, also left out and reported), else 0 after a cpu_relax.
+   * A wait (an `await`: KVM_REQUEST_WAIT's csd_lock_wait, kvm_vcpu_block()'s schedule()): read
+   * until `until` holds. After each read that does not end it, hw_wait_check says whether to go
+   * on: 2 when every other thread has finished the instance (nobody is left to end the wait:
+   * after one more read the instance is marked and left out, as the model reports such an
+   * execution blocked, not judged), 4 after HW_WAIT_SPINS reads (given up, also left out and
+   * reported), else 0 after a cpu_relax.
    */
-  private waitLoop(load: Extract<Instr, { op: 'load' }>, assume: Instr, ind: string): void {
-    const d = this.dst(load.dst);
-    const p = this.addr(load.addr);
-    this.line(ind, '{', assume);
+  private waitLoop(w: Extract<Instr, { op: 'await' }>, ind: string): void {
+    const d = this.dst(w.dst);
+    const p = this.addr(w.addr);
+    const f = w.ann === 'ACQUIRE' ? 'hw_load_acquire' : 'READ_ONCE';
+    this.line(ind, '{', w);
     this.lines.push(`${ind}\tint hw_last = 0;`);
     this.lines.push(`${ind}\tunsigned hw_relaxed = 0;`);
     this.lines.push(`${ind}\tfor (unsigned long hw_n = 1;; hw_n++) {`);
-    this.line(`${ind}\t\t`, `${d} = hw_load_acquire(${p});`, load);
-    this.lines.push(`${ind}\t\tif (${d} != 0) break;`);
+    this.line(`${ind}\t\t`, `${d} = ${f}(${p});`, w);
+    this.lines.push(`${ind}\t\tif (${this.expr(w.until)}) break;`);
     this.lines.push(`${ind}\t\tif (hw_last) { ub |= hw_last; break; }`);
     this.lines.push(`${ind}\t\thw_last = hw_wait_check(I, ${this.thread}, hw_n, &hw_relaxed);`);
+    this.lines.push(`${ind}\t}`);
+    this.lines.push(`${ind}}`);
+  }
+
+  /**
+   * A thread that ends with interrupts on idles taking IPIs (an idling `await` and the
+   * acknowledgement after it): it marks itself idling (done 2: a waiting requester still waits
+   * for it) and repeats both until every other thread of the instance has finished or idles
+   * (hw_idle_check's 2), or HW_WAIT_SPINS times; then it ends, leaving nothing out.
+   */
+  private idleLoop(w: Extract<Instr, { op: 'await' }>, after: readonly Instr[], ind: string): void {
+    this.line(ind, '{', w);
+    this.lines.push(`${ind}\tint hw_last = 0;`);
+    this.lines.push(`${ind}\tunsigned hw_relaxed = 0;`);
+    this.lines.push(`${ind}\t__atomic_store_n(&I->done[${this.thread}].v, 2, __ATOMIC_RELEASE);`);
+    this.lines.push(`${ind}\tfor (unsigned long hw_n = 1;; hw_n++) {`);
+    this.instr(w, `${ind}\t\t`);
+    this.emit(after, `${ind}\t\t`);
+    this.lines.push(`${ind}\t\tif (hw_last) break;`);
+    this.lines.push(`${ind}\t\thw_last = hw_idle_check(I, ${this.thread}, hw_n, &hw_relaxed);`);
     this.lines.push(`${ind}\t}`);
     this.lines.push(`${ind}}`);
   }
@@ -297,6 +306,7 @@ class ThreadEmitter {
 
   private instr(i: Instr, ind: string): void {
     switch (i.op) {
+      case 'await': // an idling read (waitLoop takes the others): one read, see docs/hw.md
       case 'load': {
         const p = this.addr(i.addr);
         const f = i.ann === 'ACQUIRE' ? 'hw_load_acquire' : i.ann === 'srcu-lock' ? 'hw_srcu_read_lock' : 'READ_ONCE';
@@ -375,9 +385,14 @@ class ThreadEmitter {
         this.lines.push(`${ind}}`);
         return;
       }
+      case 'cut':
+        // The model follows the loop no further (kvm_vcpu_block()'s sleeps): the instance is
+        // left out and counted with the waits given up.
+        this.line(ind, 'ub |= 4;', i);
+        return;
       case 'srcu-sync':
       case 'assume':
-        // hwRefusals rejects these before generation (a KVM_REQUEST_WAIT assume is emit()'s).
+        // hwRefusals rejects these before generation.
         throw new Error(`hw: ${i.op} cannot be generated`);
     }
   }
@@ -520,6 +535,15 @@ static inline void hw_encode(inst_t *I, val_t x, val_t *k) {
    written before a flag it saw set. Instances marked 2 or 4 are counted apart, not tallied. */
 #define HW_WAIT_SPINS ${HW_WAIT_SPINS}UL
 static int hw_wait_check(inst_t *I, int self, unsigned long n, unsigned *relaxed) {
+	int t;
+	for (t = 0; t < NT; t++) if (t != self && __atomic_load_n(&I->done[t].v, __ATOMIC_ACQUIRE) != 1) break;
+	if (t == NT) return 2;
+	if (n >= HW_WAIT_SPINS) return 4;
+	hw_relax(relaxed);
+	return 0;
+}
+/* An idling vCPU thread (done 2) goes on taking IPIs until every other thread has finished or idles too. */
+static int hw_idle_check(inst_t *I, int self, unsigned long n, unsigned *relaxed) {
 	int t;
 	for (t = 0; t < NT; t++) if (t != self && !__atomic_load_n(&I->done[t].v, __ATOMIC_ACQUIRE)) break;
 	if (t == NT) return 2;

@@ -126,6 +126,8 @@ interface ThreadState {
   regs: Map<string, Value>;
   /** TSO store buffer, oldest first. */
   buffer: Array<[string, Value]>;
+  /** What an idling read (an `await` with idle) got: it must be its location's last value. */
+  latest: Array<[string, Value]>;
 }
 
 interface State {
@@ -135,7 +137,7 @@ interface State {
 
 function cloneState(s: State): State {
   return {
-    threads: s.threads.map((t) => ({ pc: t.pc, regs: new Map(t.regs), buffer: t.buffer.slice() })),
+    threads: s.threads.map((t) => ({ pc: t.pc, regs: new Map(t.regs), buffer: t.buffer.slice(), latest: t.latest.slice() })),
     memory: new Map(s.memory),
   };
 }
@@ -207,6 +209,19 @@ export function interleave(program: Program, model: OperationalModel, options: I
       case 'load':
         t.regs.set(i.dst, read(t, mem, address(i.addr, t.regs)));
         break;
+      case 'await': {
+        // A wait runs only once its read ends it (a spin that never does is a deadlock: no final
+        // state); an idling read must turn out to be its location's last value (checked at the end).
+        const loc = address(i.addr, t.regs);
+        const v = read(t, mem, loc);
+        const regs = new Map(t.regs).set(i.dst, v);
+        if (i.idle) t.latest.push([loc, v]);
+        else if (!truth(evaluate(i.until, regs))) return false;
+        t.regs = regs;
+        break;
+      }
+      case 'cut':
+        return false; // a bounded loop's end: no final state (the axiomatic engine reports it incomplete)
       case 'store':
         write(t, mem, address(i.addr, t.regs), evaluate(i.value, t.regs), false);
         break;
@@ -269,7 +284,7 @@ export function interleave(program: Program, model: OperationalModel, options: I
   };
 
   const initial: State = {
-    threads: program.threads.map((t) => ({ pc: 0, regs: new Map(t.initRegs), buffer: [] })),
+    threads: program.threads.map((t) => ({ pc: 0, regs: new Map(t.initRegs), buffer: [], latest: [] })),
     memory: new Map(program.locations),
   };
   const finals = new Map<string, Value[]>();
@@ -323,7 +338,7 @@ export function interleave(program: Program, model: OperationalModel, options: I
       }
     }
     const done = s.threads.every((t, tid) => t.pc >= code[tid].length && t.buffer.length === 0);
-    if (!moved && done) {
+    if (!moved && done && s.threads.every((t) => t.latest.every(([loc, v]) => (s.memory.get(loc) ?? 0) === v))) {
       const final: FinalState = { regs: s.threads.map((t) => t.regs), memory: s.memory };
       if (program.filter && !holds(program.filter, final)) continue;
       const values = program.observed.map((o) => observe(o.obs, final));

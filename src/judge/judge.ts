@@ -2,7 +2,7 @@
 import { isSymbol, type Instr, type Program, type Value } from '../lower/program.js';
 import type { Quantifier } from '../parse/ast.js';
 import type { CandidateExecution, ConsistentExecution, ExploreStats } from '../explore/explorer.js';
-import type { UndefinedBehaviour } from '../explore/paths.js';
+import type { BlockedAt, UndefinedBehaviour } from '../explore/paths.js';
 import { holds, formatValue, observe, type FinalState } from '../execution/condition.js';
 
 export type Observation = 'Never' | 'Sometimes' | 'Always';
@@ -64,11 +64,14 @@ export interface BlockedThread {
  */
 export type Classification =
   | { k: 'undefined'; ub: UndefinedBehaviour }
+  | { k: 'blocked'; threads: BlockedAt[] }
   | { k: 'filtered' }
   | { k: 'state'; state: FinalState; satisfies: boolean };
 
 export function classify(program: Program, e: CandidateExecution): Classification {
   if (e.undefinedBehaviour) return { k: 'undefined', ub: e.undefinedBehaviour };
+  // A thread waits forever: the execution has no final state to judge; it is counted apart.
+  if (e.blocked.length > 0) return { k: 'blocked', threads: e.blocked };
   const state: FinalState = { regs: e.regs, memory: e.memory };
   if (program.filter && !holds(program.filter, state)) return { k: 'filtered' };
   return { k: 'state', state, satisfies: holds(program.condition, state) };
@@ -78,6 +81,15 @@ export function classify(program: Program, e: CandidateExecution): Classificatio
 export function isBad(program: Program, e: CandidateExecution): boolean {
   const c = classify(program, e);
   return c.k === 'state' && (program.quantifier === 'forall' ? !c.satisfies : c.satisfies);
+}
+
+/**
+ * Whether some execution blocks forever: what a `Result: DEADLOCK` expectation asks (the kernel's
+ * judgelitmus.sh reads it from herd7's `Never 0 0`, where every execution deadlocked; a blocked
+ * execution here is one that herd7 would have dropped the same way).
+ */
+export function deadlocks(j: Pick<Judgement, 'blocked'>): boolean {
+  return j.blocked.length > 0;
 }
 
 /** herd7's Ok/No for the quantified condition, and its Observation, from the witness counts. */
@@ -94,7 +106,9 @@ export class Judge {
   private positive = 0;
   private negative = 0;
   private filteredOut = 0;
+  private blockedExecutions = 0;
   private undefinedAt = new Map<string, UndefinedBehaviour & { executions: number }>();
+  private blockedAt = new Map<string, BlockedThread & { executions: number }>();
 
   constructor(private readonly program: Program) {}
 
@@ -107,6 +121,17 @@ export class Judge {
       const seen = this.undefinedAt.get(key);
       if (seen) seen.executions++;
       else this.undefinedAt.set(key, { ...ub, executions: 1 });
+      return;
+    }
+    if (c.k === 'blocked') {
+      // One entry per place a thread waits; an execution with two waiting threads counts in both.
+      for (const b of c.threads) {
+        const key = `${b.thread}:${b.pos.line}:${b.pos.col}:${b.waitsFor}`;
+        const seen = this.blockedAt.get(key);
+        if (seen) seen.executions++;
+        else this.blockedAt.set(key, { thread: b.thread, pos: { line: b.pos.line, col: b.pos.col }, waitsFor: b.waitsFor, executions: 1 });
+      }
+      this.blockedExecutions++;
       return;
     }
     if (c.k === 'filtered') {
@@ -129,9 +154,10 @@ export class Judge {
     const { ok, observation } = verdictOf(this.program.quantifier, positive, negative);
     const states = [...this.states.values()].sort((a, b) => compareValues(a.values, b.values));
     const undefinedBehaviour = [...this.undefinedAt.values()];
+    const blocked = [...this.blockedAt.values()].sort((a, b) => a.thread - b.thread || a.pos.line - b.pos.line || a.pos.col - b.pos.col);
     return {
       ok, observation, positive, negative, states, flags: [...this.flags].sort(), filteredOut: this.filteredOut, complete: stats.incomplete === null,
-      undefinedBehaviour, blocked: [], vacuous: stats.incomplete === null ? this.vacuity(stats, undefinedBehaviour.reduce((n, u) => n + u.executions, 0)) : null,
+      undefinedBehaviour, blocked, vacuous: stats.incomplete === null ? this.vacuity(stats, undefinedBehaviour.reduce((n, u) => n + u.executions, 0)) : null,
     };
   }
 
@@ -143,23 +169,18 @@ export class Judge {
     const filtered = stats.filteredCombinations > 0 ? 'every execution' : this.filteredOut > 0 ? `all ${n(this.filteredOut)}` : null;
     if (filtered && undefinedExecutions > 0) return `the filter removed the executions that do not have undefined behaviour (${n(undefinedExecutions)} do)`;
     if (filtered) return `the filter removed ${filtered}`;
+    if (undefinedExecutions > 0 && this.blockedExecutions > 0) return `every execution has undefined behaviour (${n(undefinedExecutions)}) or blocks (${n(this.blockedExecutions)})`;
     if (undefinedExecutions > 0) return `every execution has undefined behaviour (${n(undefinedExecutions)})`;
+    if (this.blockedExecutions > 0) {
+      const where = [...this.blockedAt.values()].map((b) => `P${b.thread} line ${b.pos.line} waits for ${b.waitsFor}`).join('; ');
+      return `every execution blocks (${n(this.blockedExecutions)}): ${where}`;
+    }
     // Every interleaving of a loop-free program gives a sequentially consistent execution, which
     // every model accepts; so none at all means the threads cannot all finish.
     if (programUses(this.program, ['lock'])) return 'no consistent execution: every execution deadlocks (locks never released)';
-    if (programWaitsForAcks(this.program)) {
-      const loops = this.program.warnings.some((w) => / loop unrolled /.test(w.message)) ? ', or finishes its loops within the --unroll bound' : '';
-      return `no consistent execution: in none does a KVM_REQUEST_WAIT request get the acknowledgements it waits for (a vCPU it IPIs never enables interrupts)${loops}`;
-    }
     if (programUses(this.program, ['assume'])) return 'no consistent execution: none finishes its loops within the --unroll bound';
     return 'no consistent execution';
   }
-}
-
-/** Whether a KVM request path waits for acknowledgements (an assume on what it reads, see lower/kvm-requests.ts). */
-function programWaitsForAcks(program: Program): boolean {
-  const walk = (is: readonly Instr[]): boolean => is.some((i) => (i.op === 'assume' && i.origin.part === 'csd_lock_wait') || (i.op === 'if' && (walk(i.then) || walk(i.else))));
-  return program.threads.some((t) => walk(t.body));
 }
 
 function programUses(program: Program, ops: ReadonlyArray<Instr['op']>): boolean {

@@ -39,11 +39,19 @@ function hasPlainAccess(program: Program): boolean {
 }
 const MARKED = new Set(['ONCE', 'RELEASE', 'ACQUIRE', 'MB', 'srcu-lock', 'srcu-unlock']);
 
+/** Whether a thread may wait (an `await`): only then can an execution block. */
+function programWaits(program: Program): boolean {
+  const walk = (is: readonly Instr[]): boolean => is.some((i) => (i.op === 'await' && !i.idle) || (i.op === 'if' && (walk(i.then) || walk(i.else))));
+  return program.threads.some((t) => walk(t.body));
+}
+
 export function searchVerdict(program: Program, model: MemoryModel, visit: (e: ConsistentExecution) => void, limits: ExploreLimits = {}): VerdictSearch {
   const total: ExploreStats = { pathCombinations: 0, filteredCombinations: 0, explored: 0, consistent: 0, pruned: 0, goalPruned: 0, steps: 0, partialChecks: 0, incomplete: null, stopped: false };
   let satisfying = false;
   let anyJudged = false;
   let race = false;
+  let blocked = false;
+  let stopAtBlocked = false;
   const run = (extra: Partial<ExploreLimits>, stopAt: (verdict: boolean, e: ConsistentExecution) => boolean): boolean => {
     const max = limits.maxExecutions;
     if (max !== undefined && total.explored >= max) {
@@ -52,6 +60,10 @@ export function searchVerdict(program: Program, model: MemoryModel, visit: (e: C
     }
     const s = explore(program, model, (e) => {
       visit(e);
+      if (e.blocked.length > 0) {
+        blocked = true;
+        return stopAtBlocked;
+      }
       const v = judged(program, e);
       if (v === 'ignored') return false;
       anyJudged = true;
@@ -80,6 +92,12 @@ export function searchVerdict(program: Program, model: MemoryModel, visit: (e: C
   const searchRace = hasPlainAccess(program) && (model.flags ?? []).includes('data-race');
   if ((searchRace && !race) || !anyJudged) {
     if (!run({}, () => (!searchRace || race))) return { stats: total, dataRaceSearched: false };
+  }
+  // 4. blocked: whether some execution blocks forever (full enumeration lists them; a DEADLOCK
+  // expectation and a vacuous verdict depend on it). Only for programs that wait.
+  if (!blocked && programWaits(program)) {
+    stopAtBlocked = true;
+    if (!run({}, () => false)) return { stats: total, dataRaceSearched: false };
   }
   total.stopped = true;
   // Searched, or impossible: LKMM flags races only between accesses one of which is plain.

@@ -6,6 +6,7 @@ import { StageError } from '../diagnostics.js';
 import type { PrimitiveBuilder, PrimitiveSpec } from './primitives.js';
 import type { Instr, Origin, PureExpr } from './program.js';
 import {
+  EXITING_GUEST_MODE,
   IN_GUEST_MODE,
   KVM_REQUEST_NO_ACTION,
   KVM_REQUEST_NO_WAKEUP,
@@ -20,7 +21,10 @@ import {
   num,
   reg,
   vcpuName,
+  requestMask,
 } from './kvm.js';
+import { DEFAULT_KVM_ARCH, kvmRequest } from './kvm-arch.js';
+import { emitBlock, emitWake, runnableRequests } from './kvm-block.js';
 
 /** The registers a condition may name: IPIs sent in total and per vCPU, wake-ups per vCPU. */
 export const ipiReg = (vcpu: string): string => `ipi_${vcpu}`;
@@ -31,6 +35,8 @@ export const PART = {
   needsIpi: 'kvm_request_needs_ipi',
   sendIpi: 'smp_call_function_many',
   waitAck: 'csd_lock_wait',
+  queue: 'llist_add',
+  takeIpis: 'llist_del_all',
   ack: 'csd_unlock',
   wake: 'wake_up_process',
   wakeBarrier: 'smp_mb',
@@ -58,6 +64,19 @@ function constantRequest(b: PrimitiveBuilder, req: PureExpr): number {
   return v;
 }
 
+/** The bit of a request of the test's architecture (the generic ones on any). */
+function requestNumberOf(b: PrimitiveBuilder, name: string): number | undefined {
+  const r = kvmRequest(b.kvmArch ?? DEFAULT_KVM_ARCH, name);
+  return r === undefined ? undefined : r.bit;
+}
+
+/** The mask of the requests kvm_arch_vcpu_runnable() reads on the test's architecture, or null if none. */
+function runnableMask(b: PrimitiveBuilder): PureExpr | null {
+  const bits = runnableRequests(b.kvmArch ?? DEFAULT_KVM_ARCH).map((n) => requestNumberOf(b, n)).filter((x): x is number => x !== undefined);
+  if (bits.length === 0) return null;
+  return bits.map((bit) => requestMask(num(bit))).reduce((x, y) => bin('|', x, y));
+}
+
 /** The vCPUs of the `struct kvm *` argument: the test's vCPU parameters, in order of first appearance. */
 function vmVcpus(b: PrimitiveBuilder, kvm: PureExpr): readonly string[] {
   const name = kvm.k === 'const' && typeof kvm.v === 'string' ? kvm.v : null;
@@ -71,20 +90,10 @@ function vmVcpus(b: PrimitiveBuilder, kvm: PureExpr): readonly string[] {
   return vcpus;
 }
 
-/**
- * kvm_vcpu_wake_up() -> rcuwait_wake_up(&vcpu->wait): rcu_read_lock(); smp_mb() (barrier B,
- * pairing with set_current_state()'s in kvm_vcpu_block()); task = rcu_dereference(w->task);
- * wake_up_process(task) if there is one. Returns whether it woke the vCPU.
- */
+/** kvm_vcpu_wake_up(vcpu) for the helpers here: see emitWake (kvm-block.ts). Returns whether it woke the vCPU. */
 export function emitWakeUp(b: PrimitiveBuilder, v: string): PureExpr {
   b.declareReg(wakeReg(v), 0);
-  const t = b.temp();
-  b.emit({ op: 'fence', ann: 'rcu-lock', origin: at(b, 'rcu_read_lock', v) });
-  b.emit({ op: 'fence', ann: 'MB', origin: at(b, PART.wakeBarrier, v) });
-  b.emit({ op: 'load', dst: t, addr: field(b, v, 'wait'), ann: 'ONCE', origin: at(b, PART.readWaiter, v) });
-  b.emit({ op: 'if', cond: bin('!=', reg(t), num(0)), then: [inc(b, wakeReg(v), PART.wake, v)], else: [], origin: at(b, PART.wake, v) });
-  b.emit({ op: 'fence', ann: 'rcu-unlock', origin: at(b, 'rcu_read_unlock', v) });
-  return bin('!=', reg(t), num(0));
+  return emitWake(b, v, (part) => at(b, part, v), wakeReg(v));
 }
 
 /**
@@ -102,7 +111,7 @@ function needsIpi(b: PrimitiveBuilder, v: string, req: number): PureExpr {
  * NO_WAKEUP (a vCPU it wakes needs no IPI); then, if kvm_request_needs_ipi(), the vCPU joins the
  * IPI mask. `sent` (a temporary) becomes 1 when it does.
  */
-function vcpuRequest(b: PrimitiveBuilder, v: string, req: number, sent: string): void {
+function vcpuRequest(b: PrimitiveBuilder, v: string, req: number, sent: string, seq: number | null): void {
   b.declareReg('ipi', 0);
   b.declareReg(ipiReg(v), 0);
   b.declareReg(wakeReg(v), 0);
@@ -113,7 +122,12 @@ function vcpuRequest(b: PrimitiveBuilder, v: string, req: number, sent: string):
     inner.emit({
       op: 'if',
       cond: needed,
-      then: [inc(inner, ipiReg(v), PART.sendIpi, v), inc(inner, 'ipi', PART.sendIpi, v), { op: 'assign', dst: sent, value: num(1), origin: at(inner, PART.sendIpi, v) }],
+      then: [
+        ...(seq !== null ? [queueIpi(inner, v, seq)] : []),
+        inc(inner, ipiReg(v), PART.sendIpi, v),
+        inc(inner, 'ipi', PART.sendIpi, v),
+        { op: 'assign', dst: sent, value: num(1), origin: at(inner, PART.sendIpi, v) },
+      ],
       else: [],
       origin: at(inner, PART.needsIpi, v),
     });
@@ -126,36 +140,108 @@ function vcpuRequest(b: PrimitiveBuilder, v: string, req: number, sent: string):
 }
 
 /**
- * The requests and IPIs to `targets`, then kvm_kick_many_cpus(): with KVM_REQUEST_WAIT, the
- * requester returns only once every IPI'd vCPU has acknowledged (an acquire read of its `ack`
- * that must see the release the vCPU thread writes where it enables interrupts; an execution in
- * which it does not is one where the call has not returned, and is not explored). Returns
- * whether any IPI was sent.
+ * The requests and IPIs to `targets`, then kvm_kick_many_cpus(): with KVM_REQUEST_WAIT, each
+ * IPI is queued (llist_add() onto the target's call-single queue: a fully ordered RMW setting
+ * this IPI's own bit in the vCPU's `ipis`, a bit no other IPI of the test uses) and the
+ * requester returns only once every IPI'd vCPU has handled *that* IPI: csd_lock_wait() spins,
+ * with acquire, until the bit is set in the vCPU's `ack` (the IPIs it has handled, written with
+ * release where it takes interrupts). An execution in which it never is is blocked, and reported
+ * as such. Returns whether any IPI was sent.
  */
 function requestMany(outer: PrimitiveBuilder, req: number, targets: readonly string[]): PureExpr {
   // Every step names the request it serves, so explanations can tell its flags.
   const b: PrimitiveBuilder = { ...outer, origin: (part) => ({ ...outer.origin(part), request: req }) };
+  const waits = (req & KVM_REQUEST_WAIT) !== 0;
   const sent = targets.map((v) => {
     const s = b.temp();
-    vcpuRequest(b, v, req, s);
-    return s;
+    const seq = waits ? (b.ipiBit?.() ?? 0) : null;
+    vcpuRequest(b, v, req, s, seq);
+    return { v, s, seq };
   });
-  if (req & KVM_REQUEST_WAIT) {
-    targets.forEach((v, i) => {
-      const a = b.temp();
-      b.emit({
-        op: 'if',
-        cond: reg(sent[i]),
-        then: [
-          { op: 'load', dst: a, addr: field(b, v, 'ack'), ann: 'ACQUIRE', origin: at(b, PART.waitAck, v) },
-          { op: 'assume', cond: bin('!=', reg(a), num(0)), origin: at(b, PART.waitAck, v) },
-        ],
-        else: [],
-        origin: at(b, PART.waitAck, v),
-      });
+  for (const { v, s, seq } of sent) {
+    if (seq === null) continue;
+    b.emit({ op: 'if', cond: reg(s), then: [waitForAck(b, v, seq)], else: [], origin: at(b, PART.waitAck, v) });
+  }
+  return sent.map(({ s }) => reg(s)).reduce((x, y) => bin('|', x, y));
+}
+
+/** The queueing of a waited-for IPI (llist_add(): a fully ordered RMW) as bit `bit` of the vCPU's `ipis`. */
+function queueIpi(b: PrimitiveBuilder, v: string, bit: number): Instr {
+  return { op: 'atomic', alu: '|', dst: b.temp(), returns: 'old', addr: field(b, v, 'ipis'), operand: num(1 << bit), unless: null, ann: 'MB', origin: at(b, PART.queue, v) };
+}
+
+/** csd_lock_wait(): smp_cond_load_acquire() until the vCPU has acknowledged IPI `bit`. */
+function waitForAck(b: PrimitiveBuilder, v: string, bit: number): Instr {
+  const a = b.temp();
+  return { op: 'await', dst: a, addr: field(b, v, 'ack'), ann: 'ACQUIRE', until: bin('&', reg(a), num(1 << bit)), waitsFor: `${v} to handle its IPI (KVM_REQUEST_WAIT: csd_lock_wait)`, origin: at(b, PART.waitAck, v) };
+}
+
+/**
+ * Where a vCPU thread takes interrupts (local_irq_enable(), and the end of the thread when it
+ * ends with interrupts on): for each vCPU it runs, the IPIs queued by then
+ * (flush_smp_call_function_queue()'s llist_del_all(): a read of `ipis`) are handled, and
+ * csd_unlock() releases them (a release of `ack`), unless no new one arrived. `acked` is the
+ * thread's register for the last number it acknowledged. `idle`: the thread idles to the end
+ * with interrupts on, so it takes every IPI ever queued: its read is the last value.
+ */
+export function emitAcks(b: PrimitiveBuilder, vcpus: readonly string[], acked: (v: string) => string, idle = false): void {
+  for (const v of vcpus) {
+    const a = b.temp();
+    const read: Instr = idle
+      ? { op: 'await', dst: a, addr: field(b, v, 'ipis'), ann: 'ONCE', until: num(1), waitsFor: 'IPIs', idle: true, origin: at(b, PART.takeIpis, v) }
+      : { op: 'load', dst: a, addr: field(b, v, 'ipis'), ann: 'ONCE', origin: at(b, PART.takeIpis, v) };
+    b.emit(read);
+    b.emit({
+      op: 'if',
+      cond: bin('!=', reg(a), reg(acked(v))),
+      then: [
+        { op: 'store', addr: field(b, v, 'ack'), value: reg(a), ann: 'RELEASE', origin: at(b, PART.ack, v) },
+        { op: 'assign', dst: acked(v), value: reg(a), origin: at(b, PART.ack, v) },
+      ],
+      else: [],
+      origin: at(b, PART.ack, v),
     });
   }
-  return sent.map((s) => reg(s)).reduce((x, y) => bin('|', x, y));
+}
+
+/**
+ * __kvm_vcpu_kick(vcpu, wait) (virt/kvm/kvm_main.c): kvm_vcpu_wake_up() first; if it woke
+ * nobody: a kick from the vCPU's own thread (one that wrote its mode: kvm_running_vcpu) turns
+ * IN_GUEST_MODE into EXITING_GUEST_MODE with a plain read and WRITE_ONCE, and sends nothing;
+ * otherwise kvm_arch_vcpu_should_kick() (x86: kvm_vcpu_exiting_guest_mode() == IN_GUEST_MODE)
+ * and READ_ONCE(vcpu->cpu) != -1 (a vCPU not loaded on any pCPU gets no IPI) send an IPI:
+ * smp_send_reschedule(), or with `wait` smp_call_function_single(..., wait), queued and waited
+ * for as KVM_REQUEST_WAIT's are.
+ */
+function emitKick(b: PrimitiveBuilder, v: string, wait: boolean): void {
+  b.declareReg('ipi', 0);
+  b.declareReg(ipiReg(v), 0);
+  const woke = emitWakeUp(b, v);
+  const self = (b.enteredVcpus?.() ?? []).includes(v);
+  const rest = capture(b, (inner) => {
+    const mode = inner.temp();
+    if (self) {
+      inner.emit({ op: 'load', dst: mode, addr: field(inner, v, 'mode'), ann: 'ONCE', origin: at(inner, 'kvm_running_vcpu', v) });
+      inner.emit({ op: 'if', cond: bin('==', reg(mode), num(IN_GUEST_MODE)), then: [{ op: 'store', addr: field(inner, v, 'mode'), value: num(EXITING_GUEST_MODE), ann: 'ONCE', origin: at(inner, 'kvm_running_vcpu', v) }], else: [], origin: at(inner, 'kvm_running_vcpu', v) });
+      return;
+    }
+    emitExiting(inner, v, mode, v);
+    const cpu = inner.temp();
+    const part = wait ? 'smp_call_function_single' : 'smp_send_reschedule';
+    const bit = wait ? (inner.ipiBit?.() ?? 0) : null;
+    const sent = [inc(inner, 'ipi', part, v), inc(inner, ipiReg(v), part, v), ...(bit !== null ? [queueIpi(inner, v, bit), waitForAck(inner, v, bit)] : [])];
+    inner.emit({
+      op: 'if',
+      cond: bin('==', reg(mode), num(IN_GUEST_MODE)),
+      then: [
+        { op: 'load', dst: cpu, addr: field(inner, v, 'cpu'), ann: 'ONCE', origin: at(inner, 'READ_ONCE', v) },
+        { op: 'if', cond: bin('!=', reg(cpu), num(-1)), then: sent, else: [], origin: at(inner, part, v) },
+      ],
+      else: [],
+      origin: at(inner, 'kvm_arch_vcpu_should_kick', v),
+    });
+  });
+  b.emit({ op: 'if', cond: woke, then: [], else: rest, origin: at(b, PART.wake, v) });
 }
 
 function buildRequestPaths(): Map<string, PrimitiveSpec> {
@@ -220,48 +306,71 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
   });
   t.set('kvm_vcpu_kick', {
     args: ['ptr'],
-    doc: 'kvm_vcpu_wake_up(vcpu) (its smp_mb() included); if it woke nobody, an IPI (counted in ipi and ipi_VCPU) iff kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE',
+    doc: '__kvm_vcpu_kick(vcpu, false)',
     expand(b, [vcpu]) {
-      const v = vcpuName(b, vcpu);
-      b.declareReg('ipi', 0);
-      b.declareReg(ipiReg(v), 0);
-      const woke = emitWakeUp(b, v);
-      const ipiHalf = capture(b, (inner) => {
-        const mode = inner.temp();
-        emitExiting(inner, v, mode, v);
-        inner.emit({
-          op: 'if',
-          cond: bin('==', reg(mode), num(IN_GUEST_MODE)),
-          then: [inc(inner, 'ipi', 'smp_send_reschedule', v), inc(inner, ipiReg(v), 'smp_send_reschedule', v)],
-          else: [],
-          origin: at(inner, 'kvm_arch_vcpu_should_kick', v),
-        });
-      });
-      b.emit({ op: 'if', cond: woke, then: [], else: ipiHalf, origin: b.origin(PART.wake) });
+      emitKick(b, vcpuName(b, vcpu), false);
       return null;
+    },
+  });
+  t.set('__kvm_vcpu_kick', {
+    args: ['ptr', 'val'],
+    doc: 'kvm_vcpu_wake_up(vcpu); if it woke nobody: from the vCPU\'s own thread, IN_GUEST_MODE becomes EXITING_GUEST_MODE (no IPI); else if kvm_vcpu_exiting_guest_mode() == IN_GUEST_MODE and vcpu->cpu != -1, an IPI (counted in ipi and ipi_VCPU), waited for when `wait` is non-zero',
+    expand(b, [vcpu, wait]) {
+      const w = fold(wait);
+      if (w === null) throw new StageError(b.origin().pos, '__kvm_vcpu_kick needs a constant wait argument (0 or 1)');
+      emitKick(b, vcpuName(b, vcpu), w !== 0);
+      return null;
+    },
+  });
+  t.set('kvm_make_request_and_kick', {
+    args: ['val', 'ptr'],
+    doc: 'kvm_make_request(req, vcpu); __kvm_vcpu_kick(vcpu, req & KVM_REQUEST_WAIT)',
+    expand(outer, [req, vcpu]) {
+      const r = constantRequest(outer, req);
+      const b: PrimitiveBuilder = { ...outer, origin: (part) => ({ ...outer.origin(part), request: r }) };
+      const v = vcpuName(b, vcpu);
+      emitMakeRequest(b, num(r), v);
+      emitKick(b, v, (r & KVM_REQUEST_WAIT) !== 0);
+      return null;
+    },
+  });
+  t.set('kvm_vcpu_exit_request', {
+    args: ['ptr'],
+    doc: "x86's kvm_vcpu_exit_request(): READ_ONCE(vcpu->mode) == EXITING_GUEST_MODE || kvm_request_pending(vcpu) (the second read only when the first is false)",
+    expand(b, [vcpu], dst) {
+      const v = vcpuName(b, vcpu);
+      const m = b.temp();
+      const r = dst ?? b.temp();
+      const q = b.temp();
+      b.emit({ op: 'load', dst: m, addr: field(b, v, 'mode'), ann: 'ONCE', origin: at(b, 'READ_ONCE') });
+      b.emit({
+        op: 'if',
+        cond: bin('==', reg(m), num(EXITING_GUEST_MODE)),
+        then: [{ op: 'assign', dst: r, value: num(1), origin: at(b, 'kvm_vcpu_exit_request') }],
+        else: [
+          { op: 'load', dst: q, addr: field(b, v, 'requests'), ann: 'ONCE', origin: at(b, 'kvm_request_pending') },
+          { op: 'assign', dst: r, value: bin('!=', reg(q), num(0)), origin: at(b, 'kvm_request_pending') },
+        ],
+        origin: at(b, 'kvm_vcpu_exit_request'),
+      });
+      return reg(r);
     },
   });
   t.set('kvm_vcpu_block', {
     args: ['ptr'],
-    doc: 'prepare_to_rcuwait() (rcu_assign_pointer(vcpu->wait, task)); set_current_state() (smp_mb()); kvm_vcpu_check_block() (any pending request); returns 1 when it goes to sleep in schedule()',
+    doc: "prepare_to_rcuwait(); then until kvm_vcpu_check_block() says run (a runnable request of the test's architecture, the vCPU's irq, timer or signal input, or KVM_REQ_UNBLOCK, which it clears): set_current_state() (smp_store_mb()), and schedule() until woken; finish_rcuwait(). Returns whether it slept",
     expand(b, [vcpu]) {
       const v = vcpuName(b, vcpu);
-      const wait = field(b, v, 'wait');
-      const r = b.temp();
-      b.emit({ op: 'store', addr: wait, value: num(1), ann: 'RELEASE', origin: at(b, PART.prepare) });
-      b.emit({ op: 'fence', ann: 'MB', origin: at(b, PART.setState) });
-      b.emit({ op: 'load', dst: r, addr: field(b, v, 'requests'), ann: 'ONCE', origin: at(b, PART.checkBlock) });
-      // finish_rcuwait(): rcu_assign_pointer(w->task, NULL), which the kernel's macro makes a
-      // WRITE_ONCE for a constant NULL (no release: nothing is published).
-      b.emit({ op: 'if', cond: bin('!=', reg(r), num(0)), then: [{ op: 'store', addr: wait, value: num(0), ann: 'ONCE', origin: at(b, PART.finish) }], else: [], origin: at(b, PART.checkBlock) });
-      return bin('==', reg(r), num(0));
+      return emitBlock(b, v, runnableMask(b), requestNumberOf(b, 'KVM_REQ_UNBLOCK') ?? 2);
     },
   });
   t.set('local_irq_enable', {
     args: [],
-    doc: "interrupts on: the vCPU thread takes pending IPIs here, acknowledging them (a release of vcpu->ack for each vCPU whose mode the thread wrote before)",
+    doc: "interrupts on: the vCPU thread takes the IPIs queued by now for each vCPU whose mode it wrote before, acknowledging them (a release of vcpu->ack: the number handled)",
     expand(b) {
-      for (const v of b.enteredVcpus?.() ?? []) b.emit({ op: 'store', addr: field(b, v, 'ack'), value: num(1), ann: 'RELEASE', origin: at(b, PART.ack, v) });
+      const vcpus = b.enteredVcpus?.() ?? [];
+      b.irqWindow?.(true);
+      if (b.ackedReg) emitAcks(b, vcpus, b.ackedReg);
       return null;
     },
   });

@@ -3,14 +3,22 @@
 import { StageError, type SourcePos } from '../diagnostics.js';
 import type { PrimitiveBuilder, PrimitiveSpec } from './primitives.js';
 import type { PureExpr } from './program.js';
+import {
+  KVM_ARCH_REQ_MAX,
+  KVM_KERNEL_RELEASE,
+  KVM_REQUEST_ARCH_BASE,
+  KVM_REQUEST_MASK,
+  KVM_REQUEST_NO_ACTION,
+  KVM_REQUEST_NO_WAKEUP,
+  KVM_REQUEST_WAIT,
+  archesDefining,
+  kvmRequest,
+  requestNumber,
+  requestTable,
+  type KvmArch,
+} from './kvm-arch.js';
 
-/** The flags a request number carries above its bit (include/linux/kvm_host.h). */
-export const KVM_REQUEST_MASK = 0xff;
-export const KVM_REQUEST_NO_WAKEUP = 1 << 8;
-export const KVM_REQUEST_WAIT = 1 << 9;
-export const KVM_REQUEST_NO_ACTION = 1 << 10;
-/** KVM_ARCH_REQ(n) is bit KVM_REQUEST_ARCH_BASE + n. */
-export const KVM_REQUEST_ARCH_BASE = 8;
+export { KVM_REQUEST_MASK, KVM_REQUEST_NO_WAKEUP, KVM_REQUEST_WAIT, KVM_REQUEST_NO_ACTION, KVM_REQUEST_ARCH_BASE } from './kvm-arch.js';
 
 /** vcpu->mode values (include/linux/kvm_host.h) and the request flags. */
 export const KVM_CONSTANTS: ReadonlyMap<string, number> = new Map([
@@ -18,6 +26,9 @@ export const KVM_CONSTANTS: ReadonlyMap<string, number> = new Map([
   ['IN_GUEST_MODE', 1],
   ['EXITING_GUEST_MODE', 2],
   ['READING_SHADOW_PAGE_TABLES', 3],
+  // The vCPU task's state (vcpu->state, see kvm-block.ts), for tests that spell kvm_vcpu_block() out.
+  ['TASK_RUNNING', 0],
+  ['TASK_INTERRUPTIBLE', 1],
   ['KVM_REQUEST_MASK', KVM_REQUEST_MASK],
   ['KVM_REQUEST_NO_WAKEUP', KVM_REQUEST_NO_WAKEUP],
   ['KVM_REQUEST_WAIT', KVM_REQUEST_WAIT],
@@ -25,115 +36,35 @@ export const KVM_CONSTANTS: ReadonlyMap<string, number> = new Map([
   ['KVM_REQUEST_ARCH_BASE', KVM_REQUEST_ARCH_BASE],
 ]);
 
-const WAIT_NO_WAKEUP = KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP;
-const arch = (n: number, flags = 0): number => (n + KVM_REQUEST_ARCH_BASE) | flags;
-
 /**
- * Request numbers as the kernel encodes them: the bit, plus the KVM_REQUEST_* flags. The
- * generic ones from include/linux/kvm_host.h; the x86 ones from arch/x86/include/asm/kvm_host.h
- * (KVM_ARCH_REQ(n) and KVM_ARCH_REQ_FLAGS(n, flags)) as far as bit 23.
+ * The request names of one test: its architecture's table (kvm-arch.ts). A `KVM_REQ_*` name the
+ * architecture does not define is an error naming the nearest ones, never a fresh bit.
  */
-export const KNOWN_REQUESTS: ReadonlyMap<string, number> = new Map([
-  ['KVM_REQ_TLB_FLUSH', 0 | WAIT_NO_WAKEUP],
-  ['KVM_REQ_VM_DEAD', 1 | WAIT_NO_WAKEUP],
-  ['KVM_REQ_UNBLOCK', 2],
-  ['KVM_REQ_DIRTY_RING_SOFT_FULL', 3],
-  ['KVM_REQ_OUTSIDE_GUEST_MODE', KVM_REQUEST_NO_ACTION | WAIT_NO_WAKEUP],
-  ['KVM_REQ_MIGRATE_TIMER', arch(0)],
-  ['KVM_REQ_REPORT_TPR_ACCESS', arch(1)],
-  ['KVM_REQ_TRIPLE_FAULT', arch(2)],
-  ['KVM_REQ_MMU_SYNC', arch(3)],
-  ['KVM_REQ_CLOCK_UPDATE', arch(4)],
-  ['KVM_REQ_LOAD_MMU_PGD', arch(5)],
-  ['KVM_REQ_EVENT', arch(6)],
-  ['KVM_REQ_APF_HALT', arch(7)],
-  ['KVM_REQ_STEAL_UPDATE', arch(8)],
-  ['KVM_REQ_NMI', arch(9)],
-  ['KVM_REQ_PMU', arch(10)],
-  ['KVM_REQ_PMI', arch(11)],
-  ['KVM_REQ_SMI', arch(12)],
-  ['KVM_REQ_MASTERCLOCK_UPDATE', arch(13)],
-  ['KVM_REQ_MCLOCK_INPROGRESS', arch(14, WAIT_NO_WAKEUP)],
-  ['KVM_REQ_SCAN_IOAPIC', arch(15, WAIT_NO_WAKEUP)],
-]);
+export class RequestNames {
+  constructor(readonly arch: KvmArch) {}
 
-/**
- * Other request names the kernel defines (later x86 ones, other architectures, older kernels):
- * accepted without a warning, each with a fresh bit of its own and no flags.
- */
-const OTHER_KERNEL_REQUESTS: ReadonlySet<string> = new Set([
-  // x86, KVM_ARCH_REQ(16) and up
-  'GLOBAL_CLOCK_UPDATE', 'APIC_PAGE_RELOAD', 'HV_CRASH', 'IOAPIC_EOI_EXIT', 'HV_RESET', 'HV_EXIT', 'HV_STIMER',
-  'LOAD_EOI_EXITMAP', 'GET_NESTED_STATE_PAGES', 'APICV_UPDATE', 'TLB_FLUSH_CURRENT', 'TLB_FLUSH_GUEST', 'APF_READY',
-  'MSR_FILTER_CHANGED', 'UPDATE_CPU_DIRTY_LOGGING', 'MMU_FREE_OBSOLETE_ROOTS', 'HV_TLB_FLUSH', 'UPDATE_PROTECTED_GUEST_STATE',
-  'RECALC_INTERCEPTS',
-  // arm64, riscv, s390, powerpc, loongarch
-  'SLEEP', 'IRQ_PENDING', 'VCPU_RESET', 'RECORD_STEAL', 'RELOAD_GICv4', 'RELOAD_PMU', 'RESYNC_PMU_EL0', 'NESTED_S2_UNMAP',
-  'GUEST_HYP_IRQ_PENDING', 'MAP_L1_VNCR_EL2', 'RELOAD_TLBI_NEWS', 'UPDATE_HGATP', 'FENCE_I', 'HFENCE_GVMA_VMID_ALL',
-  'HFENCE_VVMA_ALL', 'HFENCE', 'ENABLE_IBS', 'DISABLE_IBS', 'ICPT_OPEREXC', 'START_MIGRATION', 'STOP_MIGRATION',
-  'VSIE_RESTART', 'REFRESH_GUEST_PREFIX', 'WATCHDOG', 'EPR_EXIT', 'TLB_FLUSH_GPA', 'AUX_LOAD', 'PMU',
-  // older kernels
-  'MMU_RELOAD', 'UNHALT', 'PENDING_TIMER', 'KICK', 'TLB_FLUSH_CURRENT',
-].map((n) => `KVM_REQ_${n}`));
-
-/** A request name the kernel does not define, as a test used it. */
-export interface UnknownRequest {
-  name: string;
-  bit: number;
-  /** Threads that use it (-1: the initial state or the condition). */
-  threads: Set<number>;
-  pos: SourcePos | null;
-}
-
-/** Bits for request names the table does not know: allocated per test, from 24 up. */
-export class RequestBits {
-  private next = 24;
-  private extra = new Map<string, UnknownRequest>();
-  /** The request number (bit and flags) a name stands for; `thread` records who uses it. */
-  bit(name: string, thread = -1, pos: SourcePos | null = null): number | undefined {
-    const known = KNOWN_REQUESTS.get(name);
-    if (known !== undefined) return known;
-    if (!/^KVM_REQ_[A-Za-z0-9_]+$/.test(name)) return undefined;
-    let u = this.extra.get(name);
-    if (u === undefined) {
-      if (this.next > 30) return undefined;
-      u = { name, bit: this.next++, threads: new Set(), pos };
-      this.extra.set(name, u);
-    }
-    u.threads.add(thread);
-    if (u.pos === null) u.pos = pos;
-    return u.bit;
+  /** The request number (bit and flags) a name stands for; undefined if it is no request name. */
+  value(name: string): number | undefined {
+    const r = kvmRequest(this.arch, name);
+    return r === undefined ? undefined : requestNumber(r);
   }
 
-  /**
-   * Warnings for likely typos: a name the kernel does not define that is one edit away from one
-   * it does (KVM_REQ_PMUX), or that only one thread uses (so no other thread can see it).
-   */
-  typos(): { pos: SourcePos | null; message: string }[] {
-    const out: { pos: SourcePos | null; message: string }[] = [];
-    for (const u of this.extra.values()) {
-      if (OTHER_KERNEL_REQUESTS.has(u.name)) continue;
-      const near = nearestRequest(u.name);
-      const users = [...u.threads].filter((t) => t >= 0);
-      const fresh = `it gets a fresh bit of its own (${u.bit})`;
-      if (near && near.distance <= 1) out.push({ pos: u.pos, message: `${u.name} is not a kernel request name (did you mean ${near.name}?): ${fresh}` });
-      else if (users.length <= 1) {
-        const hint = near ? ` (the nearest kernel name is ${near.name})` : '';
-        const who = users.length === 1 ? `only P${users[0]} uses it` : 'no thread uses it';
-        out.push({ pos: u.pos, message: `${u.name} is not a kernel request name and ${who}${hint}: ${fresh}, so no other thread can see that request` });
-      }
-    }
-    return out;
+  /** Why `name` (shaped like a request name) is not one here, with the nearest names; null if it is one or is not shaped so. */
+  unknown(name: string): string | null {
+    if (!/^KVM_REQ_[A-Za-z0-9_]+$/.test(name) || kvmRequest(this.arch, name)) return null;
+    const elsewhere = archesDefining(name);
+    const where = elsewhere.length > 0 ? `: it is ${elsewhere.join(' and ')}'s (give the test a KvmArch=${elsewhere[0]} header line, or run with --kvm-arch ${elsewhere[0]})` : '';
+    const near = nearestNames(name, requestTable(this.arch).keys(), 3);
+    const hint = near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : '';
+    return `${name} is not ${this.arch === 'riscv' ? 'a' : 'an'} ${this.arch} request in ${KVM_KERNEL_RELEASE}${where}${hint}; a request of your own is spelled KVM_ARCH_REQ(n) or KVM_ARCH_REQ_FLAGS(n, flags), n < ${KVM_ARCH_REQ_MAX}`;
   }
 }
 
-function nearestRequest(name: string): { name: string; distance: number } | null {
-  let best: { name: string; distance: number } | null = null;
-  for (const c of [...KNOWN_REQUESTS.keys(), ...OTHER_KERNEL_REQUESTS]) {
-    const d = editDistance(name, c);
-    if (!best || d < best.distance) best = { name: c, distance: d };
-  }
-  return best && best.distance <= 3 ? best : null;
+/** The names nearest to `name` by edit distance (ties kept), at most `max` of them. */
+export function nearestNames(name: string, candidates: Iterable<string>, max: number): string[] {
+  const scored = [...candidates].map((c) => ({ c, d: editDistance(name, c) }));
+  const limit = Math.max(3, Math.floor(name.length / 3));
+  return scored.filter((x) => x.d <= limit).sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : 1)).slice(0, max).map((x) => x.c);
 }
 
 function editDistance(a: string, b: string): number {
@@ -150,7 +81,7 @@ function editDistance(a: string, b: string): number {
  * kvm_vcpu_block()); `ack` stands for the IPI's acknowledgement (see kvm-requests.ts).
  */
 export const KVM_STRUCT_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['struct kvm_vcpu', ['mode', 'requests', 'wait', 'ack']],
+  ['struct kvm_vcpu', ['mode', 'requests', 'wait', 'ack', 'ipis', 'state', 'irq', 'timer', 'signal', 'cpu']],
   ['struct kvm', []],
 ]);
 /** The fields every vCPU parameter has as locations from the start; the others appear when used. */
@@ -300,8 +231,14 @@ function buildKvm(): Map<string, PrimitiveSpec> {
     },
   });
   // kvm_vcpu_kick(): in kvm-requests.ts, with its wake-up half.
-  const noop = (doc: string): PrimitiveSpec => ({ args: [], doc, expand: () => null });
-  t.set('local_irq_disable', noop('no memory effect: interrupts stay off until local_irq_enable(), where IPIs are taken'));
+  t.set('local_irq_disable', {
+    args: [],
+    doc: 'no memory effect: interrupts stay off until local_irq_enable(), where IPIs are taken',
+    expand(b) {
+      b.irqWindow?.(false);
+      return null;
+    },
+  });
   return t;
 }
 

@@ -5,8 +5,9 @@ export { nearestName };
 import { lowerProp } from './condition.js';
 import { propAtoms, sameObservable, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
 import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
-import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestBits } from './kvm.js';
-import { KVM_REQUEST_PRIMITIVES, PART } from './kvm-requests.js';
+import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestNames } from './kvm.js';
+import { DEFAULT_KVM_ARCH, KVM_ARCHES, isKvmArch, type KvmArch } from './kvm-arch.js';
+import { KVM_REQUEST_PRIMITIVES, PART, emitAcks } from './kvm-requests.js';
 import type { Instr, ObservedItem, Origin, Program, PureExpr, ThreadProgram, Value } from './program.js';
 
 export type LowerResult = { ok: true; program: Program } | { ok: false; diagnostics: Diagnostic[] };
@@ -21,6 +22,8 @@ export function primitiveSpec(name: string): PrimitiveSpec | undefined {
 
 export interface LowerOptions {
   unroll?: number;
+  /** The KVM architecture of a test without a `KvmArch=` header line (default x86). */
+  kvmArch?: KvmArch;
   /** Replace the built-in LKMM primitives (e.g. by those a .def file defines); KVM helpers stay. */
   primitives?: ReadonlyMap<string, PrimitiveSpec>;
 }
@@ -47,10 +50,14 @@ class Lowering {
   /** The declared type of each struct pointer parameter, e.g. vcpu -> "struct kvm_vcpu". */
   private structTypes = new Map<string, string>();
   private warnings: { pos: SourcePos; message: string }[] = [];
-  private requestBits = new RequestBits();
+  /** The test's KVM architecture: its `KvmArch=` header line, else the option, else x86. */
+  readonly kvmArch: KvmArch;
+  private readonly requests: RequestNames;
   private usedConstants = new Map<string, number>();
   /** The test's vCPU parameters in order of first appearance (P0's first): a struct kvm's vCPUs. */
   readonly vcpus: string[] = [];
+  /** Bits handed out to waited-for IPIs (kvm-requests.ts), one per IPI in the test. */
+  ipiBits = 0;
   /** vCPUs some thread runs (writes the mode of, outside the KVM helpers). */
   readonly runVcpus = new Set<string>();
 
@@ -59,7 +66,12 @@ class Lowering {
     let v: number | undefined;
     if (name === 'NULL' || name === 'false') v = 0;
     else if (name === 'true') v = 1;
-    else v = KVM_CONSTANTS.get(name) ?? this.requestBits.bit(name, thread, pos);
+    else v = KVM_CONSTANTS.get(name) ?? this.requests.value(name);
+    if (v === undefined && pos !== null) {
+      const why = this.requests.unknown(name);
+      if (why !== null) throw new StageError(pos, why);
+    }
+    void thread;
     if (v !== undefined) this.usedConstants.set(name, v);
     return v;
   }
@@ -69,6 +81,8 @@ class Lowering {
     private readonly options: LowerOptions,
   ) {
     this.primitives = options.primitives ? new Map([...options.primitives, ...KVM_PRIMITIVES]) : PRIMITIVES;
+    this.kvmArch = resolveKvmArch(test, options);
+    this.requests = new RequestNames(this.kvmArch);
   }
   readonly primitives: ReadonlyMap<string, PrimitiveSpec>;
 
@@ -174,7 +188,6 @@ class Lowering {
     const mems = observed.filter((o): o is Extract<Observable, { k: 'mem' }> => o.k === 'mem').sort((a, b) => cmpStr(a.name, b.name));
     const items: ObservedItem[] = [...regs, ...mems].map((o) => ({ obs: o, label: o.k === 'reg' ? `${o.thread}:${o.reg}` : `[${o.name}]` }));
 
-    for (const w of this.requestBits.typos()) this.warn(w.pos ?? test.condition.pos, w.message);
     const constants = new Map<string, number>([...KVM_CONSTANTS, ...this.usedConstants]);
     return {
       name: test.name,
@@ -189,6 +202,7 @@ class Lowering {
       observed: items,
       constants,
       warnings: this.warnings,
+      kvmArch: this.kvmArch,
     };
   }
 
@@ -205,7 +219,7 @@ class Lowering {
         if (i.op === 'if') {
           walk(i.then);
           walk(i.else);
-        } else if (i.op === 'load' && i.origin.part === PART.waitAck && i.origin.target && !waits.has(i.origin.target)) waits.set(i.origin.target, i.origin.pos);
+        } else if (i.op === 'await' && i.origin.part === PART.waitAck && i.origin.target && !waits.has(i.origin.target)) waits.set(i.origin.target, i.origin.pos);
         else if (i.op === 'store' && i.origin.part === PART.ack && i.origin.target) acks.add(i.origin.target);
       }
     };
@@ -214,7 +228,7 @@ class Lowering {
       // A vCPU thread that stays in the guest to the end of the test is a choice (the requester
       // is then still waiting); no vCPU thread at all is likelier a mistake.
       if (acks.has(v) || this.runVcpus.has(v)) continue;
-      this.warn(pos, `this KVM_REQUEST_WAIT request waits for ${v} to acknowledge its IPI, but no thread runs ${v} (writes ${v}->mode, then enables interrupts with local_irq_enable()): executions in which ${v} is IPI'd never return from the wait and are not explored`);
+      this.warn(pos, `this KVM_REQUEST_WAIT request waits for ${v} to acknowledge its IPI, but no thread runs ${v} (writes ${v}->mode, then enables interrupts with local_irq_enable()): executions in which ${v} is IPI'd never return from the wait: they are reported blocked`);
     }
   }
 
@@ -248,6 +262,15 @@ class Lowering {
   }
 }
 
+/** The test's `KvmArch=NAME` header line wins over the option; an unknown name is an error. */
+function resolveKvmArch(test: LitmusTest, options: LowerOptions): KvmArch {
+  const h = test.kvmArch;
+  if (!h) return options.kvmArch ?? DEFAULT_KVM_ARCH;
+  if (isKvmArch(h.name)) return h.name;
+  const near = nearestName(h.name, KVM_ARCHES);
+  throw new StageError(h.pos, `unknown KVM architecture '${h.name}' in KvmArch=${h.name}${near ? ` (did you mean ${near}?)` : ''}: the architectures are ${KVM_ARCHES.join(', ')}`);
+}
+
 function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -265,6 +288,10 @@ class ThreadLowering {
   private out: Instr[] = [];
   /** vCPUs whose mode this thread writes (outside the KVM helpers): it runs them. */
   private entered: string[] = [];
+  /** Where interrupts were last turned on (local_irq_enable()), while they are on. */
+  private irqOn: { pos: SourcePos; site: number } | null = null;
+  /** Per vCPU, the register holding the last IPI number this thread acknowledged. */
+  private acked = new Map<string, string>();
 
   constructor(
     private readonly world: Lowering,
@@ -280,6 +307,11 @@ class ThreadLowering {
     this.findPointerRegisters();
     this.out = [];
     this.lowerStmts(this.decl.body);
+    // A vCPU thread that ends with interrupts on idles there, taking every IPI queued for it.
+    if (this.irqOn !== null && this.entered.length > 0) {
+      const b = this.builder(this.irqOn.pos, 'local_irq_enable', this.irqOn.site);
+      emitAcks(b, this.entered, b.ackedReg!, true);
+    }
     return { index: this.decl.index, body: this.out, initRegs: this.initRegs, userRegs: new Set(this.regs) };
   }
 
@@ -535,11 +567,15 @@ class ThreadLowering {
       if (kind === 'ptr') this.checkAddress(a);
       return this.rvalue(a);
     });
-    const site = this.sites++;
-    const builder: PrimitiveBuilder = {
+    return spec.expand(this.builder(e.pos, e.callee, this.sites++), args, dst);
+  }
+
+  /** What a primitive's expansion may ask of this thread. */
+  private builder(pos: SourcePos, callee: string, site: number): PrimitiveBuilder {
+    return {
       emit: (i) => this.emit(i),
       temp: () => this.temp(),
-      origin: (part) => this.origin(e.pos, e.callee, site, part),
+      origin: (part) => this.origin(pos, callee, site, part),
       declareReg: (name, initial) => {
         this.regs.add(name);
         if (!this.initRegs.has(name)) this.initRegs.set(name, initial);
@@ -548,8 +584,20 @@ class ThreadLowering {
       vcpus: () => this.world.vcpus,
       ensureLocation: (name) => this.world.ensureLocation(name),
       enteredVcpus: () => [...this.entered],
+      irqWindow: (on) => {
+        this.irqOn = on ? { pos, site } : null;
+      },
+      ipiBit: () => {
+        if (this.world.ipiBits >= 30) throw new StageError(pos, 'more than 30 KVM_REQUEST_WAIT IPIs in one test: the model numbers each with a bit of its own');
+        return this.world.ipiBits++;
+      },
+      ackedReg: (v) => {
+        let r = this.acked.get(v);
+        if (r === undefined) this.acked.set(v, (r = this.temp()));
+        return r;
+      },
+      kvmArch: this.world.kvmArch,
     };
-    return spec.expand(builder, args, dst);
   }
 
   /** The address an lvalue designates: `*p`, `x` (a shared location), `vcpu->mode`. */

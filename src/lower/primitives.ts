@@ -1,6 +1,7 @@
 // The kernel primitives, with the meaning ../shared/models/lkmm/linux-kernel.def gives them,
 // plus the bit operations the def file lacks. Each expands into thread-program operations.
 import type { AluOp, Instr, Origin, PureExpr } from './program.js';
+import type { KvmArch } from './kvm-arch.js';
 
 /** How a primitive takes each argument: an lvalue (`*x`), a pointer (`x`), or a plain value. */
 export type ArgKind = 'lval' | 'ptr' | 'val';
@@ -20,6 +21,14 @@ export interface PrimitiveBuilder {
   ensureLocation?(name: string): void;
   /** The vCPUs whose `mode` this thread has written so far (it is their vCPU thread). */
   enteredVcpus?(): readonly string[];
+  /** Interrupts on (local_irq_enable()) or off: a thread that ends with them on takes IPIs to the end. */
+  irqWindow?(on: boolean): void;
+  /** A bit of a vCPU's `ipis` no other waited-for IPI of the test uses (kvm-requests.ts). */
+  ipiBit?(): number;
+  /** The thread's register holding the last IPI number it acknowledged for a vCPU (0 at first). */
+  ackedReg?(vcpu: string): string;
+  /** The test's KVM architecture (kvm-arch.ts): which requests exist and, per architecture, what wakes a vCPU. */
+  kvmArch?: KvmArch;
 }
 
 export interface PrimitiveSpec {

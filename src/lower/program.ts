@@ -2,6 +2,7 @@
 // memory operations with herd7's annotations; expressions are side-effect free.
 import type { SourcePos } from '../diagnostics.js';
 import type { Observable, PropOf, Quantifier } from '../parse/ast.js';
+import type { KvmArch } from './kvm-arch.js';
 
 /** A value: an integer, or the address of a shared location (its name). */
 export type Value = number | string;
@@ -78,7 +79,16 @@ export type Instr =
   | { op: 'assign'; dst: string; value: PureExpr; origin: Origin }
   | { op: 'if'; cond: PureExpr; then: Instr[]; else: Instr[]; origin: Origin }
   /** A path on which cond is false is not explored: the end of a loop unrolled by `--unroll N`. */
-  | { op: 'assume'; cond: PureExpr; origin: Origin };
+  | { op: 'assume'; cond: PureExpr; origin: Origin }
+  /**
+   * A wait: dst = the value read at addr (a spin's reads); the thread goes on only once `until`
+   * (over dst) holds. A path whose read does not satisfy it ends there, blocked on `waitsFor`.
+   * `idle`: the thread does not wait but idles here to the end (interrupts on, taking IPIs):
+   * its read is the location's last value. See explore/paths.ts for how both are judged.
+   */
+  | { op: 'await'; dst: string; addr: PureExpr; ann: string; until: PureExpr; waitsFor: string; idle?: boolean; origin: Origin }
+  /** The end of a bounded loop the kernel runs without bound (kvm_vcpu_block()): the result is incomplete. */
+  | { op: 'cut'; reason: string; origin: Origin };
 
 export interface ThreadProgram {
   index: number;
@@ -123,4 +133,6 @@ export interface Program {
   constants: Map<string, number>;
   /** Things the lowering accepted but wants the user to know (e.g. bounded loop unrolling). */
   warnings: { pos: SourcePos; message: string }[];
+  /** The KVM architecture the test was lowered for (its request table; see kvm-arch.ts). */
+  kvmArch: KvmArch;
 }

@@ -131,6 +131,8 @@ export interface LitmusTest {
   expected: ExpectedResult | null;
   /** `Result(MODEL): ...` comments (herd7 ignores them): per-model expectations, by model name. */
   expectedByModel?: Record<string, ExpectedResult>;
+  /** A `KvmArch=NAME` header line: the KVM architecture whose requests the test uses. */
+  kvmArch?: { name: string; pos: SourcePos };
   init: InitItem[];
   threads: ThreadDecl[];
   locations: Observable[];

@@ -126,7 +126,7 @@ class Parser {
     // herd7 names a test `C foo.litmus` as foo.
     const name = (this.lex.restOfLine().trim().split(/\s+/)[0] ?? '').replace(/\.litmus$/, '');
     if (name === '') throw new StageError(namePos, 'expected the test name after "C"');
-    this.skipHeader();
+    const kvmArch = this.skipHeader();
     const init = this.parseInit();
     const threads = this.parseThreads();
     let locations: Observable[] = [];
@@ -151,17 +151,27 @@ class Parser {
     this.expectationErrors = diagnostics;
     return {
       file: this.file, arch: 'C', name, expected, expectedByModel,
+      ...(kvmArch ? { kvmArch } : {}),
       init, threads, locations, filter, condition,
     };
   }
 
-  /** Diy header lines, a quoted doc string, comments: everything up to the init block's `{`. */
-  private skipHeader(): void {
-    for (;;) {
+  /**
+   * Diy header lines, a quoted doc string, comments: everything up to the init block's `{`.
+   * Returns the `KvmArch=NAME` line's value, the one header line the dialect reads.
+   */
+  private skipHeader(): { name: string; pos: SourcePos } | undefined {
+    let kvmArch: { name: string; pos: SourcePos } | undefined;
+    for (let prev: string[] = []; ; ) {
       const t = this.peek('top');
       if (t.kind === 'eof') throw this.unexpected(t, "the initial-state block '{'");
-      if (t.kind === 'punct' && t.text === '{') return;
+      if (t.kind === 'punct' && t.text === '{') return kvmArch;
       this.take('top');
+      if (prev.length === 2 && prev[0] === 'KvmArch' && prev[1] === '=' && (t.kind === 'ident' || t.kind === 'num')) {
+        if (kvmArch) throw new StageError(t.pos, `a second KvmArch= line (the first says ${kvmArch.name})`);
+        kvmArch = { name: t.kind === 'ident' ? t.text : String(t.value), pos: t.pos };
+      }
+      prev = [...prev, t.kind === 'ident' || t.kind === 'punct' ? t.text : ''].slice(-2);
     }
   }
 

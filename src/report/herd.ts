@@ -26,6 +26,7 @@ export function formatHerd(r: TestResult, source?: string): string {
   // Lines herd7 never prints (herd-parity and the kernel's scripts skip them).
   if (j.vacuous) lines.push(`Vacuous ${r.name} ${j.vacuous}`);
   if (j.verdictOnly) lines.push(`Verdict-only ${r.name} states not listed; witnesses counted among the executions found; data-race ${j.verdictOnly.dataRaceSearched ? 'searched' : 'not searched'}`);
+  for (const b of j.blocked) lines.push(`Blocked ${r.name} P${b.thread} line ${b.pos.line}: waits forever for ${b.waitsFor} (${b.executions} execution${b.executions === 1 ? '' : 's'})`);
   for (const u of j.undefinedBehaviour) lines.push(`Undefined ${r.name} P${u.thread} line ${u.pos.line}: ${u.message} (${u.executions} execution${u.executions === 1 ? '' : 's'})`);
   lines.push(`Time ${r.name} ${(r.timeMs / 1000).toFixed(2)}`);
   if (source !== undefined) lines.push(`Hash=${createHash('md5').update(source).digest('hex')}`);

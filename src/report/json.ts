@@ -17,6 +17,8 @@ export interface JsonResult {
   vacuous: string | null;
   /** Consistent executions that reached undefined behaviour (left out of the verdict), per place. */
   undefinedBehaviour: Array<{ thread: number; line: number; col: number; message: string; executions: number }>;
+  /** Consistent executions in which a thread waits forever (left out of the verdict), per place it waits. */
+  blocked: Array<{ thread: number; line: number; col: number; waitsFor: string; executions: number }>;
   /** Lowering's warnings, e.g. that an unrolled loop bounds the results. */
   warnings: Array<{ line: number; col: number; message: string }>;
   positive: number;
@@ -46,6 +48,7 @@ export function toJson(r: TestResult): JsonResult {
     complete: r.judgement.complete,
     incomplete: r.stats.incomplete,
     vacuous: r.judgement.vacuous,
+    blocked: r.judgement.blocked.map((b) => ({ thread: b.thread, line: b.pos.line, col: b.pos.col, waitsFor: b.waitsFor, executions: b.executions })),
     undefinedBehaviour: r.judgement.undefinedBehaviour.map((u) => ({ thread: u.thread, line: u.pos.line, col: u.pos.col, message: u.message, executions: u.executions })),
     warnings: r.program.warnings.map((w) => ({ line: w.pos.line, col: w.pos.col, message: w.message })),
     positive: r.judgement.positive,

@@ -41,7 +41,15 @@ export function resultRow(r: TestResult): Row {
   if (mismatch) notes.push({ tone: 'bad', text: `  ! ${r.file}: ${mismatch}` });
   if (!j.complete) notes.push({ tone: 'warn', text: `  ! ${r.file}: incomplete (${r.stats.incomplete}); explored ${r.stats.explored} execution${r.stats.explored === 1 ? '' : 's'}, ${r.stats.consistent} consistent` });
   if (j.vacuous) notes.push({ tone: 'warn', text: `  ! ${r.file}: vacuous: ${j.vacuous}` });
+  // Executions in which a thread waits forever are not judged: say how many, and where, always.
+  else if (j.blocked.length > 0) notes.push({ tone: 'warn', text: `  ! ${r.file}: ${blockedText(j.blocked)}` });
   return { cells, tone: !j.complete ? 'warn' : mismatch ? 'bad' : 'plain', notes };
+}
+
+/** "blocked: P1 line 4 waits forever for ... (3 executions); ..." (verdict mode: among the executions found). */
+export function blockedText(blocked: TestResult['judgement']['blocked']): string {
+  const n = (k: number) => `${k} execution${k === 1 ? '' : 's'}`;
+  return `blocked: ${blocked.map((b) => `P${b.thread} line ${b.pos.line} waits forever for ${b.waitsFor} (${n(b.executions)})`).join('; ')}`;
 }
 
 export function formatTable(rows: readonly Row[], style: Style = PLAIN): string {
