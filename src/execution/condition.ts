@@ -76,5 +76,5 @@ export function holdsPartially(p: CondProp, known: PartialObserver): boolean | n
 }
 
 export function formatValue(v: Value): string {
-  return typeof v === 'number' ? String(v) : v;
+  return typeof v === 'string' ? v : String(v);
 }

@@ -51,11 +51,11 @@ function rmwWrites(p: ThreadPath): Map<number, number> {
 
 function shapeKey(p: ThreadPath, symbolic: ReadonlySet<number>): string {
   const evs = p.events.map((e, i) => [e.kind, e.loc, isValueRead(e) || symbolic.has(i) ? null : e.value, e.ann, e.rmwInstr, e.lock, e.srcuSync, e.dst, e.origin.site, e.origin.part ?? '', e.origin.pos.line, e.origin.pos.col]);
-  return JSON.stringify([evs, p.addr, p.data, p.ctrl, p.rmw]);
+  return JSON.stringify([evs, p.addr, p.data, p.ctrl, p.rmw], bigintsAsText);
 }
 
 export function valuesKey(values: Value[]): string {
-  return values.map((v) => (typeof v === 'number' ? String(v) : `&${v}`)).join(',');
+  return values.map((v) => (typeof v === 'string' ? `&${v}` : String(v))).join(',');
 }
 
 const NONE: ReadonlySet<number> = new Set();
@@ -137,4 +137,9 @@ function build(keyed: Array<readonly [string, ThreadPath, ReadonlySet<number>]>)
     }
   }
   return [...shapes.values()];
+}
+
+/** A JSON.stringify replacer for keys: a bigint (a 64-bit value beyond 2^53) as its digits. */
+export function bigintsAsText(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? { int64: v.toString() } : v;
 }

@@ -4,10 +4,11 @@ import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostic
 import { lowerProp } from './condition.js';
 import { propAtoms, sameObservable, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
 import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
-import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestNames } from './kvm.js';
-import { DEFAULT_KVM_ARCH, KVM_ARCHES, isKvmArch, type KvmArch } from './kvm-arch.js';
+import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestNames, swappedRequestArguments } from './kvm.js';
+import { DEFAULT_KVM_ARCH, KVM_ARCHES, isKvmArch, requestTable, type KvmArch } from './kvm-arch.js';
 import { KVM_REQUEST_PRIMITIVES, PART } from './kvm-requests.js';
 import type { Instr, ObservedItem, Origin, Program, PureExpr, ThreadProgram, Value } from './program.js';
+import { literalInt } from './int64.js';
 
 export type LowerResult = { ok: true; program: Program } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -189,7 +190,8 @@ class Lowering {
         addObs(atom.lhs);
         if (atom.rhs.k === 'obs') addObs(atom.rhs.obs);
         if (atom.rhs.k === 'sym' && !this.locations.has(atom.rhs.name) && this.constantValue(atom.rhs.name) === undefined) {
-          throw new StageError(atom.pos, `unknown value ${atom.rhs.name}: not a location or a known constant`);
+          const near = nearestName(atom.rhs.name, [...this.locations.keys(), ...this.constantNames()]);
+          throw new StageError(atom.pos, `unknown value ${atom.rhs.name}: not a location or a known constant${near ? ` (did you mean ${near}?)` : ''}`);
         }
       }
     };
@@ -252,13 +254,20 @@ class Lowering {
     }
   }
 
-  private initValue(v: { k: 'int'; value: number } | { k: 'addr'; name: string }, pos: SourcePos): Value {
-    if (v.k === 'int') return v.value;
-    const c = this.constantValue(v.name);
-    if (c !== undefined && !this.locations.has(v.name)) return c;
+  private initValue(v: { k: 'int'; value: number | bigint } | { k: 'addr'; name: string }, pos: SourcePos): Value {
+    if (v.k === 'int') return literalInt(v.value);
+    const c = this.locations.has(v.name) ? undefined : this.constantValue(v.name, -1, pos);
+    if (c !== undefined) return c;
+    // `x = y` makes x point to location y; a misspelt KVM constant must not become one.
+    const near = this.locations.has(v.name) || !/^[A-Z][A-Z0-9_]*$/.test(v.name) ? null : nearestName(v.name, this.constantNames());
+    if (near) throw new StageError(pos, `unknown constant ${v.name} (did you mean ${near}?)`);
     this.addLocation(v.name);
-    void pos;
     return v.name;
+  }
+
+  /** The named constants a test may write (for "did you mean"): KVM's and the architecture's requests. */
+  constantNames(): string[] {
+    return ['NULL', 'true', 'false', ...KVM_CONSTANTS.keys(), ...requestTable(this.kvmArch).keys()];
   }
 
   // Shared with thread lowering.
@@ -572,6 +581,8 @@ class ThreadLowering {
     if (e.args.length !== spec.args.length) {
       throw new StageError(e.pos, `${e.callee} takes ${spec.args.length} argument${spec.args.length === 1 ? '' : 's'}, found ${e.args.length}`);
     }
+    const swapped = swappedRequestArguments(e.callee, e.args, (n) => this.world.isStructBase(n));
+    if (swapped) throw new StageError(e.pos, swapped);
     const args = e.args.map((a, i) => {
       const kind = spec.args[i];
       if (kind === 'lval') return this.lvalueAddress(a, e.callee);
@@ -630,13 +641,13 @@ class ThreadLowering {
   private rvalue(e: Expr): PureExpr {
     switch (e.k) {
       case 'num':
-        return { k: 'const', v: e.value };
+        return { k: 'const', v: literalInt(e.value) };
       case 'ident': {
         if (this.regs.has(e.name)) return { k: 'reg', r: e.name };
         if (this.world.isLocation(e.name) || this.world.isStructBase(e.name)) return { k: 'const', v: e.name };
         const c = this.world.constantValue(e.name, this.decl.index, e.pos);
         if (c !== undefined) return { k: 'const', v: c };
-        const near = nearestName(e.name, this.regs);
+        const near = nearestName(e.name, [...this.regs, ...this.world.constantNames()]);
         throw new StageError(e.pos, `undefined register or location '${e.name}'${near ? ` (did you mean ${near}?)` : ''}`);
       }
       case 'cast':
