@@ -2,6 +2,7 @@
 // (the model check that rules it out); with --dot DIR, also write one Graphviz file per witness,
 // with --svg DIR the same graphs drawn as SVG.
 import { knownModel } from './inputs.js';
+import type { KvmArch } from '../lower/kvm-arch.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDiagnostic } from '../diagnostics.js';
@@ -19,6 +20,7 @@ export interface ExplainCliOptions {
   witnesses?: number;
   timeout?: number;
   maxExecutions?: number;
+  kvmArch?: KvmArch;
 }
 
 /** File names for the DOT files: the test name, made safe for any file system. */
@@ -54,6 +56,7 @@ export async function explainCommand(file: string, opts: ExplainCliOptions): Pro
     witnesses: opts.witnesses,
     timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined,
     maxExecutions: opts.maxExecutions,
+    kvmArch: opts.kvmArch,
   });
   if (!res.ok) {
     for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, read.text) + '\n');

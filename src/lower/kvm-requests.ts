@@ -165,7 +165,7 @@ function archRequestNr(b: PrimitiveBuilder, nr: PureExpr): number {
   const { pos, primitive } = b.origin();
   if (n === null) throw new StageError(pos, `${primitive} needs a constant request number nr (the kernel's BUILD_BUG_ON() on it does not build otherwise)`);
   if (typeof n !== 'number' || n < 0 || n >= KVM_ARCH_REQ_MAX) {
-    throw new StageError(pos, `${primitive}(${String(n)}, ...) does not build in the kernel: nr must be 0..${KVM_ARCH_REQ_MAX - 1} (BUILD_BUG_ON((unsigned)(nr) >= 64 - KVM_REQUEST_ARCH_BASE): vcpu->requests is a u64)`);
+    throw new StageError(pos, `${primitive}(${String(n)}${primitive === 'KVM_ARCH_REQ' ? '' : ', ...'}) does not build in the kernel: nr must be 0..${KVM_ARCH_REQ_MAX - 1} (BUILD_BUG_ON((unsigned)(nr) >= 64 - KVM_REQUEST_ARCH_BASE): vcpu->requests is a u64)`);
   }
   return n + KVM_REQUEST_ARCH_BASE;
 }

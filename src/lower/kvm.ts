@@ -55,7 +55,7 @@ export class RequestNames {
     const elsewhere = archesDefining(name);
     const where = elsewhere.length > 0 ? `: it is ${elsewhere.join(' and ')}'s (give the test a KvmArch=${elsewhere[0]} header line, or run with --kvm-arch ${elsewhere[0]})` : '';
     const near = nearestNames(name, requestTable(this.arch).keys(), 3);
-    const hint = near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : '';
+    const hint = near.length > 0 && elsewhere.length === 0 ? ` (did you mean ${near.join(', ')}?)` : '';
     return `${name} is not ${this.arch === 'riscv' ? 'a' : 'an'} ${this.arch} request in ${KVM_KERNEL_RELEASE}${where}${hint}; a request of your own is spelled KVM_ARCH_REQ(n) or KVM_ARCH_REQ_FLAGS(n, flags), n < ${KVM_ARCH_REQ_MAX}`;
   }
 }
