@@ -189,7 +189,7 @@ class Lowering {
       for (const atom of propAtoms(p)) {
         addObs(atom.lhs);
         if (atom.rhs.k === 'obs') addObs(atom.rhs.obs);
-        if (atom.rhs.k === 'sym' && !this.locations.has(atom.rhs.name) && this.constantValue(atom.rhs.name) === undefined) {
+        if (atom.rhs.k === 'sym' && !this.locations.has(atom.rhs.name) && this.constantValue(atom.rhs.name, -1, atom.pos) === undefined) {
           const near = nearestName(atom.rhs.name, [...this.locations.keys(), ...this.constantNames()]);
           throw new StageError(atom.pos, `unknown value ${atom.rhs.name}: not a location or a known constant${near ? ` (did you mean ${near}?)` : ''}`);
         }
