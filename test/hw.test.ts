@@ -515,7 +515,7 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const reports = r.stdout.split(/\n(?=Test )/);
-    expect(reports).toHaveLength(35);
+    expect(reports).toHaveLength(42);
     const waiting: string[] = [];
     for (const t of reports) {
       const c = counts(t);
@@ -527,9 +527,13 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
       expect(c.positive + c.negative + left(/NOT ACKNOWLEDGED in (\d+)/) + left(/GIVEN UP in (\d+)/) + left(/Undefined behaviour: (\d+)/)).toBe(400);
       if (t.includes('Waits (KVM_REQUEST_WAIT')) waiting.push(/^Test (\S+)/.exec(t)?.[1] ?? '');
     }
-    // The tests whose requests carry KVM_REQUEST_WAIT (KVM_REQ_TLB_FLUSH, KVM_REQ_OUTSIDE_GUEST_MODE).
+    // The tests whose requests carry KVM_REQUEST_WAIT (KVM_REQ_TLB_FLUSH, KVM_REQ_OUTSIDE_GUEST_MODE,
+    // x86 KVM_REQ_APICV_UPDATE, arm64 KVM_REQ_SLEEP).
     expect(waiting).toEqual([
       'kvm-all-vcpus-flush+wait',
+      'kvm-arm64-sleep+no-wakeup',
+      'kvm-no-wakeup+apicv-update',
+      'kvm-no-wakeup+flags-dropped',
       'kvm-outside-guest-mode+all-vcpus',
       'kvm-outside-guest-mode+mask-misses-one',
       'kvm-two-vcpus-entry+flush',
@@ -538,7 +542,7 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     // Both vCPU threads of all-vcpus-flush+wait always reach local_irq_enable(): every wait ends.
     const flush = reports.find((t) => t.startsWith('Test kvm-all-vcpus-flush+wait '));
     expect(flush).toContain('every wait ended with its acknowledgement, none left out');
-    expect(r.stdout).toContain('35 tests, 0 errors, 0 incomplete, 0 unexpected');
+    expect(r.stdout).toContain('42 tests, 0 errors, 0 incomplete, 0 unexpected');
   });
 
   it('a wait no thread can acknowledge leaves every execution out, counted, and exits 0 (the model has no execution either)', () => {

@@ -16,7 +16,7 @@ import { EventSet, Relation } from '../execution/relation.js';
 import { holdsPartially, type PartialObserver } from '../execution/condition.js';
 import type { Candidate, Event, Skeleton } from '../execution/execution.js';
 import { PathLimitError, computeDomains, type ThreadPath, type UndefinedBehaviour } from './paths.js';
-import { bigintsAsText, groupIntoShapes, valuesKey, type PathShape } from './shapes.js';
+import { groupIntoShapes, jsonKey, valuesKey, type PathShape } from './shapes.js';
 
 /**
  * A verdict search's target: executions whose condition evaluates to `want`. The explorer
@@ -202,7 +202,7 @@ class Limiter {
 function registersSettle(program: Program, prop: NonNullable<Program['filter']>, value: boolean, choice: PathShape[]): boolean {
   const perThread = choice.map((s) => {
     const seen = new Map<string, Map<string, Value>>();
-    for (const p of s.byValues.values()) seen.set(JSON.stringify([...p.regs], bigintsAsText), p.regs);
+    for (const p of s.byValues.values()) seen.set(jsonKey([...p.regs]), p.regs);
     return [...seen.values()];
   });
   let product = 1;

@@ -51,7 +51,7 @@ function rmwWrites(p: ThreadPath): Map<number, number> {
 
 function shapeKey(p: ThreadPath, symbolic: ReadonlySet<number>): string {
   const evs = p.events.map((e, i) => [e.kind, e.loc, isValueRead(e) || symbolic.has(i) ? null : e.value, e.ann, e.rmwInstr, e.lock, e.srcuSync, e.dst, e.origin.site, e.origin.part ?? '', e.origin.pos.line, e.origin.pos.col]);
-  return JSON.stringify([evs, p.addr, p.data, p.ctrl, p.rmw], bigintsAsText);
+  return jsonKey([evs, p.addr, p.data, p.ctrl, p.rmw]);
 }
 
 export function valuesKey(values: Value[]): string {
@@ -139,7 +139,14 @@ function build(keyed: Array<readonly [string, ThreadPath, ReadonlySet<number>]>)
   return [...shapes.values()];
 }
 
-/** A JSON.stringify replacer for keys: a bigint (a 64-bit value beyond 2^53) as its digits. */
-export function bigintsAsText(_key: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? { int64: v.toString() } : v;
+/**
+ * JSON.stringify as a key. A bigint (a 64-bit value beyond 2^53) makes it throw: only then, the
+ * slower replacer writes it as its digits (a replacer on every key would slow every test).
+ */
+export function jsonKey(x: unknown): string {
+  try {
+    return JSON.stringify(x);
+  } catch {
+    return JSON.stringify(x, (_key, v: unknown) => (typeof v === 'bigint' ? { int64: v.toString() } : v));
+  }
 }

@@ -14,7 +14,10 @@ import {
   KVM_REQUEST_NO_ACTION,
   KVM_REQUEST_NO_WAKEUP,
   KVM_REQUEST_WAIT,
+  DEFAULT_KVM_ARCH,
+  KVM_ARCHES,
   archesDefining,
+  isKvmArch,
   kvmRequest,
   requestNumber,
   requestTable,
@@ -88,6 +91,14 @@ export function swappedRequestArguments(callee: string, args: readonly Expr[], i
   const fixed = args.map((a, i) => text(i === r ? args[p] : i === p ? args[r] : a));
   const order = r === 0 ? 'the request first, then the vCPU' : `the ${sig[0] === 'kvm' ? 'VM' : 'vCPU'} first, then the request`;
   return `the arguments of ${callee}(${sig.join(', ')}) are swapped: it takes ${order}; write ${callee}(${fixed.join(', ')})`;
+}
+
+/** A test's architecture: its `KvmArch=NAME` header line wins over the option, then x86; an unknown name is an error. */
+export function testKvmArch(header: { name: string; pos: SourcePos } | undefined, option: KvmArch | undefined): KvmArch {
+  if (!header) return option ?? DEFAULT_KVM_ARCH;
+  if (isKvmArch(header.name)) return header.name;
+  const near = nearestNames(header.name, KVM_ARCHES, 1);
+  throw new StageError(header.pos, `unknown KVM architecture '${header.name}' in KvmArch=${header.name}${near.length > 0 ? ` (did you mean ${near[0]}?)` : ''}: the architectures are ${KVM_ARCHES.join(', ')}`);
 }
 
 /** The names nearest to `name` by edit distance (ties kept), at most `max` of them. */

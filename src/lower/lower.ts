@@ -4,8 +4,8 @@ import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostic
 import { lowerProp } from './condition.js';
 import { propAtoms, sameObservable, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
 import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
-import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestNames, swappedRequestArguments } from './kvm.js';
-import { DEFAULT_KVM_ARCH, KVM_ARCHES, isKvmArch, requestTable, type KvmArch } from './kvm-arch.js';
+import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestNames, swappedRequestArguments, testKvmArch } from './kvm.js';
+import { requestTable, type KvmArch } from './kvm-arch.js';
 import { KVM_REQUEST_PRIMITIVES, PART } from './kvm-requests.js';
 import type { Instr, ObservedItem, Origin, Program, PureExpr, ThreadProgram, Value } from './program.js';
 import { literalInt } from './int64.js';
@@ -82,8 +82,11 @@ class Lowering {
   /** vCPUs some thread runs (writes the mode of, outside the KVM helpers). */
   readonly runVcpus = new Set<string>();
 
-  /** Names a condition or a thread may use as numbers; `thread` is -1 outside the threads. */
-  constantValue(name: string, thread = -1, pos: SourcePos | null = null): number | undefined {
+  /**
+   * Names a condition or a thread may use as numbers. With `pos`, a `KVM_REQ_*` name the test's
+   * architecture does not define is an error there (never a fresh bit).
+   */
+  constantValue(name: string, pos: SourcePos | null = null): number | undefined {
     let v: number | undefined;
     if (name === 'NULL' || name === 'false') v = 0;
     else if (name === 'true') v = 1;
@@ -92,7 +95,6 @@ class Lowering {
       const why = this.requests.unknown(name);
       if (why !== null) throw new StageError(pos, why);
     }
-    void thread;
     if (v !== undefined) this.usedConstants.set(name, v);
     return v;
   }
@@ -102,7 +104,7 @@ class Lowering {
     private readonly options: LowerOptions,
   ) {
     this.primitives = options.primitives ? new Map([...options.primitives, ...KVM_PRIMITIVES]) : PRIMITIVES;
-    this.kvmArch = resolveKvmArch(test, options);
+    this.kvmArch = testKvmArch(test.kvmArch, options.kvmArch);
     this.requests = new RequestNames(this.kvmArch);
   }
   readonly primitives: ReadonlyMap<string, PrimitiveSpec>;
@@ -189,7 +191,7 @@ class Lowering {
       for (const atom of propAtoms(p)) {
         addObs(atom.lhs);
         if (atom.rhs.k === 'obs') addObs(atom.rhs.obs);
-        if (atom.rhs.k === 'sym' && !this.locations.has(atom.rhs.name) && this.constantValue(atom.rhs.name, -1, atom.pos) === undefined) {
+        if (atom.rhs.k === 'sym' && !this.locations.has(atom.rhs.name) && this.constantValue(atom.rhs.name, atom.pos) === undefined) {
           const near = nearestName(atom.rhs.name, [...this.locations.keys(), ...this.constantNames()]);
           throw new StageError(atom.pos, `unknown value ${atom.rhs.name}: not a location or a known constant${near ? ` (did you mean ${near}?)` : ''}`);
         }
@@ -258,7 +260,7 @@ class Lowering {
 
   private initValue(v: { k: 'int'; value: number | bigint } | { k: 'addr'; name: string }, pos: SourcePos): Value {
     if (v.k === 'int') return literalInt(v.value);
-    const c = this.locations.has(v.name) ? undefined : this.constantValue(v.name, -1, pos);
+    const c = this.locations.has(v.name) ? undefined : this.constantValue(v.name, pos);
     if (c !== undefined) return c;
     // `x = y` makes x point to location y; a misspelt KVM constant must not become one.
     const near = this.locations.has(v.name) || !/^[A-Z][A-Z0-9_]*$/.test(v.name) ? null : nearestName(v.name, this.constantNames());
@@ -291,15 +293,6 @@ class Lowering {
   get unroll(): number | undefined {
     return this.options.unroll;
   }
-}
-
-/** The test's `KvmArch=NAME` header line wins over the option; an unknown name is an error. */
-function resolveKvmArch(test: LitmusTest, options: LowerOptions): KvmArch {
-  const h = test.kvmArch;
-  if (!h) return options.kvmArch ?? DEFAULT_KVM_ARCH;
-  if (isKvmArch(h.name)) return h.name;
-  const near = nearestName(h.name, KVM_ARCHES);
-  throw new StageError(h.pos, `unknown KVM architecture '${h.name}' in KvmArch=${h.name}${near ? ` (did you mean ${near}?)` : ''}: the architectures are ${KVM_ARCHES.join(', ')}`);
 }
 
 function cmpStr(a: string, b: string): number {
@@ -647,7 +640,7 @@ class ThreadLowering {
       case 'ident': {
         if (this.regs.has(e.name)) return { k: 'reg', r: e.name };
         if (this.world.isLocation(e.name) || this.world.isStructBase(e.name)) return { k: 'const', v: e.name };
-        const c = this.world.constantValue(e.name, this.decl.index, e.pos);
+        const c = this.world.constantValue(e.name, e.pos);
         if (c !== undefined) return { k: 'const', v: c };
         const near = nearestName(e.name, [...this.regs, ...this.world.constantNames()]);
         throw new StageError(e.pos, `undefined register or location '${e.name}'${near ? ` (did you mean ${near}?)` : ''}`);
