@@ -2,3 +2,4 @@
 export function lockFamily(n: number): string;
 export function cmpxchgLockFamily(n: number): string;
 export function rcuFamily(n: number): string;
+export function kvmVcpusFamily(n: number): string;

@@ -105,3 +105,18 @@ export function kvmRequestersFamily(n) {
   const cond = [...Array(n - 1).keys()].map((i) => `${i + 1}:ipi=0`).join(' /\\ ');
   return `C kvm-requesters-${n}\n\n(* Result: Never *)\n\n{}\n\n${t.join('\n\n')}\n\nbad lost-request (0:r0=0 /\\ ${cond})\n`;
 }
+
+/**
+ * The KVM vCPU family (issue 19, "Scale in vCPUs"): one requester makes a request of every vCPU
+ * with kvm_make_all_cpus_request(); each of the n vCPU threads enters the guest with
+ * smp_store_mb(vcpu->mode, IN_GUEST_MODE) and looks for requests. Lost: some vCPU runs the guest
+ * without the request and the requester sent it no IPI. The request is KVM_REQ_EVENT (no flags:
+ * a wake-up, then an IPI if the vCPU is in guest mode).
+ */
+export function kvmVcpusFamily(n) {
+  const t = [];
+  for (let i = 0; i < n; i++) t.push(`P${i}(struct kvm_vcpu *vcpu${i})\n{\n\tint r0;\n\n\tsmp_store_mb(vcpu${i}->mode, IN_GUEST_MODE);\n\tr0 = kvm_request_pending(vcpu${i});\n}`);
+  t.push(`P${n}(struct kvm *kvm)\n{\n\tkvm_make_all_cpus_request(kvm, KVM_REQ_EVENT);\n}`);
+  const cond = [...Array(n).keys()].map((i) => `(${i}:r0=0 /\\ ${n}:ipi_vcpu${i}=0)`).join(' \\/ ');
+  return `C kvm-vcpus-${n}\n\n(* Result: Never *)\n\n{}\n\n${t.join('\n\n')}\n\nbad lost-request (${cond})\n`;
+}

@@ -9,8 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT } from './helpers/cli.js';
 
 /** The pages whose examples are tested; a command page must have at least one. */
-const PAGES = ['run', 'explain', 'check', 'fences', 'fuzz', 'litmus-format', 'kvm-dialect', 'models', 'errors-and-limits', 'performance', 'development'];
-const COMMAND_PAGES = ['run', 'explain', 'check', 'fences', 'fuzz'];
+const PAGES = ['run', 'explain', 'check', 'fences', 'fuzz', 'litmus-format', 'kvm-dialect', 'models', 'errors-and-limits', 'performance', 'development', 'playground'];
+const COMMAND_PAGES = ['run', 'explain', 'check', 'fences', 'fuzz', 'playground'];
 
 export interface Example {
   page: string;

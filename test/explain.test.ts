@@ -175,7 +175,7 @@ describe('explain: command line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'explain-'));
     try {
       capture();
-      const code = await explainCommand(join(KVM, 'dekker+no-requester-mb.litmus'), { model: 'lkmm', dot: dir, witnesses: 1 });
+      const code = await explainCommand([join(KVM, 'dekker+no-requester-mb.litmus')], { model: 'lkmm', dot: dir, witnesses: 1 });
       expect(code).toBe(0);
       expect(out.join('')).toContain('lost request: reachable');
       expect(readdirSync(dir)).toEqual(['kvm-dekker+no-requester-mb.witness-1.dot']);
@@ -188,7 +188,7 @@ describe('explain: command line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'explain-'));
     try {
       capture();
-      const code = await explainCommand(join(KVM, 'dekker+no-vcpu-mb.litmus'), { model: 'lkmm', dot: dir, svg: dir, witnesses: 1 });
+      const code = await explainCommand([join(KVM, 'dekker+no-vcpu-mb.litmus')], { model: 'lkmm', dot: dir, svg: dir, witnesses: 1 });
       expect(code).toBe(0);
       expect(readdirSync(dir).sort()).toEqual(['kvm-dekker+no-vcpu-mb.witness-1.dot', 'kvm-dekker+no-vcpu-mb.witness-1.svg']);
       const svg = readFileSync(join(dir, 'kvm-dekker+no-vcpu-mb.witness-1.svg'), 'utf8');
@@ -207,17 +207,17 @@ describe('explain: command line', () => {
   it('exits 1 when the verdict contradicts the Result: line, 2 on a missing file', async () => {
     capture();
     // The test says Sometimes (LKMM) and, on its Result(sc): line, Never under SC: both agree.
-    expect(await explainCommand(join(KVM, 'dekker+no-requester-mb.litmus'), { model: 'sc' })).toBe(0);
+    expect(await explainCommand([join(KVM, 'dekker+no-requester-mb.litmus')], { model: 'sc' })).toBe(0);
     // Without its Result(sc): line, the Result: line (Sometimes) applies to SC, which says Never.
     const dir = mkdtempSync(join(tmpdir(), 'explain-'));
     try {
       const file = join(dir, 'no-sc-line.litmus');
       writeFileSync(file, readFileSync(join(KVM, 'dekker+no-requester-mb.litmus'), 'utf8').replace(/Result\(sc\): Never/, ''));
-      expect(await explainCommand(file, { model: 'sc' })).toBe(1);
+      expect(await explainCommand([file], { model: 'sc' })).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(await explainCommand(join(KVM, 'no-such-test.litmus'), { model: 'lkmm' })).toBe(2);
+    expect(await explainCommand([join(KVM, 'no-such-test.litmus')], { model: 'lkmm' })).toBe(2);
   });
 });
 

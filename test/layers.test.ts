@@ -20,7 +20,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['cat', 'check'],
   ['report', 'explain', 'analysis', 'hw'],
   ['fuzz'],
-  ['cli'],
+  ['cli', 'web'],
 ];
 
 const rank = new Map<string, number>(LAYERS.flatMap((units, i) => units.map((u) => [u, i] as const)));
@@ -63,7 +63,33 @@ export function violations(): string[] {
   return bad;
 }
 
+/** Every file of src/ that FILE reaches through its relative imports (FILE included). */
+export function reachable(entries: string[]): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...entries];
+  while (todo.length) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const spec of importsOf(readFileSync(file, 'utf8'))) todo.push(normalize(join(dirname(file), spec.replace(/\.js$/, '.ts'))));
+  }
+  return seen;
+}
+
+const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])node:[^'"]+\1/;
+
 describe('layers', () => {
+  it('nothing the web page or its workers import from src/ imports node:*', () => {
+    const web = files(join(SRC, 'web'));
+    const reached = reachable(web);
+    expect(reached.size).toBeGreaterThan(web.length + 20);
+    const withNode = [...reached].filter((f) => NODE_IMPORT.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
+    expect(withNode).toEqual([]);
+    // The check sees a Node import where there is one.
+    expect(NODE_IMPORT.test("import { join } from 'node:path';")).toBe(true);
+    expect([...reachable([join(SRC, 'cli', 'serve.ts')])].some((f) => NODE_IMPORT.test(readFileSync(f, 'utf8')))).toBe(true);
+  });
+
   it('every import in src/ points down', () => {
     expect(violations()).toEqual([]);
   });

@@ -1,5 +1,5 @@
 // Bring your own model: load a cat model (and optionally its macros) from herd7-style files.
-import { basename } from 'node:path';
+import { basename } from './paths.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { PrimitiveSpec } from '../lower/primitives.js';
 import { decideSource } from '../api.js';

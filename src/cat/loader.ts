@@ -1,7 +1,7 @@
 // Reading a model: the .cfg file (as herd7 reads linux-kernel.cfg), the bell and cat files with
 // their includes, and the macros. File access goes through an injected reader so this stays
 // pure; the CLI passes one that reads the file system.
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from './paths.js';
 import type { CatPos, Instr } from './ast.js';
 import { variantHolds } from './compile.js';
 import { CatError } from './errors.js';

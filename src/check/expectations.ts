@@ -3,47 +3,9 @@
 // and pass absolute paths, so lookups never depend on the working directory.
 import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import type { ExpectedResult, LitmusTest } from '../parse/ast.js';
+import { VERDICTS, type Expectation, type Verdict } from './expected.js';
 
-export type Verdict = 'Never' | 'Sometimes' | 'Always';
-export const VERDICTS: readonly Verdict[] = ['Never', 'Sometimes', 'Always'];
-
-export interface ExpectationSource {
-  kind: 'result-comment' | 'expect-file' | 'baseline';
-  /** The file the expectation is written in (the test itself for a Result: comment). */
-  file: string;
-  line: number;
-  col: number;
-}
-
-export interface Expectation {
-  verdict: Verdict;
-  dataRace: boolean;
-  /** Final states as herd7 prints them (`0:r0=0; 1:r0=1;`); only baselines record them. */
-  states?: string[];
-  /** The model a baseline entry was recorded under. */
-  model?: string;
-  source: ExpectationSource;
-}
-
-/**
- * Whether a decided verdict meets an expected one. `racesCompared`: the model has LKMM's
- * data-race flag, so a predicted race (DATARACE) must be found and an unpredicted one must not.
- * A race that was predicted and found explains a Sometimes where the race-free verdict is Never
- * (the kernel corpus writes `Result: Never DATARACE` for tests herd7 calls Sometimes with
- * `Flag data-race`): the racy executions are undefined behaviour, so their outcomes count for
- * nothing either way.
- */
-export function verdictMeets(
-  expected: { verdict: Verdict; dataRace: boolean },
-  actual: { observation: Verdict; dataRace: boolean },
-  racesCompared: boolean,
-): boolean {
-  if (!racesCompared) return expected.verdict === actual.observation;
-  if (expected.dataRace !== actual.dataRace) return false;
-  if (expected.verdict === actual.observation) return true;
-  return expected.dataRace && expected.verdict === 'Never' && actual.observation === 'Sometimes';
-}
+export { VERDICTS, verdictMeets, expectedResultFor, expectationFromComment, type Verdict, type Expectation, type ExpectationSource } from './expected.js';
 
 /** An expect file or a baseline: keys are paths relative to `dir` (or bare file names). */
 export interface ExpectationTable {
@@ -54,23 +16,6 @@ export interface ExpectationTable {
 }
 
 export type TableResult = { ok: true; table: ExpectationTable } | { ok: false; diagnostics: Diagnostic[] };
-
-/**
- * What a test's comments expect under a model: its `Result(MODEL): ...` line for that model
- * (matched by name, case-insensitively), else its `Result: ...` line, which holds for every
- * model without a line of its own.
- */
-export function expectedResultFor(test: LitmusTest, model?: string): ExpectedResult | null {
-  const own = model !== undefined ? test.expectedByModel?.[model.toLowerCase()] : undefined;
-  return own ?? test.expected;
-}
-
-/** The expectation a test's own `Result:` (or `Result(MODEL):`) comment states, if any. */
-export function expectationFromComment(test: LitmusTest, model?: string): Expectation | null {
-  const e = expectedResultFor(test, model);
-  if (!e) return null;
-  return { verdict: e.verdict, dataRace: e.dataRace, model: test.expectedByModel?.[model?.toLowerCase() ?? ''] ? model : undefined, source: { kind: 'result-comment', file: test.file, line: e.pos.line, col: e.pos.col } };
-}
 
 const VERDICT_LINE = /^(.*?)\s+(Never|Sometimes|Always)(?:\s+(DATARACE))?\s*$/;
 

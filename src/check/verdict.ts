@@ -1,6 +1,6 @@
 // Words for verdicts: herd7's Never/Sometimes/Always, and the protocol's own for KVM outcomes.
 import type { TestResult } from '../api.js';
-import { expectedResultFor, verdictMeets, type Verdict } from './expectations.js';
+import { expectedResultFor, verdictMeets, type Verdict } from './expected.js';
 
 /** "lost-request" -> "lost request". */
 export function outcomeWords(outcome: string): string {
@@ -21,12 +21,23 @@ export function verdictText(r: TestResult): string {
  * the `check` gate both use it): the observation, and the data-race flag when the model can
  * raise it (a model without one, like SC or TSO, never contradicts a DATARACE).
  */
-export function compareVerdict(expected: { verdict: Verdict; dataRace: boolean }, r: TestResult): { want: string; got: string; agree: boolean } {
+export function compareVerdict(expected: { verdict: Verdict; dataRace: boolean; deadlock?: boolean }, r: TestResult): { want: string; got: string; agree: boolean } {
   const races = racesCompared(r);
-  const want = verdictWords(expected.verdict, races && expected.dataRace);
+  const want = verdictWords(expected.verdict, races && expected.dataRace) + (expected.deadlock ? ' DEADLOCK' : '');
   const got = resultWords(r);
   const actual = { observation: r.judgement.observation, dataRace: r.judgement.flags.includes('data-race') };
-  return { want, got, agree: verdictMeets(expected, actual, races) };
+  return { want, got, agree: verdictMeets(expected, actual, races) && (!expected.deadlock || deadlockSeen(r)) };
+}
+
+/**
+ * Whether some execution never finishes: the explorer reported blocked threads, or no execution
+ * exists at all without a filter or undefined behaviour to blame (herd7's `Never 0 0`, which the
+ * kernel's judgelitmus.sh takes for DEADLOCK).
+ */
+export function deadlockSeen(r: TestResult): boolean {
+  const j = r.judgement;
+  if (j.blocked.length > 0) return true;
+  return j.vacuous !== null && j.filteredOut === 0 && r.stats.filteredCombinations === 0 && j.undefinedBehaviour.length === 0;
 }
 
 /** The result in a Result: comment's words: `Sometimes DATARACE` when the model flagged a race. */

@@ -10,7 +10,9 @@ import {
   baselineKey, expectationFromComment, formatBaseline, lookupExpectation, parseBaseline, parseExpectFile,
   type BaselineEntry, type Expectation, type ExpectationTable, type TableResult,
 } from '../check/expectations.js';
-import { closingLine, decideOutcome, summarise, type CheckOutcome, type TestRun } from '../check/outcome.js';
+import { closingLine, decideOutcome, summarise, type CheckOutcome, type GateOptions, type TestRun } from '../check/outcome.js';
+import { whatBroke } from '../explain/cause.js';
+import { explainSource } from '../explain/explain.js';
 import { selectShard, shardKey, type Shard } from '../check/shard.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatGithubAnnotations } from '../report/github.js';
@@ -39,6 +41,27 @@ export interface CheckCliOptions {
   shard?: Shard;
   /** Full enumeration; otherwise check decides verdicts only, unless a baseline needs the states. */
   allStates?: boolean;
+  allowVacuous?: boolean;
+  requireExpectations?: boolean;
+}
+
+/** Bound on the time spent explaining one failure (the verdict is already decided). */
+const EXPLAIN_MS = 10_000;
+
+/**
+ * Add what a report needs beyond the verdict: the test's warnings, and for a verdict that differs
+ * from the expected one, what broke (explain's analysis, run again on the main thread: failures are few).
+ */
+function annotateOutcome(o: CheckOutcome, run: TestRun, model: string, timeoutMs: number | undefined): CheckOutcome {
+  if (run.kind !== 'result') return o;
+  const warnings = warningsOf(run.result).map((w) => ({ line: w.line, col: w.col, message: w.message }));
+  const out: CheckOutcome = warnings.length ? { ...o, warnings } : o;
+  if (!(o.status === 'failed' && o.expected && o.actual && !o.actual.vacuous && o.actual.observation !== o.expected.verdict)) return out;
+  const x = explainSource(run.source, run.file, { model, timeoutMs: Math.min(timeoutMs ?? EXPLAIN_MS, EXPLAIN_MS) });
+  const cause = x.ok ? whatBroke(x.explanation) : null;
+  if (!cause) return out;
+  const explain = `npx litmus-check explain ${run.file}${model !== 'lkmm' ? ` --model ${model}` : ''}`;
+  return { ...out, cause: { message: cause.message, location: { file: run.file, line: cause.pos.line, col: cause.pos.col }, explain } };
 }
 
 /** 2 for bad input, else 3 for a limit hit, else 1 for a mismatch, else 0. */
@@ -113,16 +136,18 @@ export async function checkCommand(paths: string[], opts: CheckCliOptions): Prom
     return run.kind === 'result' ? expectationFromComment(run.result.test, run.result.model) : null;
   };
 
+  const gate: GateOptions = { allowVacuous: opts.allowVacuous, requireExpectations: opts.requireExpectations };
+  const runTimeoutMs = opts.timeout !== undefined ? opts.timeout * 1000 : undefined;
   const runs = await runInWorkers(selected, {
     model: opts.model,
     jobs: opts.jobs,
-    timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined,
+    timeoutMs: runTimeoutMs,
     maxExecutions: opts.maxExecutions,
     kvmArch: opts.kvmArch,
     // A verdict (and the data-race flag) is all a gate compares, except with a baseline's states.
     verdictOnly: !opts.allStates && opts.baseline === undefined && opts.updateBaseline === undefined,
     onResult: (index, run) => {
-      decided[index] = decideOutcome(run, expectationFor(run));
+      decided[index] = annotateOutcome(decideOutcome(run, expectationFor(run), gate), run, opts.model, runTimeoutMs);
       finishedRuns[index] = run;
       progress.update(++finished);
       // Print in path order whatever the completion order, so logs are the same for any --jobs.

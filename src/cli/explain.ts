@@ -1,17 +1,17 @@
-// `litmus-check explain FILE`: print why the test's bad outcome is reachable (a witness) or not
-// (the model check that rules it out); with --dot DIR, also write one Graphviz file per witness,
-// with --svg DIR the same graphs drawn as SVG.
+// `litmus-check explain PATHS...`: print why each test's bad outcome is reachable (a witness) or
+// not (the model check that rules it out); with --dot, also write one Graphviz file per witness,
+// with --svg the same graphs drawn as SVG (into a file, or a directory when the argument is one).
 import { knownModel } from './inputs.js';
 import type { KvmArch } from '../lower/kvm-arch.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join, sep } from 'node:path';
 import { formatDiagnostic } from '../diagnostics.js';
 import { toDot } from '../explain/dot.js';
 import { dotToSvg } from '../explain/svg.js';
 import { explainSource, type Explanation } from '../explain/explain.js';
 import { formatExplanation } from '../explain/text.js';
-import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK } from './exit-codes.js';
-import { readLitmusFile } from './files.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit } from './exit-codes.js';
+import { collectLitmusFiles, readLitmusFile } from './files.js';
 
 export interface ExplainCliOptions {
   model: string;
@@ -44,8 +44,44 @@ function dotFiles(x: Explanation): Array<{ file: string; dot: string }> {
   }));
 }
 
-export async function explainCommand(file: string, opts: ExplainCliOptions): Promise<number> {
+/**
+ * Where graph `index` of `count` goes: into the directory `target` (one that exists, or any path
+ * ending in `/`), else the file `target` itself, the later graphs beside it as NAME-2.svg, ...
+ */
+export function graphPath(target: string, file: string, index: number): string {
+  if (target.endsWith('/') || target.endsWith(sep) || (existsSync(target) && statSync(target).isDirectory())) return join(target, file);
+  if (index === 0) return target;
+  const ext = extname(target);
+  return `${target.slice(0, target.length - ext.length)}-${index + 1}${ext}`;
+}
+
+const isDirTarget = (t: string | undefined) => t !== undefined && (t.endsWith('/') || t.endsWith(sep) || (existsSync(t) && statSync(t).isDirectory()));
+
+/** Explain each test in turn (files or directories of them); the worst exit code wins. */
+export async function explainCommand(paths: string[], opts: ExplainCliOptions): Promise<number> {
   if (!knownModel(opts.model)) return EXIT_BAD_INPUT;
+  const { files, missing } = collectLitmusFiles(paths);
+  for (const m of missing) process.stderr.write(`${m}:1:1: error: no such file or directory\n`);
+  if (missing.length) return EXIT_BAD_INPUT;
+  if (files.length === 0) {
+    process.stderr.write('litmus-check: no .litmus files found\n');
+    return EXIT_BAD_INPUT;
+  }
+  for (const [flag, target] of [['--dot', opts.dot], ['--svg', opts.svg]] as const) {
+    if (files.length > 1 && target !== undefined && !isDirTarget(target)) {
+      process.stderr.write(`litmus-check: ${flag} ${target}: with several tests, give a directory (end it with '/')\n`);
+      return EXIT_BAD_INPUT;
+    }
+  }
+  const codes: number[] = [];
+  for (const [i, file] of files.entries()) {
+    if (i > 0) process.stdout.write('\n');
+    codes.push(await explainOne(file, opts));
+  }
+  return combineExit(codes);
+}
+
+async function explainOne(file: string, opts: ExplainCliOptions): Promise<number> {
   const read = readLitmusFile(file);
   if (!read.ok) {
     process.stderr.write(`${file}:1:1: error: ${read.message}\n`);
@@ -64,21 +100,21 @@ export async function explainCommand(file: string, opts: ExplainCliOptions): Pro
   }
   const x = res.explanation;
   process.stdout.write(formatExplanation(x, read.text));
-  const outputs: Array<{ dir: string | undefined; ext: string; render: (dot: string) => string | Promise<string> }> = [
-    { dir: opts.dot, ext: '.dot', render: (dot) => dot },
-    { dir: opts.svg, ext: '.svg', render: dotToSvg },
+  const outputs: Array<{ target: string | undefined; ext: string; render: (dot: string) => string | Promise<string> }> = [
+    { target: opts.dot, ext: '.dot', render: (dot) => dot },
+    { target: opts.svg, ext: '.svg', render: dotToSvg },
   ];
-  for (const { dir, ext, render } of outputs) {
-    if (dir === undefined) continue;
+  for (const { target, ext, render } of outputs) {
+    if (target === undefined) continue;
     try {
-      mkdirSync(dir, { recursive: true });
-      for (const f of dotFiles(x)) {
-        const path = join(dir, f.file.replace(/\.dot$/, ext));
+      for (const [k, f] of dotFiles(x).entries()) {
+        const path = graphPath(target, f.file.replace(/\.dot$/, ext), k);
+        mkdirSync(dirname(path), { recursive: true });
         writeFileSync(path, await render(f.dot));
         process.stdout.write(`wrote ${path}\n`);
       }
     } catch (e) {
-      process.stderr.write(`litmus-check: cannot write to ${dir}: ${(e as Error).message}\n`);
+      process.stderr.write(`litmus-check: cannot write ${target}: ${(e as Error).message}\n`);
       return EXIT_BAD_INPUT;
     }
   }

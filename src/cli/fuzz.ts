@@ -112,7 +112,7 @@ export function fuzzCommand(opts: FuzzOptions): number {
   }
 
   const seed = opts.seed ?? (Date.now() ^ (process.pid << 8)) | 0;
-  process.stdout.write(`fuzz ${info.name}${modelText}${breakText}: ${info.summary}\nseed ${seed}${opts.path ? `, replaying path ${opts.path}` : `, ${opts.runs} runs`}${opts.timeBudget ? `, time budget ${opts.timeBudget} s` : ''}\n`);
+  process.stdout.write(`fuzz ${info.name}${modelText}${breakText}: ${info.summary}\nseed ${seed}${opts.path ? `, replaying path ${opts.path}` : `, ${opts.runs} run${opts.runs === 1 ? '' : 's'}`}${opts.timeBudget ? `, time budget ${opts.timeBudget} s` : ''}\n`);
   const report = runCampaign(prop, {
     runs: opts.runs,
     seed,
@@ -184,6 +184,6 @@ function formatReport(r: CampaignReport, opts: FuzzOptions, seed: number): strin
   const seconds = (r.timeMs / 1000).toFixed(1);
   const skipped = r.skipped > 0 ? `, ${r.skipped} skipped (limits)` : '';
   const cut = r.timedOut ? ` (time budget reached after ${r.runs} of ${r.runsRequested})` : '';
-  out += `\n${r.property}: ${r.runs} runs${skipped}${cut}, ${r.failingRuns} failing, ${seconds} s, seed ${seed}\n`;
+  out += `\n${r.property}: ${r.runs} run${r.runs === 1 ? '' : 's'}${skipped}${cut}, ${r.failingRuns} failing, ${seconds} s, seed ${seed}\n`;
   return out;
 }

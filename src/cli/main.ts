@@ -11,7 +11,8 @@ import { collectReporter } from './reporters.js';
 import { parseShard } from '../check/shard.js';
 import { addModelFileOptions, wantsModelFiles } from './model-options.js';
 import { registerHwCommand } from './hw-command.js';
-import { addLimitOptions, kvmArchOption, modelOption, packageVersion, positiveInt } from './options.js';
+import { conciseUsageErrors } from './usage.js';
+import { addLimitOptions, kvmArchOption, modelOption, packageVersion, positiveInt, wholeNumber } from './options.js';
 
 function shardArg(v: string) {
   const shard = parseShard(v);
@@ -80,6 +81,8 @@ export function buildProgram(): Command {
   addLimitOptions(check, 'per-test')
     .option('--shard <i/n>', 'run only the i-th of n deterministic slices of the sorted tests', shardArg)
     .option('--all-states', 'list every final state (full enumeration) instead of deciding the verdict only (implied by --baseline and --update-baseline)')
+    .option('--allow-vacuous', 'accept a verdict that holds because no execution reached the end (all filtered, blocked or pruned)')
+    .option('--require-expectations', 'a test without an expectation fails instead of being skipped')
     .action((paths: string[], opts) => {
       settle(checkCommand(paths, opts));
     });
@@ -108,18 +111,28 @@ export function buildProgram(): Command {
   const explain = program
     .command('explain')
     .description('why the bad outcome is reachable (a witness in source terms) or not (the model check that rules it out)')
-    .argument('<file>', 'a .litmus file')
+    .argument('<paths...>', '.litmus files or directories of them')
     .addOption(modelOption())
     .addOption(kvmArchOption())
-    .option('--dot <dir>', 'also write a Graphviz file per witness (or rejected example) into DIR')
-    .option('--svg <dir>', 'also draw each of those graphs as SVG into DIR (no Graphviz needed)')
+    .option('--dot <path>', "also write the Graphviz graph of each witness (or rejected example) to FILE, or into DIR when the path is a directory or ends in '/'")
+    .option('--svg <path>', "also draw those graphs as SVG (no Graphviz needed): a FILE, or a DIR when the path is a directory or ends in '/'")
     .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1);
   addLimitOptions(explain, 'per-test', 'a Never found under it is reported incomplete (exit 3)')
-    .action((file: string, opts) => {
-      settle(explainCommand(file, opts));
+    .action((paths: string[], opts) => {
+      settle(explainCommand(paths, opts));
     });
   registerFuzzCommand(program);
   registerHwCommand(program);
+  program
+    .command('serve')
+    .description('the playground in the browser, on 127.0.0.1: edit a test, run it under every model, see the graph and the fix, share a link')
+    .option('-p, --port <n>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535), 8080)
+    .option('--open', 'open the page in the desktop browser, when there is one')
+    .action((opts: { port: number; open?: boolean }) => {
+      // Loaded only when used, so every other command starts as fast as before.
+      settle(import('./serve.js').then((m) => m.serveCommand(opts)));
+    });
+  conciseUsageErrors(program);
   return program;
 }
 

@@ -67,7 +67,7 @@ function poStyle(c: ExplainedEdge): string {
 }
 
 /** co edges without a write in between, so the picture shows the order, not its closure. */
-function immediateCo(graph: ExecutionGraph, a: Event, b: Event): boolean {
+export function immediateCo(graph: ExecutionGraph, a: Event, b: Event): boolean {
   for (const m of graph.skeleton.events) if (graph.co.has(a.id, m.id) && graph.co.has(m.id, b.id)) return false;
   return true;
 }

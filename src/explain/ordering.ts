@@ -44,6 +44,8 @@ export interface PairVerdict {
    * right one.
    */
   tooWeak: string[];
+  /** The barriers `tooWeak` speaks of, in the same order (so a report can point at their lines). */
+  tooWeakAt: Event[];
 }
 
 const isFence = (e: Event, ann: string) => e.kind === 'F' && e.ann === ann;
@@ -177,8 +179,8 @@ export function judgePair(sk: Skeleton, a: Event, b: Event): PairVerdict {
     const own = sk.events.find((e) => e.thread === a.thread && e.poIndex < a.poIndex && e.kind === 'F' && e.ann === 'wmb' && e.origin?.site === a.origin?.site);
     if (own && !orderings.some((o) => o.by === own)) insufficient.push(`the smp_wmb() inside ${own.origin?.primitive}() comes before the ${a.origin.part ?? a.origin.primitive}() and orders only earlier writes against it`);
   }
-  const tooWeak = good.length > 0 ? [] : between(sk, a, b).filter((f) => f.kind === 'F' && !orderings.some((o) => o.by === f)).map((f) => tooWeakWords(sk, f, a, b)).filter((w): w is string => w !== null);
-  return { held: good.length > 0, orderings: good, needed: good.length > 0 ? null : neededFor(a, b), insufficient, tooWeak };
+  const weak = good.length > 0 ? [] : between(sk, a, b).filter((f) => f.kind === 'F' && !orderings.some((o) => o.by === f)).map((f) => ({ f, words: tooWeakWords(sk, f, a, b) })).filter((w) => w.words !== null);
+  return { held: good.length > 0, orderings: good, needed: good.length > 0 ? null : neededFor(a, b), insufficient, tooWeak: weak.map((w) => w.words!), tooWeakAt: weak.map((w) => w.f) };
 }
 
 const kindWord = (e: Event) => (e.kind === 'W' ? 'a write' : 'a read');
@@ -244,7 +246,7 @@ export function describeOrdering(o: Ordering): string {
  * before a later read, unless MFENCE (smp_mb()) or a locked instruction separates them.
  */
 export function judgePairTso(sk: Skeleton, a: Event, b: Event): PairVerdict {
-  const keep = (o: Ordering): PairVerdict => ({ held: true, orderings: [o], needed: null, insufficient: [], tooWeak: [] });
+  const keep = (o: Ordering): PairVerdict => ({ held: true, orderings: [o], needed: null, insufficient: [], tooWeak: [], tooWeakAt: [] });
   if (a.loc !== null && a.loc === b.loc) return keep({ kind: 'same-location', by: null, with: null });
   if (!(a.kind === 'W' && b.kind === 'R')) return keep({ kind: 'tso-order', by: null, with: null });
   if (tsoPreservedOrder(sk).has(a.id, b.id)) {
@@ -258,10 +260,11 @@ export function judgePairTso(sk: Skeleton, a: Event, b: Event): PairVerdict {
     needed: 'on x86 a write followed by a read needs MFENCE (smp_mb()) or a locked instruction between them',
     insufficient: [],
     tooWeak: weak.map((f) => `the ${f.ann === 'wmb' ? 'smp_wmb()' : 'smp_rmb()'} at line ${f.origin?.pos.line ?? '?'} is no fence on x86 (a compiler barrier only)`),
+    tooWeakAt: weak,
   };
 }
 
 /** Under sequential consistency every program-order pair is kept. */
 export function judgePairSc(): PairVerdict {
-  return { held: true, orderings: [{ kind: 'sc-order', by: null, with: null }], needed: null, insufficient: [], tooWeak: [] };
+  return { held: true, orderings: [{ kind: 'sc-order', by: null, with: null }], needed: null, insufficient: [], tooWeak: [], tooWeakAt: [] };
 }

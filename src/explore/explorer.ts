@@ -17,6 +17,8 @@ import { holdsPartially, type PartialObserver } from '../execution/condition.js'
 import type { Candidate, Event, Skeleton } from '../execution/execution.js';
 import { PathLimitError, computeDomains, type ThreadPath, type UndefinedBehaviour } from './paths.js';
 import { groupIntoShapes, jsonKey, valuesKey, type PathShape } from './shapes.js';
+import { splitProgram } from './components.js';
+import { exploreSplit } from './product.js';
 
 /**
  * A verdict search's target: executions whose condition evaluates to `want`. The explorer
@@ -115,6 +117,23 @@ class Found extends Error {}
 
 export function explore(program: Program, model: MemoryModel, visit: Visitor, limits: ExploreLimits = {}): ExploreStats {
   const stats: ExploreStats = { pathCombinations: 0, filteredCombinations: 0, explored: 0, consistent: 0, pruned: 0, goalPruned: 0, steps: 0, partialChecks: 0, incomplete: null, stopped: false };
+  const limiter = new Limiter(stats, limits);
+  // Parts that share no location are searched apart and their executions combined (product.ts).
+  const split = model.decomposes === true && !limits.onRejected ? splitProgram(program) : null;
+  if (split) {
+    try {
+      const out = exploreSplit(program, split, model, visit, limits, stats, { explore, buildSkeleton, execution: () => limiter.execution() });
+      if (out !== 'fallback') {
+        stats.stopped = out === 'stopped';
+        return stats;
+      }
+    } catch (e) {
+      if (!(e instanceof StopExploring)) throw e;
+      stats.incomplete = e.reason;
+      return stats;
+    }
+    Object.assign(stats, { pathCombinations: 0, explored: 0, pruned: 0, steps: 0, partialChecks: 0 });
+  }
   let paths: ThreadPath[][];
   let locations: string[];
   try {
@@ -134,7 +153,6 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
   const coherent = model.assumesCoherence !== false;
   const shapes = paths.map((p) => groupIntoShapes(p, coherent));
   const choice: PathShape[] = [];
-  const limiter = new Limiter(stats, limits);
   try {
     const combine = (t: number): void => {
       if (t === shapes.length) {

@@ -115,7 +115,7 @@ const conditionArb: fc.Arbitrary<Condition> = fc.tuple(fc.constantFrom<Quantifie
 );
 
 const expectedArb: fc.Arbitrary<ExpectedResult | null> = fc.option(
-  fc.record({ verdict: fc.constantFrom<ExpectedResult['verdict']>('Never', 'Sometimes', 'Always'), dataRace: fc.boolean() }).map((e) => ({ ...e, pos: NOWHERE })),
+  fc.record({ verdict: fc.constantFrom<ExpectedResult['verdict']>('Never', 'Sometimes', 'Always'), dataRace: fc.boolean(), deadlock: fc.boolean() }).map((e) => ({ ...e, pos: NOWHERE })),
   { nil: null },
 );
 

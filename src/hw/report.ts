@@ -64,9 +64,9 @@ export function formatHwReport(r: HwReportInput): string {
   const n = run.runs * run.size;
   const cond = cmp.positive > 0 ? `condition seen ${cmp.positive} time${cmp.positive === 1 ? '' : 's'} in ${n} (${((cmp.positive / n) * 1e6).toFixed(1)} per million)` : `condition never seen in ${n}`;
   lines.push(`Machine ${run.arch}, mapping ${r.mapping}: ${run.threads} thread${run.threads === 1 ? '' : 's'} on ${run.cpus} CPU${run.cpus === 1 ? '' : 's'} (${run.pinned ? 'one CPU each' : 'oversubscribed, not pinned'}); ${run.runs} runs x ${run.size} instances = ${n} executions, ${Math.round(executionsPerSecond(run))} per second; ${cond}`);
-  if (cmp.filteredOut > 0) lines.push(`Filtered out: ${cmp.filteredOut} executions`);
+  if (cmp.filteredOut > 0) lines.push(`Filtered out: ${cmp.filteredOut} execution${cmp.filteredOut === 1 ? '' : 's'}`);
   if (layout.waits) lines.push(waitLine(cmp));
-  if (cmp.undefined > 0) lines.push(`Undefined behaviour: ${cmp.undefined} executions dereferenced a value that is not a location`);
+  if (cmp.undefined > 0) lines.push(`Undefined behaviour: ${cmp.undefined} execution${cmp.undefined === 1 ? '' : 's'} dereferenced a value that is not a location`);
   const observedAllowed = cmp.allowedCount - cmp.unobserved.length;
   lines.push(`Model ${r.model}: ${cmp.allowedCount} state${cmp.allowedCount === 1 ? '' : 's'} allowed, ${observedAllowed} observed; ${cmp.forbidden.length === 0 ? 'no observed state is forbidden' : `${cmp.forbidden.length} observed state${cmp.forbidden.length === 1 ? ' is' : 's are'} FORBIDDEN`}`);
   for (const f of cmp.forbidden) {

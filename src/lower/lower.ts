@@ -1,6 +1,7 @@
 // Lowering: litmus AST -> thread programs. Resolves names (registers, shared locations,
 // constants), expands every primitive, and flattens expressions with side effects.
-import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostics.js';
+import { StageError, diag, nearestName, type Diagnostic, type SourcePos } from '../diagnostics.js';
+export { nearestName };
 import { lowerProp } from './condition.js';
 import { propAtoms, sameObservable, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
 import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
@@ -42,29 +43,6 @@ export function lowerTest(test: LitmusTest, options: LowerOptions = {}): LowerRe
  * over-unrolled thread would exhaust memory in exploration, so it is refused up front.
  */
 export const MAX_THREAD_OPERATIONS = 1000;
-
-/** Edit distance, for "did you mean" suggestions. */
-export function nearestName(name: string, candidates: Iterable<string>): string | null {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== null && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) dp[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      dp[i][j] = Math.min(dp[i - 1][j] + 1, dp[i][j - 1] + 1, dp[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return dp[a.length][b.length];
-}
 
 class Lowering {
   private locations = new Map<string, Value>();

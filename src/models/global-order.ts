@@ -51,5 +51,5 @@ class PreparedGlobalOrder implements PreparedModel {
 }
 
 export function globalOrderModel(spec: GlobalOrderSpec): MemoryModel {
-  return { name: spec.name, description: spec.description, orderingRules: spec.orderingRules, prepare: (sk) => new PreparedGlobalOrder(sk, spec) };
+  return { name: spec.name, description: spec.description, orderingRules: spec.orderingRules, decomposes: true, prepare: (sk) => new PreparedGlobalOrder(sk, spec) };
 }

@@ -432,5 +432,6 @@ export const lkmm: MemoryModel = {
   description: 'Linux Kernel Memory Model (linux-kernel.cat + lock.cat, variant lkmmv2)',
   flags: ['data-race'],
   orderingRules: 'lkmm',
+  decomposes: true,
   prepare: (sk) => new PreparedLkmm(sk),
 };

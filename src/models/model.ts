@@ -38,6 +38,14 @@ export interface MemoryModel {
    * barriers and dependencies, x86's store buffer, or none (SC). Default lkmm.
    */
   orderingRules?: OrderingRules;
+  /**
+   * Whether every check is a cycle or path over program order (with fences and dependencies),
+   * rf, co and fr, or a pair of accesses to one location, as in SC, TSO and LKMM. Then the
+   * executions of a test whose parts share no location (each thread's share of a part being a
+   * contiguous block) are every combination of the parts' executions, and the explorer searches
+   * the parts apart (src/explore/components.ts). Default false.
+   */
+  decomposes?: boolean;
   prepare(skeleton: Skeleton): PreparedModel;
 }
 

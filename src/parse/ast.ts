@@ -117,6 +117,9 @@ export interface Condition {
 export interface ExpectedResult {
   verdict: 'Never' | 'Sometimes' | 'Always';
   dataRace: boolean;
+  /** `DEADLOCK` (the kernel's `Result: DEADLOCK`, verdict Never): some execution never finishes. */
+  deadlock: boolean;
+  /** Where the `Result` word is. */
   pos: SourcePos;
 }
 

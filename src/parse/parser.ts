@@ -2,6 +2,7 @@
 import { Lexer, type LexMode, type Token } from './lexer.js';
 import { StageError, diag, type Diagnostic, type SourcePos } from '../diagnostics.js';
 import { BINARY_PRECEDENCE } from './ast.js';
+import { readExpectations } from './expectations.js';
 import type {
   BinaryOp, CondValue, Condition, ExpectedResult, Expr, InitItem, InitValue, LitmusTest,
   Observable, Param, Prop, Quantifier, Stmt, ThreadDecl, TypeName,
@@ -12,7 +13,11 @@ export type ParseResult = { ok: true; test: LitmusTest } | { ok: false; diagnost
 /** Parse one litmus file; never throws. */
 export function parseLitmus(source: string, file = '<input>'): ParseResult {
   try {
-    return { ok: true, test: new Parser(source, file).parseTest() };
+    const parser = new Parser(source, file);
+    const test = parser.parseTest();
+    // A misspelt Result: line is an error, not a test without an expectation (parse/expectations.ts).
+    if (parser.expectationErrors.length) return { ok: false, diagnostics: parser.expectationErrors };
+    return { ok: true, test };
   } catch (e) {
     if (e instanceof StageError) return { ok: false, diagnostics: [diag(file, e.pos, e.message)] };
     if (e instanceof RangeError) {
@@ -35,6 +40,8 @@ const TOO_DEEP = `nested more than ${MAX_DEPTH} levels deep (brackets, blocks an
 
 
 class Parser {
+  /** Misspelt or malformed `Result:` lines, found once the whole file is read. */
+  expectationErrors: Diagnostic[] = [];
   private lex: Lexer;
   private tok: Token | null = null;
   private tokMode: LexMode = 'top';
@@ -140,8 +147,10 @@ class Parser {
       }
     }
     if (!condition) throw new StageError(this.lex.position(), 'expected a final condition (exists, ~exists or forall)');
+    const { expected, expectedByModel, diagnostics } = readExpectations(this.lex.comments, this.file);
+    this.expectationErrors = diagnostics;
     return {
-      file: this.file, arch: 'C', name, expected: this.findExpected(), expectedByModel: this.findExpectedByModel(),
+      file: this.file, arch: 'C', name, expected, expectedByModel,
       ...(kvmArch ? { kvmArch } : {}), init, threads, locations, filter, condition,
     };
   }
@@ -163,27 +172,6 @@ class Parser {
       }
       prev = [...prev, t.kind === 'ident' || t.kind === 'punct' ? t.text : ''].slice(-2);
     }
-  }
-
-  private findExpected(): ExpectedResult | null {
-    for (const c of this.lex.comments) {
-      const m = /Result:\s*(Never|Sometimes|Always)(\s+DATARACE)?/.exec(c.text);
-      if (m) return { verdict: m[1] as ExpectedResult['verdict'], dataRace: !!m[2], pos: c.pos };
-    }
-    return null;
-  }
-
-  /** `Result(tso): Never` lines inside comments: the verdict expected under one model. */
-  private findExpectedByModel(): Record<string, ExpectedResult> | undefined {
-    let out: Record<string, ExpectedResult> | undefined;
-    for (const c of this.lex.comments) {
-      for (const m of c.text.matchAll(/Result\(\s*([A-Za-z0-9_.+-]+)\s*\):\s*(Never|Sometimes|Always)(\s+DATARACE)?/g)) {
-        out ??= {};
-        const model = m[1].toLowerCase();
-        if (!(model in out)) out[model] = { verdict: m[2] as ExpectedResult['verdict'], dataRace: !!m[3], pos: c.pos };
-      }
-    }
-    return out;
   }
 
   // ---- init block ---------------------------------------------------------------------

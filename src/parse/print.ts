@@ -204,7 +204,7 @@ function printCondition(c: Condition): string {
 export function printLitmus(t: LitmusTest, comment?: string): string {
   let out = `C ${t.name}\n`;
   if (comment !== undefined) out += `\n(*\n${comment.replace(/\(\*|\*\)/g, '')}\n*)\n`;
-  if (t.expected) out += `\n(* Result: ${t.expected.verdict}${t.expected.dataRace ? ' DATARACE' : ''} *)\n`;
+  if (t.expected) out += `\n(* Result: ${t.expected.verdict}${t.expected.dataRace ? ' DATARACE' : ''}${t.expected.deadlock ? ' DEADLOCK' : ''} *)\n`;
   out += `\n{\n${t.init.map((i) => `\t${printInitItem(i)}\n`).join('')}}\n\n`;
   out += t.threads.map(printThread).join('\n');
   out += '\n';

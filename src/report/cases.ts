@@ -18,6 +18,10 @@ export interface CaseReport {
   details?: string;
   /** A short kind for failures and errors, e.g. "verdict", "incomplete", "parse". */
   kind?: string;
+  /** Another place the failure points at (e.g. the barrier that is too weak), with its own message. */
+  related?: Array<{ line: number; col: number; message: string }>;
+  /** Warnings about the case (e.g. a name used by one thread only), whatever its status. */
+  warnings?: Array<{ line: number; col: number; message: string }>;
   timeMs: number;
 }
 

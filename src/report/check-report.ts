@@ -3,7 +3,7 @@
 // would have written (same tests, same order, same summary).
 import { basename, dirname } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import { closingLine, summarise, type CheckOutcome, type CheckSummary } from '../check/outcome.js';
+import { blockedWords, closingLine, summarise, type CheckOutcome, type CheckSummary } from '../check/outcome.js';
 import { shardKey } from '../check/shard.js';
 import type { CaseReport } from './cases.js';
 import { jsonArrayElement, jsonArrayEnd } from './json-array.js';
@@ -124,8 +124,15 @@ export function outcomeToCase(o: CheckOutcome): CaseReport {
   if (o.actual) {
     const counts = o.actual.verdictOnly ? `executions found (verdict mode) ${o.actual.positive} satisfying / ${o.actual.negative} not` : `witnesses ${o.actual.positive} positive / ${o.actual.negative} negative`;
     lines.push(`actual:   ${o.actual.observation}${o.actual.dataRace ? ' DATARACE' : ''}, ${counts}${o.actual.flags.length ? `, flags ${o.actual.flags.join(',')}` : ''}`);
+    if (o.actual.vacuous) lines.push(`vacuous:  ${o.actual.vacuous}`);
+    const blocked = blockedWords(o.actual.blocked);
+    if (blocked) lines.push(`blocked:  ${blocked}`);
     lines.push(o.actual.verdictOnly ? 'states of the executions found (verdict mode lists no others):' : 'states:', ...o.actual.states.map((s) => `  ${s}`));
   }
+  if (o.cause) lines.push(`what broke: ${o.cause.location.file}:${o.cause.location.line}:${o.cause.location.col}: ${o.cause.message}`, `see: ${o.cause.explain}`);
+  // Blocked executions are counted where a thread waits, like any warning.
+  const blockedAt = (o.actual?.blocked ?? []).map((b) => ({ line: b.line, col: b.col, message: `P${b.thread} waits for ${b.waitsFor} and never finishes, in ${b.executions} execution${b.executions === 1 ? '' : 's'}` }));
+  const warnings = [...(o.warnings ?? []), ...blockedAt];
   return {
     group: dirname(o.file),
     name: o.name ?? basename(o.file),
@@ -133,9 +140,11 @@ export function outcomeToCase(o: CheckOutcome): CaseReport {
     line: o.location.line,
     col: o.location.col,
     status,
-    message: o.message,
+    message: o.cause ? `${o.message}. What broke: ${o.cause.message} (see: ${o.cause.explain})` : o.message,
     details: lines.join('\n'),
     kind,
+    ...(o.cause ? { related: [{ line: o.cause.location.line, col: o.cause.location.col, message: `${o.cause.message} (see: ${o.cause.explain})` }] } : {}),
+    ...(warnings.length ? { warnings } : {}),
     timeMs: o.timeMs,
   };
 }

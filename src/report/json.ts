@@ -1,6 +1,6 @@
 // Machine-readable results.
 import type { TestResult } from '../api.js';
-import { expectedResultFor } from '../check/expectations.js';
+import { expectedResultFor } from '../check/expected.js';
 import { formatValue } from '../execution/condition.js';
 
 export interface JsonResult {

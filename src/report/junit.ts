@@ -66,5 +66,6 @@ function testCase(c: CaseReport): XmlNode {
   if (c.status === 'failed') node.failure = { '@_message': message, '@_type': c.kind ?? 'failure', '#text': body };
   else if (c.status === 'error') node.error = { '@_message': message, '@_type': c.kind ?? 'error', '#text': body };
   else if (c.status === 'skipped') node.skipped = { '@_message': message };
+  if (c.warnings?.length) node['system-err'] = clean(c.warnings.map((w) => `${c.file}:${w.line}:${w.col}: warning: ${w.message}`).join('\n'));
   return node;
 }

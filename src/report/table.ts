@@ -39,7 +39,7 @@ export function resultRow(r: TestResult): Row {
   const mismatch = expectationMismatch(r);
   const notes: Row['notes'] = [];
   if (mismatch) notes.push({ tone: 'bad', text: `  ! ${r.file}: ${mismatch}` });
-  if (!j.complete) notes.push({ tone: 'warn', text: `  ! ${r.file}: incomplete (${r.stats.incomplete}); explored ${r.stats.explored} executions, ${r.stats.consistent} consistent` });
+  if (!j.complete) notes.push({ tone: 'warn', text: `  ! ${r.file}: incomplete (${r.stats.incomplete}); explored ${r.stats.explored} execution${r.stats.explored === 1 ? '' : 's'}, ${r.stats.consistent} consistent` });
   if (j.vacuous) notes.push({ tone: 'warn', text: `  ! ${r.file}: vacuous: ${j.vacuous}` });
   return { cells, tone: !j.complete ? 'warn' : mismatch ? 'bad' : 'plain', notes };
 }
