@@ -531,7 +531,7 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const reports = r.stdout.split(/\n(?=Test )/);
-    expect(reports).toHaveLength(41);
+    expect(reports).toHaveLength(48);
     const waiting: string[] = [];
     for (const t of reports) {
       const c = counts(t);
@@ -545,13 +545,17 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     }
     // The tests that wait: requests with KVM_REQUEST_WAIT (KVM_REQ_TLB_FLUSH,
     // KVM_REQ_OUTSIDE_GUEST_MODE), vCPU threads that end with interrupts on (they idle taking
-    // IPIs), and kvm_vcpu_block()'s sleeps.
+    // IPIs), and kvm_vcpu_block()'s sleeps; and the requests
+    // whose tables give them KVM_REQUEST_WAIT (x86 KVM_REQ_APICV_UPDATE, arm64 KVM_REQ_SLEEP).
     expect(waiting).toEqual([
       'kvm-all-vcpus-flush+no-wait',
       'kvm-all-vcpus-flush+wait',
       'kvm-exit-reenter-flush+wait',
       'kvm-flush+wait-in-flight',
       'kvm-no-wakeup+unblock',
+      'kvm-arm64-sleep+no-wakeup',
+      'kvm-no-wakeup+apicv-update',
+      'kvm-no-wakeup+flags-dropped',
       'kvm-outside-guest-mode+all-vcpus',
       'kvm-outside-guest-mode+mask-misses-one',
       'kvm-two-vcpus-entry+flush',
@@ -565,7 +569,7 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     // Both vCPU threads of all-vcpus-flush+wait always reach local_irq_enable(): every wait ends.
     const flush = reports.find((t) => t.startsWith('Test kvm-all-vcpus-flush+wait '));
     expect(flush).toContain('every wait ended with its acknowledgement, none left out');
-    expect(r.stdout).toContain('41 tests, 0 errors, 0 incomplete, 0 unexpected');
+    expect(r.stdout).toContain('48 tests, 0 errors, 0 incomplete, 0 unexpected');
   });
 
   it('a wait no thread can acknowledge leaves every execution out, counted, and exits 0 (the model has no execution either)', () => {

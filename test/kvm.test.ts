@@ -427,7 +427,7 @@ exists (0:r0=0)`;
   });
   it('a WAIT request for a vCPU no thread runs: a warning that its IPI is never acknowledged', () => {
     const w = warningsOf(`C t
-{}
+{ vcpu->mode = IN_GUEST_MODE; }
 P0(struct kvm *kvm, struct kvm_vcpu *vcpu) { kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH); }
 exists (0:ipi=0)`);
     expect(w.map((x) => x.message)).toEqual([expect.stringContaining('no thread runs vcpu')]);
@@ -541,6 +541,8 @@ const SC_REACHABLE = new Set([
   'no-wakeup+blocked-vcpu.litmus',
   'outside-guest-mode+mask-misses-one.litmus',
   'vcpu-block+wake-before-request.litmus',
+  'no-wakeup+flags-dropped.litmus',
+  'custom-request+collision.litmus',
 ]);
 const TSO_REACHABLE = new Set([
   ...SC_REACHABLE,

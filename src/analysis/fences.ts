@@ -6,6 +6,7 @@
 // "Bad outcome reachable": for `exists P` (and `bad NAME P`) and for `~exists P`, some execution
 // ends in a state satisfying P; for `forall P`, some execution ends in a state violating P.
 import { decideProgram, prepareTest, type DecideOptions, type TestResult } from '../api.js';
+import type { KvmArch } from '../lower/kvm-arch.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { lowerTest } from '../lower/lower.js';
 import type { Program } from '../lower/program.js';
@@ -25,6 +26,8 @@ export interface FencesOptions {
   maxInsertions?: number;
   /** Most checker runs for the whole analysis (default 2000). */
   maxChecks?: number;
+  /** The KVM architecture of a test without a KvmArch= line. */
+  kvmArch?: KvmArch;
 }
 
 export interface VariantResult {
@@ -134,9 +137,11 @@ export function badOutcome(r: TestResult): Reach {
 
 export function analyzeFences(source: string, file: string, options: FencesOptions = {}): FencesResult {
   const start = performance.now();
-  const prepared = prepareTest(source, file, { model: options.model });
+  const prepared = prepareTest(source, file, { model: options.model, lower: { kvmArch: options.kvmArch } });
   if (!prepared.ok) return prepared;
-  const { test, program, model } = prepared;
+  const { program, model } = prepared;
+  // The edited copies re-lower with lowerTest(test): they keep the architecture the option gave.
+  const test = prepared.test.kvmArch ? prepared.test : { ...prepared.test, kvmArch: { name: program.kvmArch, pos: { line: 1, col: 1 } } };
   const maxInsertions = options.maxInsertions ?? 2;
   const checker = new Checker(model, { timeoutMs: options.timeoutMs, maxExecutions: options.maxExecutions, verdictOnly: true }, options.maxChecks ?? 2000);
   const base = checker.run(test, program);

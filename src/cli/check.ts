@@ -2,6 +2,7 @@
 // with what is expected, prints PASS/FAIL lines in path order and the closing line
 // `N passed, N failed[, N skipped][, N errors]`, and writes the requested reports.
 import { knownModel } from './inputs.js';
+import type { KvmArch } from '../lower/kvm-arch.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { warningsOf } from '../api.js';
@@ -35,6 +36,8 @@ export interface CheckCliOptions {
   /** Seconds. */
   timeout?: number;
   maxExecutions?: number;
+  /** The KVM architecture of tests without a KvmArch= line. */
+  kvmArch?: KvmArch;
   shard?: Shard;
   /** Full enumeration; otherwise check decides verdicts only, unless a baseline needs the states. */
   allStates?: boolean;
@@ -140,6 +143,7 @@ export async function checkCommand(paths: string[], opts: CheckCliOptions): Prom
     jobs: opts.jobs,
     timeoutMs: runTimeoutMs,
     maxExecutions: opts.maxExecutions,
+    kvmArch: opts.kvmArch,
     // A verdict (and the data-race flag) is all a gate compares, except with a baseline's states.
     verdictOnly: !opts.allStates && opts.baseline === undefined && opts.updateBaseline === undefined,
     onResult: (index, run) => {

@@ -2,6 +2,7 @@
 // not (the model check that rules it out); with --dot, also write one Graphviz file per witness,
 // with --svg the same graphs drawn as SVG (into a file, or a directory when the argument is one).
 import { knownModel } from './inputs.js';
+import type { KvmArch } from '../lower/kvm-arch.js';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, sep } from 'node:path';
 import { formatDiagnostic } from '../diagnostics.js';
@@ -19,6 +20,7 @@ export interface ExplainCliOptions {
   witnesses?: number;
   timeout?: number;
   maxExecutions?: number;
+  kvmArch?: KvmArch;
 }
 
 /** File names for the DOT files: the test name, made safe for any file system. */
@@ -90,6 +92,7 @@ async function explainOne(file: string, opts: ExplainCliOptions): Promise<number
     witnesses: opts.witnesses,
     timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined,
     maxExecutions: opts.maxExecutions,
+    kvmArch: opts.kvmArch,
   });
   if (!res.ok) {
     for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, read.text) + '\n');

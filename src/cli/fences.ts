@@ -1,5 +1,6 @@
 // `litmus-check fences`: which barriers a test relies on, and where to add some when it is broken.
 import { gatherInputs, knownModel } from './inputs.js';
+import type { KvmArch } from '../lower/kvm-arch.js';
 import { analyzeFences, type FencesReport } from '../analysis/fences.js';
 import { fencesJson, formatFencesText } from '../analysis/format.js';
 import { JsonArrayWriter } from '../report/json-array.js';
@@ -13,6 +14,7 @@ export interface FencesCommandOptions {
   format: 'text' | 'json';
   timeout?: number;
   maxExecutions?: number;
+  kvmArch?: KvmArch;
   maxInsertions: number;
   maxChecks: number;
 }
@@ -47,6 +49,7 @@ export function fencesCommand(paths: string[], opts: FencesCommandOptions): numb
       maxExecutions: opts.maxExecutions,
       maxInsertions: opts.maxInsertions,
       maxChecks: opts.maxChecks,
+      kvmArch: opts.kvmArch,
     });
     if (!res.ok) {
       for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, read.text) + '\n');

@@ -12,7 +12,7 @@ import { parseShard } from '../check/shard.js';
 import { addModelFileOptions, wantsModelFiles } from './model-options.js';
 import { registerHwCommand } from './hw-command.js';
 import { conciseUsageErrors } from './usage.js';
-import { addLimitOptions, modelOption, packageVersion, positiveInt, wholeNumber } from './options.js';
+import { addLimitOptions, kvmArchOption, modelOption, packageVersion, positiveInt, wholeNumber } from './options.js';
 
 function shardArg(v: string) {
   const shard = parseShard(v);
@@ -54,7 +54,8 @@ export function buildProgram(): Command {
     .description('decide litmus tests (files or directories) and print their results')
     .argument('<paths...>', '.litmus files or directories of them')
     .addOption(modelOption())
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'herd', 'json']).default('text'));
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'herd', 'json']).default('text'))
+    .addOption(kvmArchOption());
   addLimitOptions(run, 'per-test')
     .option('-j, --jobs <n>', 'decide tests on N worker threads (output order is unchanged)', positiveInt)
     .option('--unroll <n>', 'explore loops up to N iterations (results are then bounded; without it a loop is an error)', positiveInt)
@@ -69,7 +70,8 @@ export function buildProgram(): Command {
     .command('check')
     .description("CI gate: decide tests and compare with the expected verdicts (Result: comments, --expect, --baseline)")
     .argument('<paths...>', '.litmus files or directories of them')
-    .addOption(modelOption());
+    .addOption(modelOption())
+    .addOption(kvmArchOption());
   check
     .option('--expect <file>', 'expected verdicts: lines "path<TAB>Never|Sometimes|Always [DATARACE]"')
     .option('--baseline <file>', 'expected verdicts and states recorded by --update-baseline')
@@ -99,6 +101,7 @@ export function buildProgram(): Command {
     .argument('<paths...>', '.litmus files or directories of them')
     .addOption(modelOption())
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(kvmArchOption())
     .option('--max-insertions <n>', 'most barriers one suggested fix may add', positiveInt, 2)
     .option('--max-checks <n>', 'most checker runs per test; the analysis is incomplete (exit 3) when used up', positiveInt, 2000);
   addLimitOptions(fences, 'per-checker-run', 'exit 3 when hit')
@@ -110,6 +113,7 @@ export function buildProgram(): Command {
     .description('why the bad outcome is reachable (a witness in source terms) or not (the model check that rules it out)')
     .argument('<paths...>', '.litmus files or directories of them')
     .addOption(modelOption())
+    .addOption(kvmArchOption())
     .option('--dot <path>', "also write the Graphviz graph of each witness (or rejected example) to FILE, or into DIR when the path is a directory or ends in '/'")
     .option('--svg <path>', "also draw those graphs as SVG (no Graphviz needed): a FILE, or a DIR when the path is a directory or ends in '/'")
     .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1);

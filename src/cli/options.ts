@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { MODELS } from '../models/index.js';
+import { DEFAULT_KVM_ARCH, KVM_ARCHES, KVM_KERNEL_RELEASE } from '../lower/kvm-arch.js';
 
 export function positiveNumber(v: string): number {
   const n = Number(v);
@@ -22,6 +23,11 @@ export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return n;
   };
+}
+
+/** `--kvm-arch`: the KVM architecture (request table) of tests without a `KvmArch=` header line. */
+export function kvmArchOption(): Option {
+  return new Option('--kvm-arch <arch>', `KVM architecture of tests without a KvmArch= header line: whose request table (${KVM_KERNEL_RELEASE}) KVM_REQ_* names come from (default ${DEFAULT_KVM_ARCH})`).choices([...KVM_ARCHES]);
 }
 
 /** `-m, --model`: the choices are the registry's models. */

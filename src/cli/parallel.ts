@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import type { TestRun } from '../check/outcome.js';
 import type { RunTask } from './run-one.js';
+import type { KvmArch } from '../lower/kvm-arch.js';
 import { runPool } from './worker-pool.js';
 
 export interface ParallelOptions {
@@ -11,6 +12,8 @@ export interface ParallelOptions {
   timeoutMs?: number;
   maxExecutions?: number;
   unroll?: number;
+  /** The KVM architecture of tests without a KvmArch= line (--kvm-arch). */
+  kvmArch?: KvmArch;
   verdictOnly?: boolean;
   onResult?: (index: number, run: TestRun) => void;
   /** False: each run goes to onResult only, and the promise's array stays empty (long runs). */
@@ -30,7 +33,7 @@ export function backstopMs(timeoutMs: number): number {
 }
 
 export function runInWorkers(files: readonly string[], opts: ParallelOptions): Promise<TestRun[]> {
-  const tasks: RunTask[] = files.map((file) => ({ file, model: opts.model, timeoutMs: opts.timeoutMs, maxExecutions: opts.maxExecutions, unroll: opts.unroll, verdictOnly: opts.verdictOnly }));
+  const tasks: RunTask[] = files.map((file) => ({ file, model: opts.model, timeoutMs: opts.timeoutMs, maxExecutions: opts.maxExecutions, unroll: opts.unroll, kvmArch: opts.kvmArch, verdictOnly: opts.verdictOnly }));
   return runPool<RunTask, TestRun>(tasks, {
     script: new URL('./decide-worker.js', import.meta.url),
     jobs: opts.jobs ?? defaultJobs(),

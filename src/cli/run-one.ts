@@ -1,5 +1,6 @@
 // Running one test file to a TestRun: what each worker thread does for each task.
 import { decideSource } from '../api.js';
+import type { KvmArch } from '../lower/kvm-arch.js';
 import type { TestRun } from '../check/outcome.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { readLitmusFile } from './files.js';
@@ -11,6 +12,8 @@ export interface RunTask {
   maxExecutions?: number;
   /** Unroll loops this many times (run --unroll). */
   unroll?: number;
+  /** The KVM architecture of tests without a KvmArch= line (--kvm-arch). */
+  kvmArch?: KvmArch;
   /** Verdict mode (run --verdict-only, check's default). */
   verdictOnly?: boolean;
 }
@@ -25,7 +28,7 @@ export function runOne(task: RunTask): TestRun {
     return { kind: 'error', file, diagnostics: [{ file, line, col, severity: 'error', message: read.message }], rendered: `${file}:${line}:${col}: error: ${read.message}`, timeMs: elapsed() };
   }
   try {
-    const res = decideSource(read.text, file, { model: task.model, timeoutMs: task.timeoutMs, maxExecutions: task.maxExecutions, lower: { unroll: task.unroll }, verdictOnly: task.verdictOnly });
+    const res = decideSource(read.text, file, { model: task.model, timeoutMs: task.timeoutMs, maxExecutions: task.maxExecutions, lower: { unroll: task.unroll, kvmArch: task.kvmArch }, verdictOnly: task.verdictOnly });
     if (!res.ok) return { kind: 'error', file, diagnostics: res.diagnostics, rendered: res.diagnostics.map((d) => formatDiagnostic(d, read.text)).join('\n'), timeMs: elapsed() };
     return { kind: 'result', file, result: res.result, source: read.text };
   } catch (e) {

@@ -1,5 +1,6 @@
 // `litmus-check run`: decide litmus tests and report as a table, herd7's format or JSON.
 import { gatherInputs, knownModel } from './inputs.js';
+import type { KvmArch } from '../lower/kvm-arch.js';
 import { decideSource, resolveModel, warningsOf, type DecideOptions, type DecideResult, type TestResult } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatHerd } from '../report/herd.js';
@@ -25,6 +26,8 @@ export interface RunOptions extends ModelFileOptions {
   jobs?: number;
   /** Unroll loops this many times (otherwise a loop is an error). */
   unroll?: number;
+  /** The KVM architecture of tests without a KvmArch= line. */
+  kvmArch?: KvmArch;
   /** Decide the verdict only (no state list): stops at the first deciding executions. */
   verdictOnly?: boolean;
 }
@@ -109,7 +112,7 @@ function prepare(paths: string[], opts: RunOptions): Prepared | null {
   if (!inputs) return null;
   const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
   if (custom === 'error') return null;
-  const options: DecideOptions = { model: custom?.model ?? opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll }, verdictOnly: opts.verdictOnly };
+  const options: DecideOptions = { model: custom?.model ?? opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll, kvmArch: opts.kvmArch }, verdictOnly: opts.verdictOnly };
   return { files: inputs.files, report: new RunReport(opts.format, options, inputs.codes) };
 }
 
@@ -127,6 +130,7 @@ async function runOnWorkers(files: string[], opts: RunOptions, p: Prepared): Pro
     timeoutMs: timeoutMs(opts),
     maxExecutions: opts.maxExecutions,
     unroll: opts.unroll,
+    kvmArch: opts.kvmArch,
     verdictOnly: opts.verdictOnly,
     retainResults: false,
     onResult: (index, run) => {
@@ -175,7 +179,7 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
     return elapsed >= IN_PROCESS_MS && (elapsed / next) * (files.length - next) > WORTH_WORKERS_MS;
   };
   while (next < files.length && (next === 0 || !worthWorkers())) {
-    p.report.add(files[next], runOne({ file: files[next], model: opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, unroll: opts.unroll, verdictOnly: opts.verdictOnly }));
+    p.report.add(files[next], runOne({ file: files[next], model: opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, unroll: opts.unroll, kvmArch: opts.kvmArch, verdictOnly: opts.verdictOnly }));
     next++;
   }
   if (next < files.length) await runOnWorkers(files.slice(next), opts, p);

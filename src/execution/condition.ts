@@ -76,5 +76,5 @@ export function holdsPartially(p: CondProp, known: PartialObserver): boolean | n
 }
 
 export function formatValue(v: Value): string {
-  return typeof v === 'number' ? String(v) : isSymbol(v) ? v.slice(1) : v;
+  return typeof v === 'string' ? (isSymbol(v) ? v.slice(1) : v) : String(v);
 }

@@ -2,6 +2,7 @@
 // source terms, with the program-order steps that were not kept), or why it is not (which
 // model check rejects every candidate execution that would reach it). Pure: no I/O.
 import type { Diagnostic } from '../diagnostics.js';
+import type { KvmArch } from '../lower/kvm-arch.js';
 import { decideProgram, prepareTest, type TestResult } from '../api.js';
 import type { Event, Skeleton } from '../execution/execution.js';
 import { explore, type ConsistentExecution } from '../explore/explorer.js';
@@ -22,6 +23,8 @@ export interface ExplainOptions {
   witnesses?: number;
   timeoutMs?: number;
   maxExecutions?: number;
+  /** The KVM architecture of a test without a KvmArch= line. */
+  kvmArch?: KvmArch;
 }
 
 /** A step of the cycle, told in words, with the verdict on program-order steps. */
@@ -132,7 +135,7 @@ const MAX_CANDIDATES = 2_000_000;
 
 
 export function explainSource(source: string, file: string, options: ExplainOptions = {}): ExplainResult {
-  const prepared = prepareTest(source, file, { model: options.model });
+  const prepared = prepareTest(source, file, { model: options.model, lower: { kvmArch: options.kvmArch } });
   if (!prepared.ok) return prepared;
   const { test, program, model } = prepared;
   const want = options.witnesses ?? 1;

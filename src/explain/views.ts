@@ -74,12 +74,14 @@ export class ValueNamer {
   value(loc: string | null, v: Value | null): string {
     if (v === null) return '?';
     if (typeof v === 'string') return `&${v}`;
-    if (loc?.endsWith('->mode') && Number.isInteger(v) && v >= 0 && v < MODE_NAMES.length) return MODE_NAMES[v];
+    if (loc?.endsWith('->mode') && typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < MODE_NAMES.length) return MODE_NAMES[v];
     if (loc?.endsWith('->requests')) {
       if (v === 0) return '0 (no request)';
+      // vcpu->requests is a u64: all 64 bits, printed unsigned.
+      const bits = BigInt.asUintN(64, BigInt(v));
       const names: string[] = [];
-      for (let bit = 0; bit < 31; bit++) if ((v >> bit) & 1) names.push(this.requestNames.get(bit) ?? `bit ${bit}`);
-      return `0x${v.toString(16)} (${names.join(' | ')})`;
+      for (let bit = 0; bit < 64; bit++) if ((bits >> BigInt(bit)) & 1n) names.push(this.requestNames.get(bit) ?? `bit ${bit}`);
+      return `0x${bits.toString(16)} (${names.join(' | ')})`;
     }
     return String(v);
   }

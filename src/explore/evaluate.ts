@@ -1,6 +1,7 @@
 // Evaluating side-effect-free expressions over concrete values, tracking which reads each value
 // depends on (the source of addr, data and ctrl dependencies).
 import { SYMBOL, isSymbol, type PureExpr, type Value } from '../lower/program.js';
+import { intBinary, intUnary, type Int } from '../lower/int64.js';
 
 /** A value and the thread-local indices of the read events it was computed from. */
 export interface Tainted {
@@ -99,7 +100,7 @@ export function truthy(v: Value): boolean {
   return typeof v === 'string' ? true : v !== 0;
 }
 
-function asInt(v: Value, op: string): number {
+function asInt(v: Value, op: string): Int {
   if (typeof v === 'string') throw new PathUndefined(`arithmetic '${op}' on the address of ${v}`);
   return v;
 }
@@ -107,11 +108,10 @@ function asInt(v: Value, op: string): number {
 function unary(op: string, a: Value): Value {
   switch (op) {
     case '-':
-      return -asInt(a, op);
+    case '~':
+      return intUnary(op, asInt(a, op));
     case '!':
       return truthy(a) ? 0 : 1;
-    case '~':
-      return ~asInt(a, op);
   }
   throw new PathUndefined(`unknown operator ${op}`);
 }
@@ -133,39 +133,8 @@ export function binary(op: string, a: Value, b: Value): Value {
   if (op === '+' && a === 0 && typeof b === 'string') return b;
   const x = asInt(a, op);
   const y = asInt(b, op);
-  switch (op) {
-    case '+':
-      return x + y;
-    case '-':
-      return x - y;
-    case '*':
-      return x * y;
-    case '/':
-      if (y === 0) throw new PathUndefined('division by zero');
-      return Math.trunc(x / y);
-    case '%':
-      if (y === 0) throw new PathUndefined('division by zero');
-      return x % y;
-    case '<<':
-      return x << y;
-    case '>>':
-      return x >> y;
-    case '&':
-      return x & y;
-    case '|':
-      return x | y;
-    case '^':
-      return x ^ y;
-    case '&~':
-      return x & ~y;
-    case '<':
-      return x < y ? 1 : 0;
-    case '>':
-      return x > y ? 1 : 0;
-    case '<=':
-      return x <= y ? 1 : 0;
-    case '>=':
-      return x >= y ? 1 : 0;
-  }
+  if ((op === '/' || op === '%') && (y === 0)) throw new PathUndefined('division by zero');
+  const r = intBinary(op, x, y);
+  if (r !== null) return r;
   throw new PathUndefined(`unknown operator ${op}`);
 }

@@ -17,7 +17,7 @@ import { holdsPartially, type PartialObserver } from '../execution/condition.js'
 import type { Candidate, Event, Skeleton } from '../execution/execution.js';
 import { PathLimitError, computeDomains, type BlockedAt, type ThreadPath, type UndefinedBehaviour } from './paths.js';
 import { truthy, evaluate } from './evaluate.js';
-import { groupIntoShapes, valuesKey, type PathShape } from './shapes.js';
+import { groupIntoShapes, jsonKey, valuesKey, type PathShape } from './shapes.js';
 import { splitProgram } from './components.js';
 import { exploreSplit } from './product.js';
 import { CycleValues, type Naming, type SymbolOrigins } from './symbols.js';
@@ -258,7 +258,7 @@ class Limiter {
 function registersSettle(program: Program, prop: NonNullable<Program['filter']>, value: boolean, choice: PathShape[]): boolean {
   const perThread = choice.map((s) => {
     const seen = new Map<string, Map<string, Value>>();
-    for (const p of s.byValues.values()) seen.set(JSON.stringify([...p.regs]), p.regs);
+    for (const p of s.byValues.values()) seen.set(jsonKey([...p.regs]), p.regs);
     return [...seen.values()];
   });
   let product = 1;

@@ -11,6 +11,7 @@ import { Relation } from '../execution/relation.js';
 import type { Split } from './components.js';
 import type { ConsistentExecution, ExploreLimits, ExploreStats, Visitor } from './explorer.js';
 import type { PathEvent, ThreadPath, UndefinedBehaviour } from './paths.js';
+import { jsonKey } from './shapes.js';
 
 /** What the explorer lends the combination: itself, its skeleton builder and its limit checks. */
 export interface SplitHooks {
@@ -110,7 +111,7 @@ class Combination {
     const groups = this.execs.map((es, c) => {
       const byKey = new Map<string, ConsistentExecution>();
       for (const e of es) {
-        const key = JSON.stringify([this.projection(c, e), e.undefinedBehaviour !== null]);
+        const key = jsonKey([this.projection(c, e), e.undefinedBehaviour !== null]);
         if (!byKey.has(key)) byKey.set(key, e);
       }
       return [...byKey.values()];
@@ -199,7 +200,7 @@ class Combination {
       return false;
     }
     if (k === groups.length) return this.leaf();
-    const key = JSON.stringify([k, ub, c, f]);
+    const key = jsonKey([k, ub, c, f]);
     if (this.dead.has(key)) return false;
     for (const e of groups[k]) {
       this.chosen[k] = e;

@@ -51,11 +51,11 @@ function rmwWrites(p: ThreadPath): Map<number, number> {
 
 function shapeKey(p: ThreadPath, symbolic: ReadonlySet<number>): string {
   const evs = p.events.map((e, i) => [e.kind, e.loc, isValueRead(e) || symbolic.has(i) ? null : e.value, e.ann, e.rmwInstr, e.lock, e.srcuSync, e.dst, e.origin.site, e.origin.part ?? '', e.origin.pos.line, e.origin.pos.col, e.symFrom ?? -1]);
-  return JSON.stringify([evs, p.addr, p.data, p.ctrl, p.rmw]);
+  return jsonKey([evs, p.addr, p.data, p.ctrl, p.rmw]);
 }
 
 export function valuesKey(values: Value[]): string {
-  return values.map((v) => (typeof v === 'number' ? String(v) : `&${v}`)).join(',');
+  return values.map((v) => (typeof v === 'string' ? `&${v}` : String(v))).join(',');
 }
 
 const NONE: ReadonlySet<number> = new Set();
@@ -137,4 +137,16 @@ function build(keyed: Array<readonly [string, ThreadPath, ReadonlySet<number>]>)
     }
   }
   return [...shapes.values()];
+}
+
+/**
+ * JSON.stringify as a key. A bigint (a 64-bit value beyond 2^53) makes it throw: only then, the
+ * slower replacer writes it as its digits (a replacer on every key would slow every test).
+ */
+export function jsonKey(x: unknown): string {
+  try {
+    return JSON.stringify(x);
+  } catch {
+    return JSON.stringify(x, (_key, v: unknown) => (typeof v === 'bigint' ? { int64: v.toString() } : v));
+  }
 }

@@ -93,7 +93,7 @@ function load(text: string, file = 'fuzz.litmus'): Loaded {
 }
 
 function showValue(v: Value): string {
-  return typeof v === 'number' ? String(v) : v;
+  return typeof v === 'string' ? v : String(v);
 }
 
 /** A final state as herd7 prints it: `0:r0=1; [x]=2;`. */

@@ -210,6 +210,8 @@ class ThreadEmitter {
 
   value(v: Value): string {
     if (typeof v === 'string') return `((val_t)&I->loc[${this.loc(v)}].v)`;
+    // A 64-bit value beyond 2^53 (a high request bit): its two's complement bits, unsigned.
+    if (typeof v === 'bigint') return `((val_t)0x${BigInt.asUintN(64, v).toString(16)}ULL)`;
     return v < 0 ? `((val_t)(${v}))` : `((val_t)${v})`;
   }
 

@@ -2,6 +2,7 @@
 // final states, the states the model allows, and the comparison. Pure functions.
 import type { Value } from '../lower/program.js';
 import type { Program } from '../lower/program.js';
+import { parseInt64 } from '../lower/int64.js';
 import { holds, formatValue, type FinalState } from '../execution/condition.js';
 import { compareValues, verdictOf, type Judgement } from '../judge/judge.js';
 import type { HwLayout } from './generate.js';
@@ -73,7 +74,8 @@ export function parseHarnessOutput(text: string, layout: HwLayout): ParseRunResu
             const loc = layout.locations[Number(v.slice(1))];
             if (loc === undefined) return { ok: false, message: `harness printed an unknown location ${v}` };
             values.push(loc);
-          } else values.push(Number(v));
+          } else if (/^-?[0-9]+$/.test(v)) values.push(parseInt64(v));
+          else return { ok: false, message: `harness printed a value that is not an integer: ${v}` };
         }
         run.states.push({ values, count });
         break;

@@ -5,6 +5,7 @@
 // for their own buffer to empty. Its final states are the cross-check for the sc and tso models.
 import type { Instr, Program, PureExpr, Value } from '../lower/program.js';
 import { holds, observe, type FinalState } from '../execution/condition.js';
+import { intBinary, intUnary, type Int } from '../lower/int64.js';
 
 export type OperationalModel = 'sc' | 'tso';
 
@@ -59,11 +60,11 @@ function flatten(body: Instr[], out: Op[] = []): Op[] {
 /** An operation whose meaning is undefined (arithmetic on an address, division by zero). */
 class Undefined extends Error {}
 
-function isInt(v: Value): v is number {
-  return typeof v === 'number';
+function isInt(v: Value): v is Int {
+  return typeof v !== 'string';
 }
 
-function int(v: Value): number {
+function int(v: Value): Int {
   if (!isInt(v)) throw new Undefined(`arithmetic on the address of ${v}`);
   return v;
 }
@@ -81,23 +82,9 @@ function alu(op: string, a: Value, b: Value): Value {
   }
   const x = int(a);
   const y = int(b);
-  switch (op) {
-    case '+': return x + y;
-    case '-': return x - y;
-    case '*': return x * y;
-    case '/': if (y === 0) throw new Undefined('division by zero'); return Math.trunc(x / y);
-    case '%': if (y === 0) throw new Undefined('division by zero'); return x % y;
-    case '<<': return x << y;
-    case '>>': return x >> y;
-    case '&': return x & y;
-    case '|': return x | y;
-    case '^': return x ^ y;
-    case '&~': return x & ~y;
-    case '<': return x < y ? 1 : 0;
-    case '>': return x > y ? 1 : 0;
-    case '<=': return x <= y ? 1 : 0;
-    case '>=': return x >= y ? 1 : 0;
-  }
+  if ((op === '/' || op === '%') && y === 0) throw new Undefined('division by zero');
+  const r = intBinary(op, x, y);
+  if (r !== null) return r;
   throw new Undefined(`unknown operator ${op}`);
 }
 
@@ -108,7 +95,7 @@ function evaluate(e: PureExpr, regs: ReadonlyMap<string, Value>): Value {
     case 'un': {
       const a = evaluate(e.a, regs);
       if (e.op === '!') return truth(a) ? 0 : 1;
-      return e.op === '-' ? -int(a) : ~int(a);
+      return intUnary(e.op, int(a));
     }
     case 'bin': return alu(e.op, evaluate(e.a, regs), evaluate(e.b, regs));
     case 'cond': return truth(evaluate(e.c, regs)) ? evaluate(e.a, regs) : evaluate(e.b, regs);

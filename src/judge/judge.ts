@@ -199,9 +199,9 @@ export function compareValues(a: readonly Value[], b: readonly Value[]): number 
       if (!isSymbol(x)) return 1;
       return Number(x.slice(2)) - Number(y.slice(2));
     }
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    if (typeof x === 'number') return -1;
-    if (typeof y === 'number') return 1;
+    if (typeof x !== 'string' && typeof y !== 'string') return x < y ? -1 : 1;
+    if (typeof x !== 'string') return -1;
+    if (typeof y !== 'string') return 1;
     return x < y ? -1 : 1;
   }
   return 0;

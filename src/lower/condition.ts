@@ -2,6 +2,7 @@
 // that evaluating it on a final state (execution/condition.ts) looks nothing up.
 import type { CondValue, Prop } from '../parse/ast.js';
 import type { CondOperand, CondProp, Value } from './program.js';
+import { literalInt } from './int64.js';
 
 /** Resolve every name of `p`. Lowering has already rejected names that are neither. */
 export function lowerProp(p: Prop, locations: ReadonlyMap<string, Value>, constants: ReadonlyMap<string, number>): CondProp {
@@ -20,7 +21,7 @@ export function lowerProp(p: Prop, locations: ReadonlyMap<string, Value>, consta
 }
 
 function lowerOperand(v: CondValue, locations: ReadonlyMap<string, Value>, constants: ReadonlyMap<string, number>): CondOperand {
-  if (v.k === 'int') return { k: 'value', value: v.value, constant: null };
+  if (v.k === 'int') return { k: 'value', value: literalInt(v.value), constant: null };
   if (v.k === 'obs') return v;
   // A location's name is its address; a location shadows a constant of the same name.
   if (locations.has(v.name)) return { k: 'value', value: v.name, constant: null };

@@ -87,7 +87,7 @@ const X86: readonly KvmRequest[] = [
   arch('HV_TLB_FLUSH', 32, WN),
   arch('VMSA_PAGE_RELOAD', 33, WN),
   arch('UPDATE_PROTECTED_GUEST_STATE', 34, KVM_REQUEST_WAIT),
-  { ...arch('MSR_FILTER_CHANGED', 29), aliasOf: 'KVM_REQ_RECALC_INTERCEPTS', note: 'the 6.12 name of KVM_ARCH_REQ(29), renamed KVM_REQ_RECALC_INTERCEPTS' },
+  { ...arch('MSR_FILTER_CHANGED', 29), aliasOf: 'KVM_REQ_RECALC_INTERCEPTS', note: '6.12 names KVM_ARCH_REQ(29) so; 7.3 renamed it KVM_REQ_RECALC_INTERCEPTS' },
 ];
 
 /** arch/arm64/include/asm/kvm_host.h. */
@@ -115,7 +115,7 @@ const RISCV: readonly KvmRequest[] = [
   arch('HFENCE_VVMA_ALL', 4, WN),
   arch('HFENCE', 5, WN),
   arch('STEAL_UPDATE', 6),
-  { ...generic('HFENCE_GVMA_VMID_ALL', 0, WN), aliasOf: 'KVM_REQ_TLB_FLUSH', note: '#define KVM_REQ_HFENCE_GVMA_VMID_ALL KVM_REQ_TLB_FLUSH up to 6.12 (7.3 uses KVM_REQ_TLB_FLUSH itself)' },
+  { ...generic('HFENCE_GVMA_VMID_ALL', 0, WN), aliasOf: 'KVM_REQ_TLB_FLUSH', note: '6.12 has #define KVM_REQ_HFENCE_GVMA_VMID_ALL KVM_REQ_TLB_FLUSH; 7.3 uses KVM_REQ_TLB_FLUSH itself' },
 ];
 
 export const ARCH_REQUESTS: ReadonlyMap<KvmArch, readonly KvmRequest[]> = new Map([

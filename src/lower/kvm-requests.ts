@@ -5,6 +5,7 @@
 import { StageError } from '../diagnostics.js';
 import type { PrimitiveBuilder, PrimitiveSpec } from './primitives.js';
 import type { Instr, Origin, PureExpr } from './program.js';
+import { KVM_ARCH_REQ_MAX } from './kvm-arch.js';
 import {
   EXITING_GUEST_MODE,
   IN_GUEST_MODE,
@@ -14,6 +15,7 @@ import {
   KVM_REQUEST_ARCH_BASE,
   OUTSIDE_GUEST_MODE,
   bin,
+  constantRequest as requestNumberOf,
   emitExiting,
   emitMakeRequest,
   field,
@@ -57,22 +59,18 @@ function capture(b: PrimitiveBuilder, fn: (inner: PrimitiveBuilder) => void): In
 const at = (b: PrimitiveBuilder, part: string, target?: string): Origin => ({ ...b.origin(part), target });
 const inc = (b: PrimitiveBuilder, r: string, part: string, target?: string): Instr => ({ op: 'assign', dst: r, value: bin('+', reg(r), num(1)), origin: at(b, part, target) });
 
-/** A request number known when the test is lowered: the helpers decide on its flags. */
-function constantRequest(b: PrimitiveBuilder, req: PureExpr): number {
-  const v = fold(req);
-  if (v === null) throw new StageError(b.origin().pos, `${b.origin().primitive} needs the request number itself (a KVM_REQ_* name or KVM_ARCH_REQ_FLAGS(n, flags)), not a value computed at run time`);
-  return v;
-}
+const FLAGS_WHEN_LOWERED = 'the model decides on its flags (NO_WAKEUP, WAIT, NO_ACTION) when the test is lowered';
+const constantRequest = (b: PrimitiveBuilder, req: PureExpr): number => requestNumberOf(b, req, FLAGS_WHEN_LOWERED);
 
 /** The bit of a request of the test's architecture (the generic ones on any). */
-function requestNumberOf(b: PrimitiveBuilder, name: string): number | undefined {
+function requestBitOf(b: PrimitiveBuilder, name: string): number | undefined {
   const r = kvmRequest(b.kvmArch ?? DEFAULT_KVM_ARCH, name);
   return r === undefined ? undefined : r.bit;
 }
 
 /** The mask of the requests kvm_arch_vcpu_runnable() reads on the test's architecture, or null if none. */
 function runnableMask(b: PrimitiveBuilder): PureExpr | null {
-  const bits = runnableRequests(b.kvmArch ?? DEFAULT_KVM_ARCH).map((n) => requestNumberOf(b, n)).filter((x): x is number => x !== undefined);
+  const bits = runnableRequests(b.kvmArch ?? DEFAULT_KVM_ARCH).map((n) => requestBitOf(b, n)).filter((x): x is number => x !== undefined);
   if (bits.length === 0) return null;
   return bits.map((bit) => requestMask(num(bit))).reduce((x, y) => bin('|', x, y));
 }
@@ -244,17 +242,31 @@ function emitKick(b: PrimitiveBuilder, v: string, wait: boolean): void {
   b.emit({ op: 'if', cond: woke, then: [], else: rest, origin: at(b, PART.wake, v) });
 }
 
+/**
+ * KVM_ARCH_REQ_FLAGS()'s bit, nr + KVM_REQUEST_ARCH_BASE, with the kernel's
+ * BUILD_BUG_ON((unsigned)(nr) >= 64 - KVM_REQUEST_ARCH_BASE): vcpu->requests is a u64.
+ */
+function archRequestNr(b: PrimitiveBuilder, nr: PureExpr): number {
+  const n = fold(nr);
+  const { pos, primitive } = b.origin();
+  if (n === null) throw new StageError(pos, `${primitive} needs a constant request number nr (the kernel's BUILD_BUG_ON() on it does not build otherwise)`);
+  if (typeof n !== 'number' || n < 0 || n >= KVM_ARCH_REQ_MAX) {
+    throw new StageError(pos, `${primitive}(${String(n)}${primitive === 'KVM_ARCH_REQ' ? '' : ', ...'}) does not build in the kernel: nr must be 0..${KVM_ARCH_REQ_MAX - 1} (BUILD_BUG_ON((unsigned)(nr) >= 64 - KVM_REQUEST_ARCH_BASE): vcpu->requests is a u64)`);
+  }
+  return n + KVM_REQUEST_ARCH_BASE;
+}
+
 function buildRequestPaths(): Map<string, PrimitiveSpec> {
   const t = new Map<string, PrimitiveSpec>();
   t.set('KVM_ARCH_REQ_FLAGS', {
     args: ['val', 'val'],
     doc: 'an architecture request number: bit KVM_REQUEST_ARCH_BASE + nr, with the KVM_REQUEST_* flags',
-    expand: (_b, [nr, flags]) => bin('|', bin('+', nr, num(KVM_REQUEST_ARCH_BASE)), flags),
+    expand: (b, [nr, flags]) => bin('|', num(archRequestNr(b, nr)), flags),
   });
   t.set('KVM_ARCH_REQ', {
     args: ['val'],
     doc: 'KVM_ARCH_REQ_FLAGS(nr, 0)',
-    expand: (_b, [nr]) => bin('+', nr, num(KVM_REQUEST_ARCH_BASE)),
+    expand: (b, [nr]) => num(archRequestNr(b, nr)),
   });
   t.set('kvm_make_all_cpus_request', {
     args: ['ptr', 'val'],
@@ -282,8 +294,9 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
       const vcpus = vmVcpus(b, kvm);
       const m = b.vcpus ? fold(mask) : 1;
       if (m === null || m < 0) throw new StageError(b.origin().pos, 'kvm_make_vcpus_request_mask needs a constant vCPU mask (bit i: the VM\'s i-th vCPU)');
-      if (m >> vcpus.length !== 0) throw new StageError(b.origin().pos, `kvm_make_vcpus_request_mask: mask 0x${m.toString(16)} names a vCPU the VM does not have (it has ${vcpus.length}: ${vcpus.join(', ')})`);
-      const targets = vcpus.filter((_, i) => (m >> i) & 1);
+      const bits = BigInt(m);
+      if (bits >> BigInt(vcpus.length) !== 0n) throw new StageError(b.origin().pos, `kvm_make_vcpus_request_mask: mask 0x${bits.toString(16)} names a vCPU the VM does not have (it has ${vcpus.length}: ${vcpus.join(', ')})`);
+      const targets = vcpus.filter((_, i) => ((bits >> BigInt(i)) & 1n) === 1n);
       if (targets.length === 0) return num(0);
       return requestMany(b, constantRequest(b, req), targets);
     },
@@ -361,7 +374,7 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
     doc: "prepare_to_rcuwait(); then until kvm_vcpu_check_block() says run (a runnable request of the test's architecture, the vCPU's irq, timer or signal input, or KVM_REQ_UNBLOCK, which it clears): set_current_state() (smp_store_mb()), and schedule() until woken; finish_rcuwait(). Returns whether it slept",
     expand(b, [vcpu]) {
       const v = vcpuName(b, vcpu);
-      return emitBlock(b, v, runnableMask(b), requestNumberOf(b, 'KVM_REQ_UNBLOCK') ?? 2);
+      return emitBlock(b, v, runnableMask(b), requestBitOf(b, 'KVM_REQ_UNBLOCK') ?? 2);
     },
   });
   t.set('local_irq_enable', {

@@ -5,10 +5,11 @@ export { nearestName };
 import { lowerProp } from './condition.js';
 import { propAtoms, sameObservable, type Expr, type LitmusTest, type Observable, type Prop, type Stmt, type ThreadDecl } from '../parse/ast.js';
 import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './primitives.js';
-import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestNames } from './kvm.js';
-import { DEFAULT_KVM_ARCH, KVM_ARCHES, isKvmArch, type KvmArch } from './kvm-arch.js';
+import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestNames, swappedRequestArguments, testKvmArch } from './kvm.js';
+import { DEFAULT_KVM_ARCH, KVM_ARCHES, isKvmArch, requestTable, type KvmArch } from './kvm-arch.js';
 import { KVM_REQUEST_PRIMITIVES, PART, emitAcks } from './kvm-requests.js';
 import type { Instr, ObservedItem, Origin, Program, PureExpr, ThreadProgram, Value } from './program.js';
+import { literalInt } from './int64.js';
 
 export type LowerResult = { ok: true; program: Program } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -61,8 +62,11 @@ class Lowering {
   /** vCPUs some thread runs (writes the mode of, outside the KVM helpers). */
   readonly runVcpus = new Set<string>();
 
-  /** Names a condition or a thread may use as numbers; `thread` is -1 outside the threads. */
-  constantValue(name: string, thread = -1, pos: SourcePos | null = null): number | undefined {
+  /**
+   * Names a condition or a thread may use as numbers. With `pos`, a `KVM_REQ_*` name the test's
+   * architecture does not define is an error there (never a fresh bit).
+   */
+  constantValue(name: string, pos: SourcePos | null = null): number | undefined {
     let v: number | undefined;
     if (name === 'NULL' || name === 'false') v = 0;
     else if (name === 'true') v = 1;
@@ -71,7 +75,6 @@ class Lowering {
       const why = this.requests.unknown(name);
       if (why !== null) throw new StageError(pos, why);
     }
-    void thread;
     if (v !== undefined) this.usedConstants.set(name, v);
     return v;
   }
@@ -81,7 +84,7 @@ class Lowering {
     private readonly options: LowerOptions,
   ) {
     this.primitives = options.primitives ? new Map([...options.primitives, ...KVM_PRIMITIVES]) : PRIMITIVES;
-    this.kvmArch = resolveKvmArch(test, options);
+    this.kvmArch = testKvmArch(test.kvmArch, options.kvmArch);
     this.requests = new RequestNames(this.kvmArch);
   }
   readonly primitives: ReadonlyMap<string, PrimitiveSpec>;
@@ -168,8 +171,9 @@ class Lowering {
       for (const atom of propAtoms(p)) {
         addObs(atom.lhs);
         if (atom.rhs.k === 'obs') addObs(atom.rhs.obs);
-        if (atom.rhs.k === 'sym' && !this.locations.has(atom.rhs.name) && this.constantValue(atom.rhs.name) === undefined) {
-          throw new StageError(atom.pos, `unknown value ${atom.rhs.name}: not a location or a known constant`);
+        if (atom.rhs.k === 'sym' && !this.locations.has(atom.rhs.name) && this.constantValue(atom.rhs.name, atom.pos) === undefined) {
+          const near = nearestName(atom.rhs.name, [...this.locations.keys(), ...this.constantNames()]);
+          throw new StageError(atom.pos, `unknown value ${atom.rhs.name}: not a location or a known constant${near ? ` (did you mean ${near}?)` : ''}`);
         }
       }
     };
@@ -228,17 +232,26 @@ class Lowering {
       // A vCPU thread that stays in the guest to the end of the test is a choice (the requester
       // is then still waiting); no vCPU thread at all is likelier a mistake.
       if (acks.has(v) || this.runVcpus.has(v)) continue;
+      // Nobody writes its mode and it starts OUTSIDE_GUEST_MODE: it is never IPI'd, never waited for.
+      if (this.locations.get(`${v}->mode`) === 0) continue;
       this.warn(pos, `this KVM_REQUEST_WAIT request waits for ${v} to acknowledge its IPI, but no thread runs ${v} (writes ${v}->mode, then enables interrupts with local_irq_enable()): executions in which ${v} is IPI'd never return from the wait: they are reported blocked`);
     }
   }
 
-  private initValue(v: { k: 'int'; value: number } | { k: 'addr'; name: string }, pos: SourcePos): Value {
-    if (v.k === 'int') return v.value;
-    const c = this.constantValue(v.name);
-    if (c !== undefined && !this.locations.has(v.name)) return c;
+  private initValue(v: { k: 'int'; value: number | bigint } | { k: 'addr'; name: string }, pos: SourcePos): Value {
+    if (v.k === 'int') return literalInt(v.value);
+    const c = this.locations.has(v.name) ? undefined : this.constantValue(v.name, pos);
+    if (c !== undefined) return c;
+    // `x = y` makes x point to location y; a misspelt KVM constant must not become one.
+    const near = this.locations.has(v.name) || !/^[A-Z][A-Z0-9_]*$/.test(v.name) ? null : nearestName(v.name, this.constantNames());
+    if (near) throw new StageError(pos, `unknown constant ${v.name} (did you mean ${near}?)`);
     this.addLocation(v.name);
-    void pos;
     return v.name;
+  }
+
+  /** The named constants a test may write (for "did you mean"): KVM's and the architecture's requests. */
+  constantNames(): string[] {
+    return ['NULL', 'true', 'false', ...KVM_CONSTANTS.keys(), ...requestTable(this.kvmArch).keys()];
   }
 
   // Shared with thread lowering.
@@ -260,15 +273,6 @@ class Lowering {
   get unroll(): number | undefined {
     return this.options.unroll;
   }
-}
-
-/** The test's `KvmArch=NAME` header line wins over the option; an unknown name is an error. */
-function resolveKvmArch(test: LitmusTest, options: LowerOptions): KvmArch {
-  const h = test.kvmArch;
-  if (!h) return options.kvmArch ?? DEFAULT_KVM_ARCH;
-  if (isKvmArch(h.name)) return h.name;
-  const near = nearestName(h.name, KVM_ARCHES);
-  throw new StageError(h.pos, `unknown KVM architecture '${h.name}' in KvmArch=${h.name}${near ? ` (did you mean ${near}?)` : ''}: the architectures are ${KVM_ARCHES.join(', ')}`);
 }
 
 function cmpStr(a: string, b: string): number {
@@ -561,6 +565,8 @@ class ThreadLowering {
     if (e.args.length !== spec.args.length) {
       throw new StageError(e.pos, `${e.callee} takes ${spec.args.length} argument${spec.args.length === 1 ? '' : 's'}, found ${e.args.length}`);
     }
+    const swapped = swappedRequestArguments(e.callee, e.args, (n) => this.world.isStructBase(n));
+    if (swapped) throw new StageError(e.pos, swapped);
     const args = e.args.map((a, i) => {
       const kind = spec.args[i];
       if (kind === 'lval') return this.lvalueAddress(a, e.callee);
@@ -634,13 +640,13 @@ class ThreadLowering {
   private rvalue(e: Expr): PureExpr {
     switch (e.k) {
       case 'num':
-        return { k: 'const', v: e.value };
+        return { k: 'const', v: literalInt(e.value) };
       case 'ident': {
         if (this.regs.has(e.name)) return { k: 'reg', r: e.name };
         if (this.world.isLocation(e.name) || this.world.isStructBase(e.name)) return { k: 'const', v: e.name };
-        const c = this.world.constantValue(e.name, this.decl.index, e.pos);
+        const c = this.world.constantValue(e.name, e.pos);
         if (c !== undefined) return { k: 'const', v: c };
-        const near = nearestName(e.name, this.regs);
+        const near = nearestName(e.name, [...this.regs, ...this.world.constantNames()]);
         throw new StageError(e.pos, `undefined register or location '${e.name}'${near ? ` (did you mean ${near}?)` : ''}`);
       }
       case 'cast':

@@ -4,8 +4,11 @@ import type { SourcePos } from '../diagnostics.js';
 import type { Observable, PropOf, Quantifier } from '../parse/ast.js';
 import type { KvmArch } from './kvm-arch.js';
 
-/** A value: an integer, or the address of a shared location (its name). */
-export type Value = number | string;
+/**
+ * A value: an integer, or the address of a shared location (its name). Integers are 64-bit
+ * (int64.ts): a number while safe, a bigint beyond 2^53 (bits 53..63 of a request bitmap).
+ */
+export type Value = number | bigint | string;
 
 /*
  * A self-justified value (herd7's symbolic variable, printed S<n>): a value that only a cycle of

@@ -7,7 +7,7 @@ export interface TypeName {
 }
 
 export type Expr =
-  | { k: 'num'; value: number; pos: SourcePos }
+  | { k: 'num'; value: number | bigint; pos: SourcePos }
   | { k: 'ident'; name: string; pos: SourcePos }
   | { k: 'unary'; op: '-' | '+' | '!' | '~' | '*' | '&'; arg: Expr; pos: SourcePos }
   | { k: 'binary'; op: BinaryOp; left: Expr; right: Expr; pos: SourcePos }
@@ -46,7 +46,7 @@ export interface ThreadDecl {
 }
 
 export type InitValue =
-  | { k: 'int'; value: number }
+  | { k: 'int'; value: number | bigint }
   | { k: 'addr'; name: string }; // `p=y`, `int *x=&u`, `1:r1=x`
 
 export type InitItem =
@@ -68,7 +68,7 @@ export type Observable =
   | { k: 'mem'; name: string; pos: SourcePos };
 
 /** The right of `=` in a condition: a number, a location or constant name, or another register (`0:r1=1:r4`). */
-export type CondValue = { k: 'int'; value: number } | { k: 'sym'; name: string } | { k: 'obs'; obs: Observable };
+export type CondValue = { k: 'int'; value: number | bigint } | { k: 'sym'; name: string } | { k: 'obs'; obs: Observable };
 
 /**
  * A proposition over final states, its atoms `lhs = rhs` with `rhs` of type V: as written

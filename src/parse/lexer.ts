@@ -9,6 +9,8 @@ export interface Token {
   kind: TokenKind;
   text: string;
   value: number; // for 'num'
+  /** A 'num' beyond 2^53 (up to 2^64 - 1), exact; `value` is then only its approximation. */
+  big?: bigint;
   pos: SourcePos;
   offset: number;
 }
@@ -124,20 +126,24 @@ export class Lexer {
     }
     if (/[0-9]/.test(c)) {
       let j = this.i;
-      let value: number;
+      let digits: string;
       if (c === '0' && (s[j + 1] === 'x' || s[j + 1] === 'X')) {
         j += 2;
         while (j < s.length && /[0-9A-Fa-f]/.test(s[j])) j++;
-        value = parseInt(s.slice(this.i + 2, j), 16);
+        digits = s.slice(this.i, j);
       } else {
         while (j < s.length && /[0-9]/.test(s[j])) j++;
-        value = parseInt(s.slice(this.i, j), 10);
+        digits = s.slice(this.i, j);
       }
       while (j < s.length && /[uUlL]/.test(s[j])) j++; // C integer suffixes
       const text = s.slice(this.i, j);
       this.advance(j - this.i);
-      if (!Number.isSafeInteger(value)) throw new StageError(pos, `number ${text} is too large`);
-      return { kind: 'num', text, value, pos, offset };
+      if (digits === '0x' || digits === '0X') throw new StageError(pos, `number ${text} has no digits`);
+      // Up to 64 bits (a u64 such as vcpu->requests): a bigint beyond 2^53, kept exact.
+      const exact = BigInt(digits);
+      if (exact >= 1n << 64n) throw new StageError(pos, `number ${text} is too large`); // more than 64 bits
+      const value = Number(exact);
+      return { kind: 'num', text, value, ...(Number.isSafeInteger(value) ? {} : { big: exact }), pos, offset };
     }
     if (c === '"') {
       let j = this.i + 1;

@@ -151,8 +151,7 @@ class Parser {
     this.expectationErrors = diagnostics;
     return {
       file: this.file, arch: 'C', name, expected, expectedByModel,
-      ...(kvmArch ? { kvmArch } : {}),
-      init, threads, locations, filter, condition,
+      ...(kvmArch ? { kvmArch } : {}), init, threads, locations, filter, condition,
     };
   }
 
@@ -240,9 +239,12 @@ class Parser {
       const n = this.peek('top');
       if (n.kind !== 'num') throw this.unexpected(n, 'a number');
       this.take('top');
-      return { k: 'int', value: -n.value };
+      return { k: 'int', value: -(n.big ?? n.value) };
     }
-    if (t.kind === 'num') return { k: 'int', value: this.take('top').value };
+    if (t.kind === 'num') {
+      const n = this.take('top');
+      return { k: 'int', value: n.big ?? n.value };
+    }
     if (t.kind === 'ident') {
       this.take('top');
       if (t.text === 'NULL') return { k: 'int', value: 0 };
@@ -533,7 +535,7 @@ class Parser {
     const t = this.peek('code');
     if (t.kind === 'num') {
       this.take('code');
-      return { k: 'num', value: t.value, pos: t.pos };
+      return { k: 'num', value: t.big ?? t.value, pos: t.pos };
     }
     if (t.kind === 'ident') {
       this.take('code');
@@ -682,11 +684,11 @@ class Parser {
       const n = this.peek('top');
       if (n.kind !== 'num') throw this.unexpected(n, 'a number');
       this.take('top');
-      return { k: 'int', value: -n.value };
+      return { k: 'int', value: -(n.big ?? n.value) };
     }
     if (t.kind === 'num') {
       this.take('top');
-      if (!this.accept('top', ':')) return { k: 'int', value: t.value };
+      if (!this.accept('top', ':')) return { k: 'int', value: t.big ?? t.value };
       const r = this.expectIdent('top', 'a register name');
       return { k: 'obs', obs: { k: 'reg', thread: t.value, reg: r.text, pos: t.pos } };
     }
