@@ -104,7 +104,7 @@ function isKernelLkmm(f: { cat: string; bell?: string; macros?: string; variants
   }
 }
 
-async function chooseModel(a: Herd7Args): Promise<ModelChoice> {
+export async function chooseModel(a: Herd7Args): Promise<ModelChoice> {
   if (a.conf === undefined && a.cat === undefined && a.bell === undefined && a.macros === undefined && a.skipchecks.length === 0) {
     // herd7 picks a C model by default; kernel developers mean the LKMM (docs/herd7.md).
     return { model: 'lkmm', lower: {} };
