@@ -8,7 +8,9 @@ const vm = require('node:vm');
 const { createRequire } = require('node:module');
 
 function cachePaths(file, source) {
-  const key = require('node:crypto').createHash('sha1').update(source).update(process.version).digest('hex').slice(0, 16);
+  // Keyed by the bundle's size and time and node's version (no node:crypto: it is slow to load).
+  const st = fs.statSync(file);
+  const key = `${source.length}-${Math.floor(st.mtimeMs)}-${process.version}`;
   const name = `${path.basename(file)}.${key}.v8cache`;
   return [path.join(path.dirname(file), name), path.join(require('node:os').tmpdir(), `litmus-check-${name}`)];
 }

@@ -2,11 +2,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_BAD_INPUT } from './exit-codes.js';
 import { runCommandAdaptive, runCommandParallel, type RunOptions } from './run.js';
-import { checkCommand } from './check.js';
-import { fencesCommand } from './fences.js';
-import { explainCommand } from './explain.js';
-import { registerFuzzCommand } from './fuzz.js';
-import { mergeReportsCommand } from './merge-reports.js';
+// Commands load their modules when they run (fuzz's registration only when named): a process
+// deciding one test should not pay for fast-check, the XML writer or Graphviz.
 import { collectReporter } from './reporters.js';
 import { parseShard } from '../check/shard.js';
 import { addModelFileOptions, wantsModelFiles } from './model-options.js';
@@ -32,7 +29,7 @@ function settle(work: Promise<number>): void {
   );
 }
 
-export function buildProgram(): Command {
+export function buildProgram(registerFuzz?: (program: Command) => void): Command {
   const program = new Command();
   program
     .name('litmus-check')
@@ -79,7 +76,7 @@ export function buildProgram(): Command {
     .option('--shard <i/n>', 'run only the i-th of n deterministic slices of the sorted tests', shardArg)
     .option('--all-states', 'list every final state (full enumeration) instead of deciding the verdict only (implied by --baseline and --update-baseline)')
     .action((paths: string[], opts) => {
-      settle(checkCommand(paths, opts));
+      settle(import('./check.js').then((m) => m.checkCommand(paths, opts)));
     });
 
   program
@@ -88,7 +85,7 @@ export function buildProgram(): Command {
     .argument('<reports...>', 'JSON files written by check --reporter json=FILE')
     .option('--reporter <spec>', 'junit=FILE, json=FILE or github (repeatable)', collectReporter)
     .action((reports: string[], opts) => {
-      process.exitCode = mergeReportsCommand(reports, opts);
+      settle(import('./merge-reports.js').then((m) => m.mergeReportsCommand(reports, opts)));
     });
   const fences = program
     .command('fences')
@@ -100,7 +97,7 @@ export function buildProgram(): Command {
     .option('--max-checks <n>', 'most checker runs per test; the analysis is incomplete (exit 3) when used up', positiveInt, 2000);
   addLimitOptions(fences, 'per-checker-run', 'exit 3 when hit')
     .action((paths: string[], opts) => {
-      process.exitCode = fencesCommand(paths, opts);
+      settle(import('./fences.js').then((m) => m.fencesCommand(paths, opts)));
     });
   const explain = program
     .command('explain')
@@ -112,15 +109,23 @@ export function buildProgram(): Command {
     .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1);
   addLimitOptions(explain, 'per-test', 'a Never found under it is reported incomplete (exit 3)')
     .action((file: string, opts) => {
-      settle(explainCommand(file, opts));
+      settle(import('./explain.js').then((m) => m.explainCommand(file, opts)));
     });
-  registerFuzzCommand(program);
+  registerFuzz?.(program);
   registerHwCommand(program);
   return program;
 }
 
-export function main(argv: string[]): void {
-  const program = buildProgram();
+/** Commands that never need the fuzz command registered (unless help lists every command). */
+const WITHOUT_FUZZ = new Set(['run', 'check', 'merge-reports', 'fences', 'explain', 'hw', '--version', '-V']);
+
+/** Whether the command line may need the fuzz command: it names it, asks for help, or is unusual. */
+function mayNeedFuzz(argv: string[]): boolean {
+  return argv.length === 0 || !WITHOUT_FUZZ.has(argv[0]) || argv.some((a) => a === 'fuzz' || a === '--help' || a === '-h');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram(mayNeedFuzz(argv) ? (await import('./fuzz.js')).registerFuzzCommand : undefined);
   try {
     program.parse(argv, { from: 'user' });
   } catch (e) {

@@ -3,9 +3,7 @@
 // (the kernel's cmplitmushist.sh) see the same bytes. It works on the raw text, as herd7 does:
 // the digest covers the init section (sorted, typed), each process's parameters and raw body,
 // and the locations the test observes (its `locations` and its final condition).
-import { createHash } from 'node:crypto';
-
-const md5 = (s: string | Buffer): Buffer => createHash('md5').update(s).digest();
+import { md5, md5Hex } from './md5.js';
 
 /** The three sections herd7's splitter cuts a test into, and the header's key=value lines. */
 interface Sections {
@@ -166,7 +164,7 @@ function initItem(t: Tok[]): { loc: Loc; text: string } | null {
   return { loc, text };
 }
 
-function digestInit(init: string): Buffer {
+function digestInit(init: string): Uint8Array {
   const items = splitOn(stateTokens(init), ';')
     .filter((p) => p.length > 0)
     .map(initItem)
@@ -308,8 +306,9 @@ export function herdHash(text: string): string | null {
   // The processes as one line of a table: each cell padded to its own width, joined by '|'.
   const code = cells.map((c) => ` ${c} `).join('|') + ';\n';
   const digested = s.info.filter(([k]) => /^(memorytype|mt|cachetype)$/i.test(k));
-  const info = digested.length === 0 ? '' : md5(digested.sort().reverse().map(([k, v]) => `${k.toLowerCase()}=${v}`).join(''));
-  return createHash('md5')
-    .update(Buffer.concat([Buffer.from(info === '' ? '' : info), digestInit(s.init), md5(code), md5(observed(s.constr))]))
-    .digest('hex');
+  const info = digested.length === 0 ? new Uint8Array(0) : md5(digested.sort().reverse().map(([k, v]) => `${k.toLowerCase()}=${v}`).join(''));
+  const parts = [info, digestInit(s.init), md5(code), md5(observed(s.constr))];
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+  return md5Hex(all);
 }

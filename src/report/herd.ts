@@ -1,8 +1,8 @@
 // herd7's result block, line for line, so the kernel's scripts (and herd-parity) can read it.
-import { createHash } from 'node:crypto';
 import type { TestResult } from '../api.js';
 import { stateStrings } from '../check/outcome.js';
 import { herdHash } from './herd-hash.js';
+import { md5Hex } from './md5.js';
 
 const KIND = { exists: 'Allowed', '~exists': 'Forbidden', forall: 'Required' } as const;
 
@@ -35,7 +35,7 @@ export function formatHerd(r: TestResult, source?: string): string {
 
 /** herd7's hash where its normalisation understands the test, else an MD5 of the source. */
 function hashOf(source: string): string {
-  return herdHash(source) ?? createHash('md5').update(source).digest('hex');
+  return herdHash(source) ?? md5Hex(source);
 }
 
 /**
