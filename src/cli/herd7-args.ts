@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
-export type Show = 'none' | 'prop' | 'all';
+export type Show = 'none' | 'prop';
 
 export interface Herd7Args {
   files: string[];
@@ -71,7 +71,7 @@ const VALUED: Record<string, Setter> = {
     return null;
   },
   '-speedcheck': choice('speedcheck', ['false', 'true', 'fast']),
-  '-show': choice('show', ['none', 'prop', 'all'], { wit: 'prop', cond: 'prop' }),
+  '-show': choice('show', ['none', 'prop'], { wit: 'prop', cond: 'prop' }),
   '-through': choice('through', ['all', 'invalid', 'none']),
   '-skipchecks': (a, v) => (a.skipchecks.push(...list(v)), null),
   '-o': (a, v) => ((a.outputDir = v), null),
@@ -140,6 +140,6 @@ export const USAGE = `usage: herd7 (litmus-check's drop-in) [options] FILE.litmu
   -timeout <float>    give up a test after this many seconds (it prints nothing)
   -speedcheck <false|true|fast>  stop once the condition is decided
   -skipchecks <names> do not apply these checks of the cat model
-  -show <none|prop|all> -o <dir> -gv -through <all|invalid|none> -nshow <n>: execution graphs (DOT, or SVG with -gv)
+  -show <none|prop> -o <dir> -gv -through <all|invalid|none> -nshow <n>: execution graphs (DOT, or SVG with -gv)
   -version
 `;
