@@ -2,6 +2,8 @@
 // test). Each command runs RUNS times, interleaved with the others so a loaded machine slows them
 // alike; the figures are medians. `node bench/startup.mjs` alone, or the last rows of `npm run bench`.
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,22 +20,36 @@ export const STARTUP_COMMANDS = [
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// CPU time (user + sys) too, through /usr/bin/time where there is one: on a loaded machine it
+// says more than wall time, which includes waiting for a core.
+const TIME = '/usr/bin/time';
+
 export function measureStartup(runs = Number(process.env.STARTUP_RUNS ?? 21)) {
-  const times = STARTUP_COMMANDS.map(() => []);
+  const wall = STARTUP_COMMANDS.map(() => []);
+  const cpu = STARTUP_COMMANDS.map(() => []);
+  const dir = mkdtempSync(join(tmpdir(), 'startup-'));
+  const out = join(dir, 'cpu');
+  const timed = existsSync(TIME);
   for (let k = 0; k < runs; k++) {
     STARTUP_COMMANDS.forEach((c, i) => {
+      const [cmd, args] = timed ? [TIME, ['-f', '%U %S', '-o', out, process.execPath, ...c.argv]] : [process.execPath, c.argv];
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, c.argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      wall[i].push((performance.now() - t0) / 1000);
       if (r.status !== 0) throw new Error(`${c.label}: exit ${r.status}: ${r.stderr}`);
-      times[i].push((performance.now() - t0) / 1000);
+      if (timed) cpu[i].push(readFileSync(out, 'utf8').trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0));
     });
   }
-  return STARTUP_COMMANDS.map((c, i) => ({ label: c.label, seconds: median(times[i]), herd7: c.herd7 }));
+  rmSync(dir, { recursive: true, force: true });
+  return STARTUP_COMMANDS.map((c, i) => ({ label: c.label, seconds: median(wall[i]), cpu: timed ? median(cpu[i]) : undefined, herd7: c.herd7 }));
 }
 
 export function formatStartup(rows) {
-  const lines = ['start-up, one process (median wall time; herd7 7.58 beside)'];
-  for (const r of rows) lines.push(`  ${r.label.padEnd(52)} ${r.seconds.toFixed(3)} s${r.herd7 !== undefined ? `   herd7 ${r.herd7.toFixed(3)} s` : ''}`);
+  const lines = ['start-up, one process (medians: wall time, CPU user+sys; herd7 7.58 beside)'];
+  for (const r of rows) {
+    const cpu = r.cpu !== undefined ? `   cpu ${r.cpu.toFixed(2)} s` : '';
+    lines.push(`  ${r.label.padEnd(52)} ${r.seconds.toFixed(3)} s${cpu}${r.herd7 !== undefined ? `   herd7 ${r.herd7.toFixed(3)} s` : ''}`);
+  }
   return lines.join('\n');
 }
 
