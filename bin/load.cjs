@@ -37,12 +37,16 @@ exports.entry = async function entry(bundle, module) {
   return import(require('node:url').pathToFileURL(path.join(dist, 'cli', module)).href);
 };
 
+// Code run by vm.Script cannot import() on Node 20 without a flag: the bundle's on-demand ES
+// modules (Graphviz) are imported through this function of a real CommonJS module instead.
+globalThis[Symbol.for('litmus-check.import')] = (specifier) => import(specifier);
+
 exports.load = function load(file) {
   const source = fs.readFileSync(file, 'utf8');
   const paths = cachePaths(file, source);
   const cachedData = readCache(paths);
   const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  const script = new vm.Script(wrapper, { filename: file, cachedData, importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  const script = new vm.Script(wrapper, { filename: file, cachedData, });
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file));
   if (cachedData === undefined || script.cachedDataRejected) {
