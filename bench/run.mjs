@@ -223,3 +223,9 @@ if (rows12.length) {
   console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
   for (const r of rows12) console.log(ln(r));
 }
+
+// Start-up: one process per test, as the kernel's scripts run herd7 (bench/startup.mjs).
+if (!only || 'startup'.includes(only)) {
+  const { formatStartup, measureStartup } = await import('./startup.mjs');
+  console.log('\n' + formatStartup(measureStartup()));
+}

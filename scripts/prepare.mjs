@@ -20,7 +20,7 @@ function files(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-const inputs = [...files(join(root, 'src')), join(root, 'tsconfig.json'), join(root, 'package.json')];
+const inputs = [...files(join(root, 'src')), join(root, 'tsconfig.json'), join(root, 'package.json'), join(root, 'scripts/bundle.mjs')];
 const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
 if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest && !process.argv.includes('--force')) process.exit(0);
 
@@ -28,6 +28,8 @@ const tmp = mkdtempSync(join(root, '.tmp-dist-'));
 try {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--outDir', tmp], { stdio: 'inherit' });
+  // The executables' bundles (scripts/bundle.mjs), written after tsc's output so that they are newer.
+  execFileSync(process.execPath, [join(root, 'scripts/bundle.mjs'), join(tmp, 'bundle')], { stdio: 'inherit' });
   const built = files(tmp).map((f) => relative(tmp, f));
   for (const rel of built) {
     mkdirSync(dirname(join(dist, rel)), { recursive: true });

@@ -27,7 +27,7 @@ describe('the npm package', () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(0);
     const files = (JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['bin/litmus-check', 'dist/cli/main.js', 'dist/api.js', 'package.json', 'README.md', 'litmus/kvm/dekker+mbs.litmus']));
+    expect(files).toEqual(expect.arrayContaining(['bin/litmus-check', 'bin/litmus-herd7', 'bin/load.cjs', 'bin/package.json', 'dist/cli/main.js', 'dist/api.js', 'package.json', 'README.md', 'litmus/kvm/dekker+mbs.litmus']));
     expect(files.filter((f) => /^(test|src|bench|scripts)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
     // Everything the installed package imports at run time is a dependency, not a devDependency.
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };

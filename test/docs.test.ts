@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT } from './helpers/cli.js';
 
 /** The pages whose examples are tested; a command page must have at least one. */
-const PAGES = ['run', 'explain', 'check', 'fences', 'fuzz', 'litmus-format', 'kvm-dialect', 'models', 'errors-and-limits', 'performance', 'development', 'playground', 'cycle-values'];
+const PAGES = ['run', 'explain', 'check', 'fences', 'fuzz', 'litmus-format', 'kvm-dialect', 'models', 'errors-and-limits', 'performance', 'development', 'playground', 'cycle-values', 'herd7'];
 const COMMAND_PAGES = ['run', 'explain', 'check', 'fences', 'fuzz', 'playground'];
 
 export interface Example {

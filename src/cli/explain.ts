@@ -29,7 +29,7 @@ function safeName(name: string): string {
 }
 
 /** Each witness (or each rejected example) as a titled graph. */
-function dotFiles(x: Explanation): Array<{ file: string; dot: string }> {
+export function dotFiles(x: Explanation): Array<{ file: string; dot: string }> {
   const program = x.result.program;
   const base = safeName(x.name);
   if (x.kind === 'reachable') {

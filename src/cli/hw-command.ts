@@ -1,7 +1,7 @@
 // Registers `litmus-check hw` with the command line (kept apart from main.ts).
 import { Command, Option } from 'commander';
 import { modelOption, positiveInt, positiveNumber } from './options.js';
-import { hwCommand, type HwOptions } from './hw.js';
+import type { HwOptions } from './hw.js';
 
 export function registerHwCommand(program: Command): void {
   program
@@ -16,7 +16,7 @@ export function registerHwCommand(program: Command): void {
     .option('--timeout <seconds>', 'time limit for each compiled test, and for the model (exit 3 when hit)', positiveNumber, 120)
     .addOption(new Option('--mapping <name>', 'primitive mapping: x86-64, arm64 (generate only unless on arm64), x86-64-broken-mb (self-test)').hideHelp())
     .action((paths: string[], opts: HwOptions) => {
-      hwCommand(paths, opts).then(
+      import('./hw.js').then((m) => m.hwCommand(paths, opts)).then(
         (code) => {
           process.exitCode = code;
         },

@@ -2,11 +2,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_BAD_INPUT } from './exit-codes.js';
 import { runCommandAdaptive, runCommandParallel, type RunOptions } from './run.js';
-import { checkCommand } from './check.js';
-import { fencesCommand } from './fences.js';
-import { explainCommand } from './explain.js';
-import { registerFuzzCommand } from './fuzz.js';
-import { mergeReportsCommand } from './merge-reports.js';
+// Commands load their modules when they run (fuzz's registration only when named): a process
+// deciding one test should not pay for fast-check, the XML writer or Graphviz.
 import { collectReporter } from './reporters.js';
 import { parseShard } from '../check/shard.js';
 import { addModelFileOptions, wantsModelFiles } from './model-options.js';
@@ -33,7 +30,7 @@ function settle(work: Promise<number>): void {
   );
 }
 
-export function buildProgram(): Command {
+export function buildProgram(registerFuzz?: (program: Command) => void): Command {
   const program = new Command();
   program
     .name('litmus-check')
@@ -84,7 +81,7 @@ export function buildProgram(): Command {
     .option('--allow-vacuous', 'accept a verdict that holds because no execution reached the end (all filtered, blocked or pruned)')
     .option('--require-expectations', 'a test without an expectation fails instead of being skipped')
     .action((paths: string[], opts) => {
-      settle(checkCommand(paths, opts));
+      settle(import('./check.js').then((m) => m.checkCommand(paths, opts)));
     });
 
   program
@@ -93,7 +90,7 @@ export function buildProgram(): Command {
     .argument('<reports...>', 'JSON files written by check --reporter json=FILE')
     .option('--reporter <spec>', 'junit=FILE, json=FILE or github (repeatable)', collectReporter)
     .action((reports: string[], opts) => {
-      process.exitCode = mergeReportsCommand(reports, opts);
+      settle(import('./merge-reports.js').then((m) => m.mergeReportsCommand(reports, opts)));
     });
   const fences = program
     .command('fences')
@@ -106,7 +103,7 @@ export function buildProgram(): Command {
     .option('--max-checks <n>', 'most checker runs per test; the analysis is incomplete (exit 3) when used up', positiveInt, 2000);
   addLimitOptions(fences, 'per-checker-run', 'exit 3 when hit')
     .action((paths: string[], opts) => {
-      process.exitCode = fencesCommand(paths, opts);
+      settle(import('./fences.js').then((m) => m.fencesCommand(paths, opts)));
     });
   const explain = program
     .command('explain')
@@ -119,9 +116,9 @@ export function buildProgram(): Command {
     .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1);
   addLimitOptions(explain, 'per-test', 'a Never found under it is reported incomplete (exit 3)')
     .action((paths: string[], opts) => {
-      settle(explainCommand(paths, opts));
+      settle(import('./explain.js').then((m) => m.explainCommand(paths, opts)));
     });
-  registerFuzzCommand(program);
+  registerFuzz?.(program);
   registerHwCommand(program);
   program
     .command('serve')
@@ -136,8 +133,16 @@ export function buildProgram(): Command {
   return program;
 }
 
-export function main(argv: string[]): void {
-  const program = buildProgram();
+/** Commands that never need the fuzz command registered (unless help lists every command). */
+const WITHOUT_FUZZ = new Set(['run', 'check', 'merge-reports', 'fences', 'explain', 'hw', '--version', '-V']);
+
+/** Whether the command line may need the fuzz command: it names it, asks for help, or is unusual. */
+function mayNeedFuzz(argv: string[]): boolean {
+  return argv.length === 0 || !WITHOUT_FUZZ.has(argv[0]) || argv.some((a) => a === 'fuzz' || a === '--help' || a === '-h');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram(mayNeedFuzz(argv) ? (await import('./fuzz.js')).registerFuzzCommand : undefined);
   try {
     program.parse(argv, { from: 'user' });
   } catch (e) {

@@ -1,6 +1,5 @@
 // Options several commands share: number parsers, the model choice (from the registry) and the
 // per-test limits. One definition each, so every command reads and explains them alike.
-import { createRequire } from 'node:module';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { MODELS } from '../models/index.js';
 import { DEFAULT_KVM_ARCH, KVM_ARCHES, KVM_KERNEL_RELEASE } from '../lower/kvm-arch.js';
@@ -46,8 +45,4 @@ export function addLimitOptions(cmd: Command, per: string, timeoutWhat = 'a test
     .option('--max-executions <n>', `${per} limit on candidate executions checked, and on search steps (100 per execution) (exit 3 when hit)`, positiveInt);
 }
 
-/** The package's version, from its package.json (two levels above dist/cli/ and src/cli/). */
-export function packageVersion(): string {
-  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
-  return pkg.version;
-}
+export { packageVersion } from './version.js';

@@ -9,6 +9,7 @@ import { explore, type ConsistentExecution } from '../explore/explorer.js';
 import { formatValue, observe } from '../execution/condition.js';
 import { isBad } from '../judge/judge.js';
 import type { Program } from '../lower/program.js';
+import type { LowerOptions } from '../lower/lower.js';
 import type { MemoryModel, OrderingRules } from '../models/model.js';
 import { expectationMismatch, outcomeWords, verdictText } from '../check/verdict.js';
 import { protocolStory } from './kvm.js';
@@ -25,6 +26,8 @@ export interface ExplainOptions {
   maxExecutions?: number;
   /** The KVM architecture of a test without a KvmArch= line. */
   kvmArch?: KvmArch;
+  /** Lowering options (loop unrolling, primitives of a .def file), as for decideSource. */
+  lower?: LowerOptions;
 }
 
 /** A step of the cycle, told in words, with the verdict on program-order steps. */
@@ -135,7 +138,7 @@ const MAX_CANDIDATES = 2_000_000;
 
 
 export function explainSource(source: string, file: string, options: ExplainOptions = {}): ExplainResult {
-  const prepared = prepareTest(source, file, { model: options.model, lower: { kvmArch: options.kvmArch } });
+  const prepared = prepareTest(source, file, { model: options.model, lower: { ...options.lower, kvmArch: options.kvmArch } });
   if (!prepared.ok) return prepared;
   const { test, program, model } = prepared;
   const want = options.witnesses ?? 1;

@@ -1,7 +1,8 @@
 // herd7's result block, line for line, so the kernel's scripts (and herd-parity) can read it.
-import { createHash } from 'node:crypto';
 import type { TestResult } from '../api.js';
 import { stateStrings } from '../check/outcome.js';
+import { herdHash } from './herd-hash.js';
+import { md5Hex } from './md5.js';
 
 const KIND = { exists: 'Allowed', '~exists': 'Forbidden', forall: 'Required' } as const;
 
@@ -29,6 +30,28 @@ export function formatHerd(r: TestResult, source?: string): string {
   for (const b of j.blocked) lines.push(`Blocked ${r.name} P${b.thread} line ${b.pos.line}: waits forever for ${b.waitsFor} (${b.executions} execution${b.executions === 1 ? '' : 's'})`);
   for (const u of j.undefinedBehaviour) lines.push(`Undefined ${r.name} P${u.thread} line ${u.pos.line}: ${u.message} (${u.executions} execution${u.executions === 1 ? '' : 's'})`);
   lines.push(`Time ${r.name} ${(r.timeMs / 1000).toFixed(2)}`);
-  if (source !== undefined) lines.push(`Hash=${createHash('md5').update(source).digest('hex')}`);
+  if (source !== undefined) lines.push(`Hash=${hashOf(source)}`);
+  return lines.join('\n') + '\n';
+}
+
+/** herd7's hash where its normalisation understands the test, else an MD5 of the source. */
+function hashOf(source: string): string {
+  return herdHash(source) ?? md5Hex(source);
+}
+
+/**
+ * Exactly the lines herd7 prints for one test (the `herd7` drop-in): none of ours beside them,
+ * `Loop` before Ok/No when a loop was cut at its unrolling bound. Null for an incomplete result,
+ * where herd7 (stopped by -timeout) prints nothing.
+ */
+export function formatHerd7(r: TestResult, source: string, loopCut: boolean): string | null {
+  const j = r.judgement;
+  if (!j.complete) return null;
+  const lines = [`Test ${r.name} ${KIND[r.program.quantifier]}`, `States ${j.states.length}`, ...stateStrings(r)];
+  lines.push(`${loopCut ? 'Loop ' : ''}${j.ok ? 'Ok' : 'No'}`, 'Witnesses', `Positive: ${j.positive} Negative: ${j.negative}`);
+  for (const f of j.flags) lines.push(`Flag ${f}`);
+  lines.push(`Condition ${r.conditionText}`, `Observation ${r.name} ${j.observation} ${j.positive} ${j.negative}`);
+  // herd7 closes each test's block with an empty line.
+  lines.push(`Time ${r.name} ${(r.timeMs / 1000).toFixed(2)}`, `Hash=${hashOf(source)}`, '');
   return lines.join('\n') + '\n';
 }

@@ -24,6 +24,9 @@ export function ensureBuilt(): void {
   if (staleSources().length === 0) return;
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}${r.stderr}`);
+  // The executables run the bundle (npm run build's second step) when it is as new as tsc's output.
+  const b = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs')], { encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`bundle failed:\n${b.stdout}${b.stderr}`);
 }
 
 export interface CliRun {

@@ -1,0 +1,194 @@
+// `litmus-herd7`: a herd7 drop-in for the kernel's tools/memory-model scripts (docs/herd7.md).
+// It reads herd7's command line, prints herd7's result blocks and `Warning: File ...` errors,
+// and exits as herd7 does: 0 whatever the verdicts, 2 on a usage error. When the model files
+// resolved are the kernel's LKMM (same contents), the native engine decides; otherwise the cat
+// interpreter, loaded only then (start-up matters: the scripts run one process per test).
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { decideSource, type DecideOptions, type TestResult } from '../api.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { LowerOptions } from '../lower/lower.js';
+import type { MemoryModel } from '../models/model.js';
+import { formatHerd7 } from '../report/herd.js';
+import { md5Hex } from '../report/md5.js';
+import { readLitmusFile } from './files.js';
+import { libFind, parseHerd7Args, USAGE, type Herd7Args } from './herd7-args.js';
+import { packageVersion } from './version.js';
+
+/** herd7's version this drop-in follows (the corpora's outputs are 7.58's). */
+const HERD_VERSION = '7.58';
+
+/** MD5 of the kernel's LKMM files (tools/memory-model, as in ../shared/models/lkmm). */
+const LKMM_MD5: Record<string, string> = {
+  cat: '429bc22b1ebec39d162a451d4db3f34f',
+  bell: '93fd710d759f13095c2b92ff3bcadb52',
+  macros: '900387df75259f1c87cb07c3e739af64',
+  lock: '9b95acfa07c293baae15358565f27824',
+};
+/** The name herd7 finds in its own libdir when no file of that name is elsewhere. */
+const BUILTIN_LKMM_CFG = 'linux-kernel.cfg';
+
+interface ModelChoice {
+  model: string | MemoryModel;
+  lower: LowerOptions;
+}
+
+class UsageError extends Error {}
+
+/** A file's MD5 (ours: node:crypto would cost more start-up than it saves). */
+function contentHash(path: string): string {
+  return md5Hex(readFileSync(path));
+}
+
+/** Reads a model file named by a .cfg or an include: where named, else through herd7's search. */
+function modelReader(a: Herd7Args): (path: string) => string | null {
+  return (path) => {
+    const found = libFind(path, a) ?? libFind(basename(path), a);
+    try {
+      return found ? readFileSync(found, 'utf8') : null;
+    } catch {
+      return null;
+    }
+  };
+}
+
+/** The model files the options name, resolved as herd7 would (the .cfg's lines below options). */
+function modelFiles(a: Herd7Args): { cat: string; bell?: string; macros?: string; variants: string[] } | 'builtin-lkmm' {
+  let fromConf: { cat?: string; bell?: string; macros?: string; variants: string[] } = { variants: [] };
+  if (a.conf !== undefined) {
+    const conf = libFind(a.conf, a);
+    if (conf === null) {
+      if (basename(a.conf) === BUILTIN_LKMM_CFG && a.cat === undefined && a.bell === undefined && a.macros === undefined) return 'builtin-lkmm';
+      throw new UsageError(`cannot find file ${a.conf}`);
+    }
+    fromConf = readCfg(conf);
+  }
+  const find = (name: string | undefined) => (name === undefined ? undefined : (libFind(name, a) ?? name));
+  const cat = find(a.cat) ?? fromConf.cat;
+  if (cat === undefined) throw new UsageError('no model: give -conf FILE.cfg or -model FILE.cat');
+  return { cat, bell: find(a.bell) ?? fromConf.bell, macros: find(a.macros) ?? fromConf.macros, variants: [...fromConf.variants, ...a.variants] };
+}
+
+/** A .cfg's model, bell, macros and variant lines (herd7 looks those names up as it does -conf's). */
+function readCfg(path: string): { cat?: string; bell?: string; macros?: string; variants: string[] } {
+  const out: { cat?: string; bell?: string; macros?: string; variants: string[] } = { variants: [] };
+  for (const raw of readFileSync(path, 'utf8').split(/\r?\n/)) {
+    const m = /^\s*(model|bell|macros|variant)\s+(\S.*?)\s*$/.exec(raw.replace(/#.*$/, ''));
+    if (!m) continue;
+    const beside = join(dirname(path), m[2]);
+    if (m[1] === 'variant') out.variants.push(...m[2].split(/[\s,]+/).filter(Boolean));
+    else out[m[1] === 'model' ? 'cat' : (m[1] as 'bell' | 'macros')] = readable(beside) ? beside : m[2];
+  }
+  return out;
+}
+
+function readable(path: string): boolean {
+  try {
+    readFileSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether these are the kernel's LKMM files, by content: then the native engine runs them. */
+function isKernelLkmm(f: { cat: string; bell?: string; macros?: string; variants: string[] }, a: Herd7Args): boolean {
+  if (a.skipchecks.length > 0 || f.bell === undefined || f.macros === undefined) return false;
+  if (f.variants.length !== 1 || f.variants[0] !== 'lkmmv2') return false;
+  const path = (name: string) => libFind(name, a);
+  const lock = libFind(join(dirname(f.cat), 'lock.cat'), a) ?? path('lock.cat');
+  const files: Array<[string, string | null]> = [['cat', path(f.cat)], ['bell', path(f.bell)], ['macros', path(f.macros)], ['lock', lock]];
+  try {
+    return files.every(([k, p]) => p !== null && contentHash(p) === LKMM_MD5[k]);
+  } catch {
+    return false;
+  }
+}
+
+export async function chooseModel(a: Herd7Args): Promise<ModelChoice> {
+  if (a.conf === undefined && a.cat === undefined && a.bell === undefined && a.macros === undefined && a.skipchecks.length === 0) {
+    // herd7 picks a C model by default; kernel developers mean the LKMM (docs/herd7.md).
+    return { model: 'lkmm', lower: {} };
+  }
+  const files = modelFiles(a);
+  if (files === 'builtin-lkmm' || isKernelLkmm(files, a)) {
+    if (files === 'builtin-lkmm' && a.skipchecks.length > 0) throw new UsageError(`-skipchecks needs the model's files (${BUILTIN_LKMM_CFG} was not found)`);
+    return { model: 'lkmm', lower: {} };
+  }
+  const { loadCatWithout, CatLoadError } = await import('./herd7-cat.js');
+  try {
+    return loadCatWithout(files, modelReader(a), a.skipchecks);
+  } catch (e) {
+    throw e instanceof CatLoadError ? new UsageError(e.message) : e;
+  }
+}
+
+/** herd7's error line for a test it cannot run; judgelitmus.sh reads `: Unknown macro NAME`. */
+function herdWarning(file: string, d: Diagnostic): string {
+  const macro = /^unknown primitive '([^']+)'/.exec(d.message);
+  if (macro) return `Warning: File "${file}": Unknown macro ${macro[1]} (User error)`;
+  return `Warning: File "${file}", line ${d.line}, characters ${d.col - 1}-${d.col}: ${d.message} (User error)`;
+}
+
+async function runFile(file: string, a: Herd7Args, choice: ModelChoice): Promise<void> {
+  const read = readLitmusFile(file);
+  if (!read.ok) {
+    process.stderr.write(`Warning: File "${file}": ${read.message} (User error)\n`);
+    return;
+  }
+  const options: DecideOptions = {
+    model: choice.model,
+    lower: { ...choice.lower, unroll: a.unroll },
+    timeoutMs: a.timeout !== undefined ? a.timeout * 1000 : undefined,
+    verdictOnly: a.speedcheck !== 'false',
+  };
+  let res;
+  try {
+    res = decideSource(read.text, file, options);
+  } catch (e) {
+    process.stderr.write(`\nFatal: File "${file}" Adios\n${e instanceof Error ? e.message : String(e)}\n`);
+    return;
+  }
+  if (!res.ok) {
+    for (const d of res.diagnostics) process.stderr.write(herdWarning(file, d) + '\n');
+    return;
+  }
+  const r: TestResult = res.result;
+  const text = formatHerd7(r, read.text, r.program.warnings.some((w) => w.message.includes('loop unrolled')));
+  if (text !== null) process.stdout.write(text);
+  if (a.show !== 'none' || a.gv) {
+    const { writeGraphs } = await import('./herd7-graphs.js');
+    await writeGraphs(file, read.text, a, options);
+  }
+}
+
+export async function herd7Main(argv: readonly string[]): Promise<number> {
+  const parsed = parseHerd7Args(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`herd7: ${parsed.message}\n${USAGE}`);
+    return 2;
+  }
+  const a = parsed.args;
+  if (a.info === 'version') {
+    process.stdout.write(`${HERD_VERSION}, Rev: litmus-check ${packageVersion()}\n`);
+    return 0;
+  }
+  if (a.info === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (a.info === 'libdir') {
+    process.stdout.write(`${a.libdir ?? process.env.HERDLIB ?? ''}\n`);
+    return 0;
+  }
+  let choice: ModelChoice;
+  try {
+    choice = await chooseModel(a);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`herd7: ${e.message}\n`);
+    return 2;
+  }
+  for (const file of a.files) await runFile(file, a, choice);
+  return 0;
+}
