@@ -108,7 +108,7 @@ describe('64-bit request bitmaps (cause 2)', () => {
 });
 
 describe('request flags from the tables (cause 3)', () => {
-  const allCpus = (req: string, init = '{ vcpu->wait = 1; }') => `C t
+  const allCpus = (req: string, init = '{ vcpu->wait = 1; vcpu->state = TASK_INTERRUPTIBLE; }') => `C t
 ${init}
 P0(struct kvm_vcpu *vcpu) { WRITE_ONCE(vcpu->wait, 0); }
 P1(struct kvm *kvm) { kvm_make_all_cpus_request(kvm, ${req}); }
