@@ -6,25 +6,8 @@
 // saw TASK_RUNNING, i.e. the twin checks the executions that finish, and the helper's side is
 // checked to have no blocked or cut execution in these scenarios, so nothing is left unchecked.
 import { describe, expect, it } from 'vitest';
-import { decideSource, type TestResult } from '../src/api.js';
-import { formatValue } from '../src/execution/condition.js';
+import { decide as run, twinSummary as summary } from './helpers/twin.js';
 import { kvmRequest } from '../src/lower/kvm-arch.js';
-
-function run(source: string): TestResult {
-  const res = decideSource(source, 't.litmus', { model: 'lkmm' });
-  if (!res.ok) throw new Error(res.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`).join('\n'));
-  return res.result;
-}
-
-const summary = (r: TestResult) => {
-  const labels = r.program.observed.map((o) => o.label);
-  return {
-    observation: r.judgement.observation,
-    positive: r.judgement.positive,
-    negative: r.judgement.negative,
-    states: r.judgement.states.map((s) => s.values.map((v, i) => `${labels[i]}=${formatValue(v)}`.replaceAll('vcpu->', '')).join(' ')),
-  };
-};
 
 const bit = (name: string): number => {
   const r = kvmRequest('x86', name);

@@ -2,24 +2,7 @@
 // and pi_wakeup_handler() against plain-C twins written from arch/x86/kvm/vmx/vmx.c, common.h and
 // posted_intr.c (Linux 7.3), and the same helpers against kvm_vcpu_block() itself.
 import { describe, expect, it } from 'vitest';
-import { decideSource, type TestResult } from '../src/api.js';
-import { formatValue } from '../src/execution/condition.js';
-
-function run(source: string): TestResult {
-  const res = decideSource(source, 't.litmus', { model: 'lkmm' });
-  if (!res.ok) throw new Error(res.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`).join('\n'));
-  return res.result;
-}
-
-const summary = (r: TestResult) => {
-  const labels = r.program.observed.map((o) => o.label);
-  return {
-    observation: r.judgement.observation,
-    positive: r.judgement.positive,
-    negative: r.judgement.negative,
-    states: r.judgement.states.map((s) => s.values.map((v, i) => `${labels[i]}=${formatValue(v)}`).join(' ')),
-  };
-};
+import { decide as run, twinSummary as summary } from './helpers/twin.js';
 
 // kvm_vcpu_block()'s first check spelled out: prepare_to_rcuwait(), set_current_state(), then
 // kvm_arch_vcpu_runnable()'s read of ON (r0=1: it goes to sleep).
@@ -102,8 +85,7 @@ describe('the posted-interrupt helpers against plain-C twins', () => {
       expect(k.observation).toBe(t.expected);
       expect(k.positive + k.negative).toBeGreaterThan(0);
       const p = summary(run(t.plain));
-      // The twin names locations without the vcpu-> prefix; everything else must agree.
-      expect({ ...k, states: k.states.map((s) => s.replaceAll('vcpu->', '')) }).toEqual(p);
+      expect(k).toEqual(p);
     });
   }
 });
