@@ -531,7 +531,7 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const reports = r.stdout.split(/\n(?=Test )/);
-    expect(reports).toHaveLength(48);
+    expect(reports).toHaveLength(50);
     const waiting: string[] = [];
     for (const t of reports) {
       const c = counts(t);
@@ -569,7 +569,7 @@ describe.skipIf(!HAVE_CC)(`hw: real runs on this machine${HAVE_CC ? '' : ' (skip
     // Both vCPU threads of all-vcpus-flush+wait always reach local_irq_enable(): every wait ends.
     const flush = reports.find((t) => t.startsWith('Test kvm-all-vcpus-flush+wait '));
     expect(flush).toContain('every wait ended with its acknowledgement, none left out');
-    expect(r.stdout).toContain('48 tests, 0 errors, 0 incomplete, 0 unexpected');
+    expect(r.stdout).toContain('50 tests, 0 errors, 0 incomplete, 0 unexpected');
   });
 
   it('a wait no thread can acknowledge leaves every execution out, counted, and exits 0 (the model has no execution either)', () => {

@@ -125,7 +125,7 @@ function editDistance(a: string, b: string): number {
  * kvm_vcpu_block()); `ack` stands for the IPI's acknowledgement (see kvm-requests.ts).
  */
 export const KVM_STRUCT_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['struct kvm_vcpu', ['mode', 'requests', 'wait', 'ack', 'ipis', 'state', 'irq', 'timer', 'signal', 'cpu']],
+  ['struct kvm_vcpu', ['mode', 'requests', 'wait', 'ack', 'ipis', 'state', 'irq', 'timer', 'signal', 'cpu', 'pir']],
   ['struct kvm', []],
 ]);
 /** The fields every vCPU parameter has as locations from the start; the others appear when used. */

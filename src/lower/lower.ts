@@ -8,12 +8,13 @@ import { LKMM_PRIMITIVES, type PrimitiveBuilder, type PrimitiveSpec } from './pr
 import { KVM_CONSTANTS, KVM_EAGER_FIELDS, KVM_PRIMITIVES as KVM_BASIC, KVM_STRUCT_FIELDS, RequestNames, swappedRequestArguments, testKvmArch } from './kvm.js';
 import { DEFAULT_KVM_ARCH, KVM_ARCHES, isKvmArch, requestTable, type KvmArch } from './kvm-arch.js';
 import { KVM_REQUEST_PRIMITIVES, PART, emitAcks } from './kvm-requests.js';
+import { KVM_POSTED_INTR_PRIMITIVES } from './kvm-posted-intr.js';
 import type { Instr, ObservedItem, Origin, Program, PureExpr, ThreadProgram, Value } from './program.js';
 import { literalInt } from './int64.js';
 
 export type LowerResult = { ok: true; program: Program } | { ok: false; diagnostics: Diagnostic[] };
 
-const KVM_PRIMITIVES: ReadonlyMap<string, PrimitiveSpec> = new Map([...KVM_BASIC, ...KVM_REQUEST_PRIMITIVES]);
+const KVM_PRIMITIVES: ReadonlyMap<string, PrimitiveSpec> = new Map([...KVM_BASIC, ...KVM_REQUEST_PRIMITIVES, ...KVM_POSTED_INTR_PRIMITIVES]);
 const PRIMITIVES: ReadonlyMap<string, PrimitiveSpec> = new Map([...LKMM_PRIMITIVES, ...KVM_PRIMITIVES]);
 
 export function primitiveSpec(name: string): PrimitiveSpec | undefined {

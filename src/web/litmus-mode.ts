@@ -8,9 +8,10 @@ import { LKMM_PRIMITIVES } from '../lower/primitives.js';
 import { KVM_CONSTANTS, KVM_PRIMITIVES } from '../lower/kvm.js';
 import { KVM_ARCHES, requestTable } from '../lower/kvm-arch.js';
 import { KVM_REQUEST_PRIMITIVES } from '../lower/kvm-requests.js';
+import { KVM_POSTED_INTR_PRIMITIVES } from '../lower/kvm-posted-intr.js';
 
 const KERNEL = new Set(LKMM_PRIMITIVES.keys());
-const KVM = new Set([...KVM_PRIMITIVES.keys(), ...KVM_REQUEST_PRIMITIVES.keys()]);
+const KVM = new Set([...KVM_PRIMITIVES.keys(), ...KVM_REQUEST_PRIMITIVES.keys(), ...KVM_POSTED_INTR_PRIMITIVES.keys()]);
 const CONSTANTS = new Set([...KVM_CONSTANTS.keys(), ...KVM_ARCHES.flatMap((a) => [...requestTable(a).keys()])]);
 const KEYWORDS = new Set(['if', 'else', 'while', 'for', 'do', 'return', 'break', 'continue', 'goto', 'exists', 'forall', 'filter', 'locations', 'bad', 'true', 'false']);
 const TYPES = new Set(['int', 'long', 'unsigned', 'char', 'void', 'struct', 'spinlock_t', 'atomic_t', 'atomic_long_t', 'u8', 'u16', 'u32', 'u64', 'bool', 'const', 'volatile']);
