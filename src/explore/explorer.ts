@@ -152,7 +152,9 @@ class Found extends Error {}
 export function explore(program: Program, model: MemoryModel, visit: Visitor, limits: ExploreLimits = {}): ExploreStats {
   const stats: ExploreStats = { pathCombinations: 0, filteredCombinations: 0, explored: 0, consistent: 0, pruned: 0, goalPruned: 0, steps: 0, partialChecks: 0, incomplete: null, stopped: false };
   const limiter = new Limiter(stats, limits);
-  const dataCycles = valueFlow(program).dataCycles;
+  // One value-flow analysis serves the split decision, the domains and the cycle search.
+  const flow = valueFlow(program);
+  const dataCycles = flow.dataCycles;
   // Parts that share no location are searched apart and their executions combined (product.ts).
   // Not with a value cycle: herd7 numbers a self-justified value over the whole test (herd-vars.ts).
   const split = model.decomposes === true && !limits.onRejected && !dataCycles ? splitProgram(program) : null;
@@ -173,7 +175,7 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
   let paths: ThreadPath[][];
   let locations: string[];
   try {
-    const d = computeDomains(program, limits.maxPaths ?? DEFAULT_MAX_PATHS, limits.deadline);
+    const d = computeDomains(program, limits.maxPaths ?? DEFAULT_MAX_PATHS, limits.deadline, flow);
     paths = d.paths;
     locations = [...d.domains.keys()];
   } catch (e) {

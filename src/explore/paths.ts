@@ -7,7 +7,7 @@ import type { EventBody } from '../execution/execution.js';
 import { PathUndefined, PathUnjustified } from './evaluate.js';
 import { instructionSemantics, stateSize, type Branch, type State } from './semantics.js';
 import { herdVarsOf, type HerdVars } from './herd-vars.js';
-import { valueFlow } from './value-flow.js';
+import { valueFlow, type ValueFlow } from './value-flow.js';
 
 /** An event of a thread's path: every thread event comes from a source-level operation. */
 export interface PathEvent extends EventBody {
@@ -188,7 +188,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
  * and a location written a copy of a register also holds SYMBOL, a self-justified value, for as
  * long as some path writes SYMBOL there (a greatest fixpoint: locations no cycle of copies reaches lose it).
  */
-export function computeDomains(program: Program, maxPaths: number, deadline?: number): { domains: Domains; paths: ThreadPath[][]; converged: boolean } {
+export function computeDomains(program: Program, maxPaths: number, deadline?: number, flow: ValueFlow = valueFlow(program)): { domains: Domains; paths: ThreadPath[][]; converged: boolean } {
   const budget: PathBudget = { work: MAX_PATH_WORK, deadline };
   const domains: Domains = new Map();
   const add = (loc: string, v: Value): boolean => {
@@ -199,7 +199,7 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
     return true;
   };
   for (const [loc, v] of program.locations) add(loc, v);
-  const copied = valueFlow(program).symbolLocations;
+  const copied = flow.symbolLocations;
   for (const loc of copied === 'all' ? program.locations.keys() : copied) {
     if (!domains.has(loc)) add(loc, 0);
     add(loc, SYMBOL);
