@@ -7,6 +7,7 @@ import type { Program } from './lower/program.js';
 import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStats } from './explore/explorer.js';
 import { searchVerdict } from './judge/search.js';
 import { Judge, type Judgement } from './judge/judge.js';
+import { applyLoopBound } from './judge/loop-bound.js';
 import { modelByName, MODELS } from './models/index.js';
 import type { MemoryModel } from './models/model.js';
 import { formatCondition } from './parse/print.js';
@@ -102,6 +103,8 @@ export function decideProgram(test: LitmusTest, program: Program, model: MemoryM
     stats = explore(program, model, visit, limits);
     judgement = judge.finish(stats);
   }
+  // Executions the --unroll bound cut: counted, and a Never or Always they could change is incomplete.
+  ({ judgement, stats } = applyLoopBound(program, model.flags ?? [], judgement, stats));
   return {
     file: program.file,
     name: program.name,

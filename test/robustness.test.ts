@@ -18,6 +18,7 @@ const ROOT = resolve(__dirname, '..');
 const BAD = 'test/fixtures/bad';
 const FIX = 'test/fixtures/robustness';
 const EXPLODE = 'test/fixtures/limits/explode.litmus';
+const UNROLL = 'test/fixtures/unroll';
 
 /** Every malformed fixture: where its error points and what it says. */
 const BAD_FIXTURES: Array<[name: string, line: number, col: number, message: string]> = [
@@ -340,8 +341,8 @@ describe('vacuous results are said as such', () => {
     ['filter-all', 'the filter removed every execution'],
     ['filter-all-memory', 'the filter removed all 2 executions'],
     ['undefined-everywhere', 'every execution has undefined behaviour (1 execution)'],
-    ['spin-forever', 'no consistent execution: none finishes its loops within the --unroll bound', 3],
-    ['count-to-three', 'no consistent execution: none finishes its loops within the --unroll bound', 2],
+    // A spin on one marked read is a blocking read (exact): nobody writes x, so it blocks.
+    ['spin-forever', "every execution blocks (1 execution): P0 line 4 waits for a value of x that ends its 'while' loop", 3],
   ];
 
   it.each(VACUOUS)('%s, through the library', (name, reason, unroll) => {
@@ -350,8 +351,7 @@ describe('vacuous results are said as such', () => {
   });
 
   it('in every output format', async () => {
-    // One run per format over all of them; --unroll 2 only matters to the two with loops, and
-    // leaves both vacuous (spin-forever never ends, count-to-three needs 3 iterations).
+    // One run per format over all of them; --unroll 2 only matters to spin-forever (it never ends).
     const rows = VACUOUS;
     const paths = rows.map(([name]) => `${FIX}/${name}.litmus`);
     const [text, herd, json] = await Promise.all(['text', 'herd', 'json'].map((f) => cli('run', '--unroll', '2', '--format', f, ...paths)));
@@ -394,28 +394,116 @@ describe('undefined behaviour found while exploring is reported, not silently dr
 });
 
 describe('loops: --unroll N explores at most N iterations and says the results are bounded', () => {
-  const WARNING = (kind: string, n: number) => `'${kind}' loop unrolled ${n} time${n === 1 ? '' : 's'}: executions needing more iterations are not explored, so results are bounded`;
+  const WARNING = (kind: string, n: number) => `'${kind}' loop unrolled ${n} time${n === 1 ? '' : 's'}: executions needing more iterations are cut and counted; a Never or Always they could change is reported incomplete`;
 
-  it('decides a spin loop, with the warning on stderr and in JSON', async () => {
+  it('decides a spin on one marked read exactly: a blocking read, no bound, no warning', async () => {
     const path = `${FIX}/mp-spin.litmus`;
+    const r = await cli('run', '--unroll', '1', path);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^MP\+spin-acquire +lkmm +Never +No +1 +0\/1 /m);
+    const json = JSON.parse((await cli('run', '--unroll', '1', '--format', 'json', path)).stdout)[0];
+    expect(json).toMatchObject({ observation: 'Never', complete: true, warnings: [], loopBound: null });
+  });
+
+  it('warns of an unrolled loop on stderr and in JSON', async () => {
+    const path = `${UNROLL}/third-iteration.litmus`;
     const r = await cli('run', '--unroll', '3', path);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe(`${path}:6:30: warning: ${WARNING('while', 3)}\n  P1(int *x, int *y) { int r1; while (smp_load_acquire(y) == 0) ; r1 = READ_ONCE(*x); }\n                               ^\n`);
-    expect(r.stdout).toMatch(/^MP\+spin-acquire +lkmm +Never +No +1 +0\/\d+ /m);
+    expect(r.stderr.split('\n')[0]).toBe(`${path}:9:26: warning: ${WARNING('while', 3)}`);
     const json = JSON.parse((await cli('run', '--unroll', '3', '--format', 'json', path)).stdout)[0];
-    expect(json.warnings).toEqual([{ line: 6, col: 30, message: WARNING('while', 3) }]);
+    expect(json.warnings).toEqual([{ line: 9, col: 26, message: WARNING('while', 3) }]);
   });
 
   it('runs a loop body at most N times, a do body at least once', () => {
     const count = check(`${FIX}/count-to-three.litmus`, { lower: { unroll: 3 } });
     expect(count.judgement).toMatchObject({ observation: 'Always', positive: 1, negative: 0 });
     expect(count.program.warnings).toEqual([{ pos: { line: 4, col: 22 }, message: WARNING('for', 3) }]);
-    expect(check(`${FIX}/count-to-three.litmus`, { lower: { unroll: 2 } }).judgement.positive).toBe(0);
+    // With 2, every execution needs the third iteration: none is judged, and the cut one makes it incomplete.
+    const cut = check(`${FIX}/count-to-three.litmus`, { lower: { unroll: 2 } });
+    expect(cut.judgement).toMatchObject({ positive: 0, negative: 0, complete: false, vacuous: null, loopBound: { bound: 2, cuts: 1, incomplete: true } });
+    expect(cut.stats.incomplete).toBe('loop bound 2 cut 1 execution; raise --unroll');
     expect(check(`${FIX}/do-while.litmus`, { lower: { unroll: 1 } }).judgement).toMatchObject({ observation: 'Always', positive: 1 });
   });
 
   it('under SC, a spin loop that waits for a flag sees the data', () => {
     expect(check(`${FIX}/mp-spin.litmus`, { model: 'sc', lower: { unroll: 2 } }).judgement).toMatchObject({ observation: 'Never', vacuous: null });
+  });
+});
+
+describe('loop-bound cuts: counted, and a Never or Always they could change is incomplete (issue 19)', () => {
+  const THIRD = `${UNROLL}/third-iteration.litmus`;
+
+  it('a Never that only the bound makes is incomplete, in full and in verdict mode', () => {
+    // r0=3 needs three iterations: --unroll 2 used to answer Never.
+    for (const verdictOnly of [false, true]) {
+      const r = check(THIRD, { lower: { unroll: 2 }, verdictOnly });
+      expect(r.judgement).toMatchObject({ observation: 'Never', complete: false, loopBound: { bound: 2, cuts: 1, incomplete: true } });
+      expect(r.stats.incomplete).toBe('loop bound 2 cut 1 execution; raise --unroll');
+    }
+    // With 3 the witness is found: a Sometimes stands with cuts (no flag is left to raise).
+    const three = check(THIRD, { lower: { unroll: 3 } });
+    expect(three.judgement).toMatchObject({ observation: 'Sometimes', complete: true, positive: 1, loopBound: { bound: 3, cuts: 1, incomplete: false } });
+  });
+
+  it('an Always with cuts is incomplete too; a loop the bound never cuts stays exact', () => {
+    // forall: every execution within the bound has r0 < 3, but the cut one could end with r0=3.
+    const src = readFileSync(THIRD, 'utf8').replace('exists (0:r0=3)', 'forall (0:r0=0 \\/ 0:r0=1 \\/ 0:r0=2)');
+    const r = decideSource(src, 'always.litmus', { lower: { unroll: 2 } });
+    expect(r.ok && r.result.judgement).toMatchObject({ observation: 'Always', complete: false, loopBound: { cuts: 1, incomplete: true } });
+    const doWhile = check(`${FIX}/do-while.litmus`, { lower: { unroll: 1 } });
+    expect(doWhile.judgement).toMatchObject({ observation: 'Always', complete: true, loopBound: { bound: 1, cuts: 0, incomplete: false } });
+  });
+
+  it('a Sometimes with cuts is incomplete when a flag the model has could still be raised', () => {
+    // A plain access and no data-race among the executions found: one beyond the bound might race.
+    const src = 'C t\n{ x=0; y=0; }\nP0(int *x) { int r0 = 0; while (READ_ONCE(*x) == 0) r0 = r0 + 1; }\nP1(int *x, int *y) { int r1; WRITE_ONCE(*x, 1); r1 = *y; }\nexists (0:r0=0)\n';
+    const r = decideSource(src, 't.litmus', { lower: { unroll: 2 } });
+    expect(r.ok && r.result.judgement).toMatchObject({ observation: 'Sometimes', complete: false, flags: [] });
+    expect(r.ok && r.result.stats.incomplete).toBe('loop bound 2 cut 1 execution, which could raise data-race; raise --unroll');
+    // Under SC (no flags) the same Sometimes stands.
+    const sc = decideSource(src, 't.litmus', { model: 'sc', lower: { unroll: 2 } });
+    expect(sc.ok && sc.result.judgement).toMatchObject({ observation: 'Sometimes', complete: true, loopBound: { cuts: 1, incomplete: false } });
+  });
+
+  it('run: exit 3 and the cut count in text, JSON and herd (herd7\'s lines kept, one Incomplete line added)', async () => {
+    const [text, json, herd] = await Promise.all(['text', 'json', 'herd'].map((f) => cli('run', '--unroll', '2', '--format', f, THIRD)));
+    expect([text.code, json.code, herd.code]).toEqual([3, 3, 3]);
+    expect(text.stdout).toContain(`  ! ${THIRD}: incomplete (loop bound 2 cut 1 execution; raise --unroll); explored `);
+    expect(JSON.parse(json.stdout)[0]).toMatchObject({ observation: 'Incomplete', complete: false, incomplete: 'loop bound 2 cut 1 execution; raise --unroll', loopBound: { bound: 2, cuts: 1 } });
+    expect(herd.stdout).toContain('\nNo\nWitnesses\nPositive: 0 Negative: 3\nCondition exists (0:r0=3)\nObservation third-iteration Never 0 3\nIncomplete third-iteration loop bound 2 cut 1 execution; raise --unroll; explored ');
+    const exact = await cli('run', '--unroll', '3', THIRD);
+    expect(exact.code).toBe(0);
+    expect(exact.stdout).toContain(`  ! ${THIRD}: loop bound 3 cut 1 execution (the verdict stands: its witnesses end within the bound)`);
+  });
+
+  it('check: a Never on the bound\'s word is INCOMPLETE (exit 3), with the reason; explain says so', async () => {
+    const gate = await cli('check', '--unroll', '1', `${UNROLL}/never-by-bound.litmus`);
+    expect(gate.code).toBe(3);
+    expect(gate.stdout).toMatch(/^INCOMPLETE +test\/fixtures\/unroll\/never-by-bound\.litmus +never-by-bound: incomplete: loop bound 1 cut 1 execution; raise --unroll$/m);
+    const json = join(mkdtempSync(join(tmpdir(), 'unroll-')), 'r.json');
+    await cli('check', '--unroll', '1', '--reporter', `json=${json}`, `${UNROLL}/never-by-bound.litmus`);
+    expect(readFileSync(json, 'utf8')).toContain('loop bound 1 cut 1 execution; raise --unroll');
+    const x = await cli('explain', '--unroll', '2', THIRD);
+    expect(x.code).toBe(3);
+    expect(x.stdout).toContain('  ! incomplete: loop bound 2 cut 1 execution; raise --unroll');
+    const found = await cli('explain', '--unroll', '3', THIRD);
+    expect(found.stdout).toContain('  loop bound 3 cut at least 1 execution: the verdict stands');
+  });
+
+  it('a spin on one marked read is a blocking read: exact under any bound, its never-ending executions blocked', () => {
+    // MP with the reader spinning: Never, and no execution cut (there is no loop left to cut).
+    for (const unroll of [1, 5]) {
+      expect(check(`${FIX}/mp-spin.litmus`, { lower: { unroll } }).judgement).toMatchObject({ observation: 'Never', complete: true, positive: 0, negative: 1 });
+    }
+    expect(check(`${FIX}/mp-spin.litmus`, { lower: { unroll: 1 } }).program.loopBound).toBeUndefined();
+    // The same spin, unrolled (as the herd7 drop-in does), is cut at the bound.
+    const unrolled = check(`${FIX}/mp-spin.litmus`, { lower: { unroll: 1, spinAwait: false } });
+    expect(unrolled.judgement).toMatchObject({ observation: 'Never', complete: false, loopBound: { bound: 1, incomplete: true } });
+    // A plain access to the spun location could race with a failed read: the spin is unrolled then.
+    const racy = 'C t\n{ x=0; }\nP0(int *x) { while (READ_ONCE(*x) == 0) ; }\nP1(int *x) { *x = 1; }\nexists (x=1)\n';
+    const r = decideSource(racy, 't.litmus', { lower: { unroll: 2 } });
+    expect(r.ok && r.result.program.loopBound).toBe(2);
   });
 });
 

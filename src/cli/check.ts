@@ -38,6 +38,8 @@ export interface CheckCliOptions {
   maxExecutions?: number;
   /** The KVM architecture of tests without a KvmArch= line. */
   kvmArch?: KvmArch;
+  /** Unroll loops this many times (otherwise a loop is an error); cuts make a Never or Always incomplete. */
+  unroll?: number;
   shard?: Shard;
   /** Full enumeration; otherwise check decides verdicts only, unless a baseline needs the states. */
   allStates?: boolean;
@@ -52,15 +54,15 @@ const EXPLAIN_MS = 10_000;
  * Add what a report needs beyond the verdict: the test's warnings, and for a verdict that differs
  * from the expected one, what broke (explain's analysis, run again on the main thread: failures are few).
  */
-function annotateOutcome(o: CheckOutcome, run: TestRun, model: string, timeoutMs: number | undefined): CheckOutcome {
+function annotateOutcome(o: CheckOutcome, run: TestRun, model: string, timeoutMs: number | undefined, unroll?: number): CheckOutcome {
   if (run.kind !== 'result') return o;
   const warnings = warningsOf(run.result).map((w) => ({ line: w.line, col: w.col, message: w.message }));
   const out: CheckOutcome = warnings.length ? { ...o, warnings } : o;
   if (!(o.status === 'failed' && o.expected && o.actual && !o.actual.vacuous && o.actual.observation !== o.expected.verdict)) return out;
-  const x = explainSource(run.source, run.file, { model, timeoutMs: Math.min(timeoutMs ?? EXPLAIN_MS, EXPLAIN_MS) });
+  const x = explainSource(run.source, run.file, { model, timeoutMs: Math.min(timeoutMs ?? EXPLAIN_MS, EXPLAIN_MS), lower: { unroll } });
   const cause = x.ok ? whatBroke(x.explanation) : null;
   if (!cause) return out;
-  const explain = `npx litmus-check explain ${run.file}${model !== 'lkmm' ? ` --model ${model}` : ''}`;
+  const explain = `npx litmus-check explain ${run.file}${model !== 'lkmm' ? ` --model ${model}` : ''}${unroll !== undefined ? ` --unroll ${unroll}` : ''}`;
   return { ...out, cause: { message: cause.message, location: { file: run.file, line: cause.pos.line, col: cause.pos.col }, explain } };
 }
 
@@ -144,10 +146,11 @@ export async function checkCommand(paths: string[], opts: CheckCliOptions): Prom
     timeoutMs: runTimeoutMs,
     maxExecutions: opts.maxExecutions,
     kvmArch: opts.kvmArch,
+    unroll: opts.unroll,
     // A verdict (and the data-race flag) is all a gate compares, except with a baseline's states.
     verdictOnly: !opts.allStates && opts.baseline === undefined && opts.updateBaseline === undefined,
     onResult: (index, run) => {
-      decided[index] = annotateOutcome(decideOutcome(run, expectationFor(run), gate), run, opts.model, runTimeoutMs);
+      decided[index] = annotateOutcome(decideOutcome(run, expectationFor(run), gate), run, opts.model, runTimeoutMs, opts.unroll);
       finishedRuns[index] = run;
       progress.update(++finished);
       // Print in path order whatever the completion order, so logs are the same for any --jobs.

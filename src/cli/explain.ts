@@ -21,6 +21,8 @@ export interface ExplainCliOptions {
   timeout?: number;
   maxExecutions?: number;
   kvmArch?: KvmArch;
+  /** Unroll loops this many times (otherwise a loop is an error). */
+  unroll?: number;
 }
 
 /** File names for the DOT files: the test name, made safe for any file system. */
@@ -93,6 +95,7 @@ async function explainOne(file: string, opts: ExplainCliOptions): Promise<number
     timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined,
     maxExecutions: opts.maxExecutions,
     kvmArch: opts.kvmArch,
+    lower: { unroll: opts.unroll },
   });
   if (!res.ok) {
     for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, read.text) + '\n');

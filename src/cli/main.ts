@@ -55,7 +55,7 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
     .addOption(kvmArchOption());
   addLimitOptions(run, 'per-test')
     .option('-j, --jobs <n>', 'decide tests on N worker threads (output order is unchanged)', positiveInt)
-    .option('--unroll <n>', 'explore loops up to N iterations (results are then bounded; without it a loop is an error)', positiveInt)
+    .option('--unroll <n>', 'explore loops up to N iterations; executions the bound cuts are counted, and a Never or Always they could change is incomplete (without it a loop is an error)', positiveInt)
     .option('--verdict-only', 'decide the verdict only: stop at the executions that decide it, without listing the states')
     .action((paths: string[], _opts, cmd: Command) => {
       const opts: RunOptions = { ...cmd.optsWithGlobals<RunOptions>(), modelFlagGiven: cmd.getOptionValueSource('model') === 'cli' };
@@ -74,7 +74,8 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
     .option('--baseline <file>', 'expected verdicts and states recorded by --update-baseline')
     .option('--update-baseline <file>', "record this run's verdicts and states in FILE (other entries are kept)")
     .option('--reporter <spec>', 'junit=FILE, json=FILE or github (repeatable)', collectReporter)
-    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInt);
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInt)
+    .option('--unroll <n>', 'explore loops up to N iterations; executions the bound cuts are counted, and a Never or Always they could change is incomplete (without it a loop is an error)', positiveInt);
   addLimitOptions(check, 'per-test')
     .option('--shard <i/n>', 'run only the i-th of n deterministic slices of the sorted tests', shardArg)
     .option('--all-states', 'list every final state (full enumeration) instead of deciding the verdict only (implied by --baseline and --update-baseline)')
@@ -113,7 +114,8 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
     .addOption(kvmArchOption())
     .option('--dot <path>', "also write the Graphviz graph of each witness (or rejected example) to FILE, or into DIR when the path is a directory or ends in '/'")
     .option('--svg <path>', "also draw those graphs as SVG (no Graphviz needed): a FILE, or a DIR when the path is a directory or ends in '/'")
-    .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1);
+    .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1)
+    .option('--unroll <n>', 'explore loops up to N iterations; executions the bound cuts are counted, and a Never or Always they could change is incomplete (without it a loop is an error)', positiveInt);
   addLimitOptions(explain, 'per-test', 'a Never found under it is reported incomplete (exit 3)')
     .action((paths: string[], opts) => {
       settle(import('./explain.js').then((m) => m.explainCommand(paths, opts)));

@@ -63,6 +63,11 @@ export function formatExplanation(x: Explanation, source: string): string {
   if (x.incomplete) out.push(`  ! incomplete: ${x.incomplete}${x.kind === 'never' ? ': no execution reaching the outcome was found among those explored, which proves nothing' : ''}`);
   const j = x.result.judgement;
   if (j.vacuous) out.push(`  ! vacuous: ${j.vacuous}`);
+  // Executions the --unroll bound cut (judge/loop-bound.ts): said even when the verdict stands.
+  if (j.loopBound && j.loopBound.cuts > 0 && !j.loopBound.incomplete) {
+    const n = `${j.verdictOnly ? 'at least ' : ''}${j.loopBound.cuts} execution${j.loopBound.cuts === 1 ? '' : 's'}`;
+    out.push(`  loop bound ${j.loopBound.bound} cut ${n}: the verdict stands (its witnesses end within the bound)`);
+  }
   // Executions in which a thread waits forever are counted apart, never judged: name the wait.
   for (const b of j.blocked) {
     const n = `${j.verdictOnly ? 'at least ' : ''}${b.executions} execution${b.executions === 1 ? '' : 's'}`;

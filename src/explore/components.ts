@@ -358,9 +358,10 @@ function touch(top: Instr, counters: Set<string>): Touch {
       if (i.op === 'assign') noAddresses(i.value);
       if (i.op === 'if' || i.op === 'assume') noAddresses(i.cond);
       if (i.op === 'assume') t.assume = true;
-      // A wait that may block, or a cut loop, ends its execution early: its blocked threads and its
-      // incompleteness are per execution, which combining parts does not carry; search it whole.
-      if (i.op === 'await' || i.op === 'cut') throw new Unsplittable();
+      // A wait that may block, or a cut loop (kvm_vcpu_block()'s, or an --unroll bound's), ends
+      // its execution early: its blocked threads and its cuts are per execution, which combining
+      // parts does not carry; search it whole.
+      if (i.op === 'await' || i.op === 'cut' || i.op === 'assume') throw new Unsplittable();
       if (i.op === 'fence' && i.ann === 'rcu-lock') d++;
       if (i.op === 'fence' && i.ann === 'rcu-unlock') d--;
       if (i.op === 'if') {

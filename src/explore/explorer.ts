@@ -22,6 +22,7 @@ import { splitProgram } from './components.js';
 import { exploreSplit } from './product.js';
 import { CycleValues, type Naming, type SymbolOrigins } from './symbols.js';
 import { valueFlow } from './value-flow.js';
+import { countLoopCut, cutByLoopBound, shapeMayCut, type LoopCutCount } from './loop-cuts.js';
 
 /**
  * A verdict search's target: executions whose condition evaluates to `want`. The explorer
@@ -84,7 +85,7 @@ export interface RejectedExecution extends CandidateExecution {
   failed: string;
 }
 
-export interface ExploreStats {
+export interface ExploreStats extends LoopCutCount {
   /** Combinations of thread paths whose executions were searched. */
   pathCombinations: number;
   /** Combinations or partial executions left out because the filter is false on their known values. */
@@ -195,11 +196,13 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
     const combine = (t: number): void => {
       if (t === shapes.length) {
         limiter.step();
-        if (program.filter && registersSettle(program, program.filter, false, choice)) {
+        // A path cut at a loop bound has partial registers: nothing may be pruned on them (loop-cuts.ts).
+        const mayCut = choice.some(shapeMayCut);
+        if (!mayCut && program.filter && registersSettle(program, program.filter, false, choice)) {
           stats.filteredCombinations++;
           return;
         }
-        if (limits.goal && registersSettle(program, limits.goal.condition, !limits.goal.want, choice)) {
+        if (!mayCut && limits.goal && registersSettle(program, limits.goal.condition, !limits.goal.want, choice)) {
           stats.goalPruned++;
           return;
         }
@@ -495,6 +498,8 @@ class CombinationSearch {
   private cycles: CycleValues | null = null;
   /** Each write of a self-justified value (global id) -> the read it copies. */
   private readonly copies = new Map<number, number>();
+  /** Whether some thread's path may stop at a loop bound: values are then partial (loop-cuts.ts). */
+  private readonly mayCut: boolean;
 
   constructor(
     private readonly program: Program,
@@ -548,6 +553,7 @@ class CombinationSearch {
       this.coPos[id] = 0;
     }
     this.observer = (o) => this.observe(o);
+    this.mayCut = choice.some(shapeMayCut);
   }
 
   run(): void {
@@ -628,6 +634,7 @@ class CombinationSearch {
   /** Whether the values decided so far rule out every completion the search wants. */
   private goalSettled(): boolean {
     const { program, limits } = this;
+    if (this.mayCut) return false; // a cut execution's values are partial: it is counted, never pruned
     // In full mode the filter prunes whole combinations only (explore), so that the executions
     // it removes are counted for the vacuity message.
     if (limits.goal && program.filter && holdsPartially(program.filter, this.observer) === false) {
@@ -983,6 +990,11 @@ class CombinationSearch {
     for (const id of this.symbolic.keys()) ev[id].value = this.valueOf(id);
     try {
       const verdict = this.prepared!.consistency(this.completed);
+      // A thread stopped at an --unroll bound: counted when consistent, never judged nor shown.
+      if (cutByLoopBound(taken)) {
+        if (verdict.consistent) countLoopCut(this.stats);
+        return;
+      }
       const regs = naming ? taken.map((p, t) => this.namedRegs(p, t, naming!)) : taken.map((p) => p.regs);
       const undefinedBehaviour = taken.find((p) => p.undefined)?.undefined ?? null;
       if (!verdict.consistent) {

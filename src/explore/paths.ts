@@ -38,6 +38,11 @@ export interface ThreadPath extends PathBody {
   blocked: BlockedAt | null;
   /** Set when the path stopped at a loop bound (kvm_vcpu_block()'s): what was cut. */
   cut: string | null;
+  /**
+   * Set when the path stopped at the end of a loop unrolled by --unroll N, needing one more
+   * iteration: its executions are counted as cut, never judged (loop-cuts.ts). Absent: false.
+   */
+  loopCut?: boolean;
   /** Reads of an idling thread: each must be its location's last value (see below). */
   latest: ReadonlyArray<{ loc: string; value: Value }>;
 }
@@ -113,7 +118,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
     herd: herd?.start ?? 0,
     latest: [],
   };
-  const finish = (s: State, ub: UndefinedBehaviour | undefined, blocked: BlockedAt | null = null, cut: string | null = null) => {
+  const finish = (s: State, ub: UndefinedBehaviour | undefined, blocked: BlockedAt | null = null, cut: string | null = null, loopCut = false) => {
     if (out.length >= maxPaths) throw new PathLimitError(`P${thread.index} has more than ${maxPaths} paths`);
     const regs = new Map<string, Value>();
     let symbols: Map<string, number> | undefined;
@@ -124,6 +129,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
     }
     const p: ThreadPath = { thread: thread.index, events: s.events, addr: s.addr, data: s.data, ctrl: s.ctrl, rmw: s.rmw, regs, undefined: ub ?? null, blocked, cut, latest: s.latest };
     if (symbols) p.symbols = symbols;
+    if (loopCut) p.loopCut = true;
     out.push(p);
   };
   let sinceClock = 0;
@@ -141,10 +147,10 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
   // Depth-first, alternatives in domain order: the order the paths were always produced in.
   const work: Branch[] = [{ s: init, k: { instrs: thread.body, at: 0, next: null } }];
   while (work.length > 0) {
-    let { s, k, ended, blocked, cut } = work.pop()!;
+    let { s, k, ended, blocked, cut, loopCut } = work.pop()!;
     for (;;) {
-      if (ended || blocked || cut) {
-        finish(s, ended, blocked ?? null, cut ?? null);
+      if (ended || blocked || cut || loopCut) {
+        finish(s, ended, blocked ?? null, cut ?? null, loopCut === true);
         break;
       }
       while (k !== null && k.at >= k.instrs.length) {
@@ -171,7 +177,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
         for (let i = next.length - 1; i >= 0; i--) work.push(next[i]);
         break;
       }
-      ({ s, k, ended, blocked, cut } = next[0]);
+      ({ s, k, ended, blocked, cut, loopCut } = next[0]);
     }
   }
   return out;

@@ -63,6 +63,8 @@ export interface Branch {
   /** Set when it stops at a wait its read does not end (see BlockedAt), or at a loop bound. */
   blocked?: BlockedAt;
   cut?: string;
+  /** Set when it stops at the end of a loop unrolled by --unroll N (loop-cuts.ts). */
+  loopCut?: boolean;
 }
 
 /**
@@ -156,7 +158,8 @@ const run = (s: State, instr: Instr, rest: Frame, base = 0): Branch[] => {
     case 'assume': {
       const c = evaluate(instr.cond, s.regs);
       if (c.v === SYMBOL) throw new PathUnjustified('a loop bound on a self-justified value');
-      if (!truthy(c.v)) return []; // beyond the unrolling bound: not explored
+      // Beyond the unrolling bound: the path stops here, a cut the explorer counts (loop-cuts.ts).
+      if (!truthy(c.v)) return [{ s, k: null, loopCut: true }];
       s.ctrlDeps = mergeDeps(s.ctrlDeps, c.deps);
       return [{ s, k: rest }];
     }
@@ -173,7 +176,8 @@ const run = (s: State, instr: Instr, rest: Frame, base = 0): Branch[] => {
           const blocked: BlockedAt = { thread: thread.index, pos: instr.origin.pos, waitsFor: instr.waitsFor, loc: a.loc, read: val, until, dst: instr.dst };
           return { s: t, k: null, blocked };
         }
-        t.ctrlDeps = mergeDeps(t.ctrlDeps, [i]);
+        // A spin's exit read orders nothing after the loop, as the unrolled loop's exit would not.
+        if (!instr.spin) t.ctrlDeps = mergeDeps(t.ctrlDeps, [i]);
         return { s: t, k: rest };
       });
     }

@@ -48,6 +48,11 @@ export interface Judgement {
    * data-race when `dataRaceSearched`.
    */
   verdictOnly?: { dataRaceSearched: boolean };
+  /**
+   * Set when a loop was unrolled (--unroll N): the bound and the consistent executions it cut
+   * (judge/loop-bound.ts); `incomplete` when the cuts, and nothing else, made the result incomplete.
+   */
+  loopBound?: { bound: number; cuts: number; incomplete: boolean };
 }
 
 /** Where a thread of a blocked execution waits, and for what (in the protocol's words). */

@@ -19,6 +19,7 @@ import type { Instr, Program } from '../lower/program.js';
 import type { MemoryModel } from '../models/model.js';
 import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStats } from '../explore/explorer.js';
 import { classify } from './judge.js';
+import { hasPlainAccess } from './loop-bound.js';
 
 export interface VerdictSearch {
   stats: ExploreStats;
@@ -32,12 +33,6 @@ function judged(program: Program, e: ConsistentExecution): 'ignored' | boolean {
   return c.k === 'state' ? c.satisfies : 'ignored';
 }
 
-/** Whether the program has an access that no annotation marks (LKMM's Plain). */
-function hasPlainAccess(program: Program): boolean {
-  const walk = (is: readonly Instr[]): boolean => is.some((i) => ((i.op === 'load' || i.op === 'store') && !MARKED.has(i.ann)) || (i.op === 'if' && (walk(i.then) || walk(i.else))));
-  return program.threads.some((t) => walk(t.body));
-}
-const MARKED = new Set(['ONCE', 'RELEASE', 'ACQUIRE', 'MB', 'srcu-lock', 'srcu-unlock']);
 
 /** Whether a thread may wait (an `await`): only then can an execution block. */
 function programWaits(program: Program): boolean {
@@ -79,6 +74,9 @@ export function searchVerdict(program: Program, model: MemoryModel, visit: (e: C
     total.goalPruned += s.goalPruned;
     total.steps += s.steps;
     total.partialChecks += s.partialChecks;
+    // Each search meets the cut executions it does not stop before; an exhaustive one meets them
+    // all (nothing is pruned on a cut path's values: explore/loop-cuts.ts), so take the largest.
+    if (s.loopCuts !== undefined) total.loopCuts = Math.max(total.loopCuts ?? 0, s.loopCuts);
     if (s.incomplete !== null) {
       // Report the limit as the caller gave it, not the share left for this search.
       total.incomplete = s.incomplete.startsWith('--max-executions') && max !== undefined ? `--max-executions ${max} reached` : s.incomplete;

@@ -28,11 +28,23 @@ export interface LowerOptions {
   kvmArch?: KvmArch;
   /** Replace the built-in LKMM primitives (e.g. by those a .def file defines); KVM helpers stay. */
   primitives?: ReadonlyMap<string, PrimitiveSpec>;
+  /**
+   * Lower a side-effect-free spin on one marked read (`while (READ_ONCE(*x) == 0) ;`) to a
+   * blocking read (an `await`) instead of unrolling it: exact whatever the bound (see
+   * ThreadLowering.lowerSpin). Default true; the herd7 drop-in turns it off, since herd7 unrolls
+   * such a loop and counts each number of iterations as an execution of its own.
+   */
+  spinAwait?: boolean;
 }
 
 export function lowerTest(test: LitmusTest, options: LowerOptions = {}): LowerResult {
   try {
-    return { ok: true, program: new Lowering(test, options).run() };
+    const program = new Lowering(test, options).run();
+    // A failed iteration of a spin is a marked read; it can take part in a data race only with a
+    // plain access to its location. Where one may exist, the spin is unrolled as written, so a
+    // race a failed iteration could flag is not lost (see lowerSpin).
+    if (options.spinAwait !== false && spinsMayRace(program)) return { ok: true, program: new Lowering(test, { ...options, spinAwait: false }).run() };
+    return { ok: true, program };
   } catch (e) {
     if (e instanceof StageError) return { ok: false, diagnostics: [diag(test.file, e.pos, e.message)] };
     throw e;
@@ -208,6 +220,7 @@ class Lowering {
       constants,
       warnings: this.warnings,
       kvmArch: this.kvmArch,
+      ...(this.loopBound !== undefined ? { loopBound: this.loopBound } : {}),
     };
   }
 
@@ -274,7 +287,35 @@ class Lowering {
   get unroll(): number | undefined {
     return this.options.unroll;
   }
+  get spinAwait(): boolean {
+    return this.options.spinAwait !== false;
+  }
+  /** The --unroll bound, once some loop has been unrolled with it (Program.loopBound). */
+  loopBound: number | undefined;
 }
+
+/** Whether a spin lowered to an await reads a location some plain access (or one through an unknown address) may touch. */
+function spinsMayRace(program: Program): boolean {
+  const spins = new Set<string>();
+  const plain: Array<PureExpr> = [];
+  const walk = (is: readonly Instr[]): void => {
+    for (const i of is) {
+      if (i.op === 'if') {
+        walk(i.then);
+        walk(i.else);
+      } else if (i.op === 'await' && i.spin && i.addr.k === 'const' && typeof i.addr.v === 'string') spins.add(i.addr.v);
+      else if ((i.op === 'load' || i.op === 'store') && !MARKED_ACCESSES.has(i.ann)) plain.push(i.addr);
+    }
+  };
+  for (const t of program.threads) walk(t.body);
+  if (spins.size === 0) return false;
+  return plain.some((a) => a.k !== 'const' || typeof a.v !== 'string' || spins.has(a.v));
+}
+
+/** The annotations of a marked access (LKMM's Marked) a spin may read with: READ_ONCE, smp_load_acquire, atomic_read... */
+const MARKED_SPIN_READS = new Set(['ONCE', 'ACQUIRE']);
+/** Every marked load or store annotation (as judge/loop-bound.ts counts them); the rest are plain. */
+const MARKED_ACCESSES = new Set(['ONCE', 'RELEASE', 'ACQUIRE', 'MB', 'srcu-lock', 'srcu-unlock']);
 
 function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -482,7 +523,9 @@ class ThreadLowering {
     if (bound === undefined) {
       throw new StageError(s.pos, `unsupported construct: '${s.kind}' loop (litmus tests are loop-free; run with --unroll N to explore at most N iterations)`);
     }
-    this.world.warn(s.pos, `'${s.kind}' loop unrolled ${bound} time${bound === 1 ? '' : 's'}: executions needing more iterations are not explored, so results are bounded`);
+    if (this.world.spinAwait && this.lowerSpin(s)) return;
+    this.world.warn(s.pos, `'${s.kind}' loop unrolled ${bound} time${bound === 1 ? '' : 's'}: executions needing more iterations are cut and counted; a Never or Always they could change is reported incomplete`);
+    this.world.loopBound = bound;
     this.lowerStmts(s.init);
     const forever: PureExpr = { k: 'const', v: 1 };
     const saved = this.out;
@@ -499,6 +542,46 @@ class ThreadLowering {
     const cond = s.cond ? this.rvalue(s.cond) : forever;
     this.emit({ op: 'assume', cond: { k: 'un', op: '!', a: cond }, origin: this.origin(s.pos, s.kind, this.sites++) });
     this.out = saved;
+  }
+
+  /**
+   * A spin loop whose only effect is one marked read, `while (READ_ONCE(*x) == 0) ;` (or a `do`
+   * with an empty body, or `for (; c; )`), becomes one blocking read: the thread reads x once and
+   * goes on if the value ends the loop, else it waits there (blocked, when x's last value does not
+   * end it either: explore/paths.ts, BlockedAt). This is exact, not bounded:
+   * - an execution of the loop with k failed iterations has k extra marked reads of x, whose
+   *   values are thrown away; with no body they are ordered before nothing but the next
+   *   iteration (the unrolled exit orders nothing after the loop by ctrl either, hence `spin`).
+   *   Removing them keeps an execution consistent, since every model here forbids cycles (or
+   *   reflexive edges) of relations that only lose edges when events are removed; the final
+   *   state is the same (a read changes no register the test sees, nor memory);
+   * - conversely the execution whose first read already ends the loop is one of the loop's.
+   * So the final states, and the executions that never end, are those of the loop with any
+   * number of iterations. The flags too, except a data race that a failed read could take part
+   * in: lowerTest unrolls the spin instead when a plain access may touch x.
+   */
+  private lowerSpin(s: Extract<Stmt, { k: 'loop' }>): boolean {
+    const empty = (b: Stmt[]): boolean => b.every((x) => x.k === 'block' && empty(x.body));
+    if (!s.cond || s.init.length > 0 || s.step || !empty(s.body)) return false;
+    const saved = { out: this.out, temps: this.temps, sites: this.sites, operations: this.operations };
+    const scratch: Instr[] = [];
+    this.out = scratch;
+    let cond: PureExpr;
+    try {
+      cond = this.rvalue(s.cond);
+    } finally {
+      this.out = saved.out;
+    }
+    const read = scratch[0];
+    if (scratch.length !== 1 || read.op !== 'load' || !MARKED_SPIN_READS.has(read.ann) || read.addr.k !== 'const' || typeof read.addr.v !== 'string' || !read.dst.startsWith('%t')) {
+      this.temps = saved.temps;
+      this.sites = saved.sites;
+      this.operations = saved.operations;
+      return false;
+    }
+    this.operations = saved.operations;
+    this.emit({ op: 'await', dst: read.dst, addr: read.addr, ann: read.ann, until: { k: 'un', op: '!', a: cond }, waitsFor: `a value of ${read.addr.v} that ends its '${s.kind}' loop`, spin: true, origin: read.origin });
+    return true;
   }
 
   /** An expression statement: an assignment, a call, or a value whose loads still happen. */

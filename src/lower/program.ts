@@ -81,15 +81,21 @@ export type Instr =
   | { op: 'srcu-sync'; addr: PureExpr; origin: Origin }
   | { op: 'assign'; dst: string; value: PureExpr; origin: Origin }
   | { op: 'if'; cond: PureExpr; then: Instr[]; else: Instr[]; origin: Origin }
-  /** A path on which cond is false is not explored: the end of a loop unrolled by `--unroll N`. */
+  /**
+   * The end of a loop unrolled by `--unroll N`: a path on which cond is false would need one more
+   * iteration. It stops there as a loop-bound cut, which the explorer counts (explore/loop-cuts.ts)
+   * and which makes a Never or Always incomplete: never dropped in silence.
+   */
   | { op: 'assume'; cond: PureExpr; origin: Origin }
   /**
    * A wait: dst = the value read at addr (a spin's reads); the thread goes on only once `until`
    * (over dst) holds. A path whose read does not satisfy it ends there, blocked on `waitsFor`.
    * `idle`: the thread does not wait but idles here to the end (interrupts on, taking IPIs):
    * its read is the location's last value. See explore/paths.ts for how both are judged.
+   * `spin`: a side-effect-free spin loop on this one read (lower.ts, spinAwait): like the unrolled
+   * loop's exit, its read orders nothing after it by a control dependency.
    */
-  | { op: 'await'; dst: string; addr: PureExpr; ann: string; until: PureExpr; waitsFor: string; idle?: boolean; origin: Origin }
+  | { op: 'await'; dst: string; addr: PureExpr; ann: string; until: PureExpr; waitsFor: string; idle?: boolean; spin?: boolean; origin: Origin }
   /** The end of a bounded loop the kernel runs without bound (kvm_vcpu_block()): the result is incomplete. */
   | { op: 'cut'; reason: string; origin: Origin };
 
@@ -138,4 +144,6 @@ export interface Program {
   warnings: { pos: SourcePos; message: string }[];
   /** The KVM architecture the test was lowered for (its request table; see kvm-arch.ts). */
   kvmArch: KvmArch;
+  /** The `--unroll` bound when some loop was unrolled (it has an `assume`): executions may be cut by it. */
+  loopBound?: number;
 }

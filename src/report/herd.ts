@@ -22,7 +22,10 @@ export function formatHerd(r: TestResult, source?: string): string {
   for (const f of j.flags) lines.push(`Flag ${f}`);
   lines.push(`Condition ${r.conditionText}`);
   // An incomplete exploration proves no Never/Always: say Incomplete where herd7 puts the verdict.
-  lines.push(`Observation ${r.name} ${j.complete ? j.observation : 'Incomplete'} ${j.positive} ${j.negative}`);
+  // Cuts of the --unroll bound are herd7's own situation (it prints the verdict it found): its
+  // line stays byte for byte, and the Incomplete line below says why it proves nothing.
+  const cutOnly = j.loopBound?.incomplete === true;
+  lines.push(`Observation ${r.name} ${j.complete || cutOnly ? j.observation : 'Incomplete'} ${j.positive} ${j.negative}`);
   if (!j.complete) lines.push(`Incomplete ${r.name} ${r.stats.incomplete}; explored ${r.stats.explored} executions, ${r.stats.consistent} consistent`);
   // Lines herd7 never prints (herd-parity and the kernel's scripts skip them).
   if (j.vacuous) lines.push(`Vacuous ${r.name} ${j.vacuous}`);
@@ -41,12 +44,14 @@ function hashOf(source: string): string {
 
 /**
  * Exactly the lines herd7 prints for one test (the `herd7` drop-in): none of ours beside them,
- * `Loop` before Ok/No when a loop was cut at its unrolling bound. Null for an incomplete result,
- * where herd7 (stopped by -timeout) prints nothing.
+ * `Loop` before Ok/No when a consistent execution reached the unrolling bound, as herd7 says.
+ * Null for a result a limit left incomplete, where herd7 (stopped by -timeout) prints nothing;
+ * cuts of the bound are no such limit: herd7 prints its verdict with `Loop`.
  */
-export function formatHerd7(r: TestResult, source: string, loopCut: boolean): string | null {
+export function formatHerd7(r: TestResult, source: string): string | null {
   const j = r.judgement;
-  if (!j.complete) return null;
+  if (!j.complete && j.loopBound?.incomplete !== true) return null;
+  const loopCut = (j.loopBound?.cuts ?? 0) > 0;
   const lines = [`Test ${r.name} ${KIND[r.program.quantifier]}`, `States ${j.states.length}`, ...stateStrings(r)];
   lines.push(`${loopCut ? 'Loop ' : ''}${j.ok ? 'Ok' : 'No'}`, 'Witnesses', `Positive: ${j.positive} Negative: ${j.negative}`);
   for (const f of j.flags) lines.push(`Flag ${f}`);

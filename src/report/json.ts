@@ -19,6 +19,11 @@ export interface JsonResult {
   undefinedBehaviour: Array<{ thread: number; line: number; col: number; message: string; executions: number }>;
   /** Consistent executions in which a thread waits forever (left out of the verdict), per place it waits. */
   blocked: Array<{ thread: number; line: number; col: number; waitsFor: string; executions: number }>;
+  /**
+   * With --unroll N and a loop unrolled: the bound and the consistent executions it cut (in verdict
+   * mode, among those the searches met); a Never or Always with cuts is Incomplete. Null without.
+   */
+  loopBound: { bound: number; cuts: number } | null;
   /** Lowering's warnings, e.g. that an unrolled loop bounds the results. */
   warnings: Array<{ line: number; col: number; message: string }>;
   positive: number;
@@ -50,6 +55,7 @@ export function toJson(r: TestResult): JsonResult {
     vacuous: r.judgement.vacuous,
     blocked: r.judgement.blocked.map((b) => ({ thread: b.thread, line: b.pos.line, col: b.pos.col, waitsFor: b.waitsFor, executions: b.executions })),
     undefinedBehaviour: r.judgement.undefinedBehaviour.map((u) => ({ thread: u.thread, line: u.pos.line, col: u.pos.col, message: u.message, executions: u.executions })),
+    loopBound: r.judgement.loopBound ? { bound: r.judgement.loopBound.bound, cuts: r.judgement.loopBound.cuts } : null,
     warnings: r.program.warnings.map((w) => ({ line: w.pos.line, col: w.pos.col, message: w.message })),
     positive: r.judgement.positive,
     negative: r.judgement.negative,

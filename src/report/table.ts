@@ -40,10 +40,18 @@ export function resultRow(r: TestResult): Row {
   const notes: Row['notes'] = [];
   if (mismatch) notes.push({ tone: 'bad', text: `  ! ${r.file}: ${mismatch}` });
   if (!j.complete) notes.push({ tone: 'warn', text: `  ! ${r.file}: incomplete (${r.stats.incomplete}); explored ${r.stats.explored} execution${r.stats.explored === 1 ? '' : 's'}, ${r.stats.consistent} consistent` });
+  // Cuts that left the verdict standing are still said (incomplete ones are in the line above).
+  if (j.loopBound && j.loopBound.cuts > 0 && !j.loopBound.incomplete) notes.push({ tone: 'warn', text: `  ! ${r.file}: ${loopBoundText(j.loopBound)}` });
   if (j.vacuous) notes.push({ tone: 'warn', text: `  ! ${r.file}: vacuous: ${j.vacuous}` });
   // Executions in which a thread waits forever are not judged: say how many, and where, always.
   else if (j.blocked.length > 0) notes.push({ tone: 'warn', text: `  ! ${r.file}: ${blockedText(j.blocked)}` });
   return { cells, tone: !j.complete ? 'warn' : mismatch ? 'bad' : 'plain', notes };
+}
+
+/** "loop bound 2 cut 3 executions (the Sometimes stands: ...)": cuts that did not make the result incomplete. */
+export function loopBoundText(lb: NonNullable<TestResult['judgement']['loopBound']>): string {
+  const n = `${lb.cuts} execution${lb.cuts === 1 ? '' : 's'}`;
+  return `loop bound ${lb.bound} cut ${n} (the verdict stands: its witnesses end within the bound)`;
 }
 
 /** "blocked: P1 line 4 waits forever for ... (3 executions); ..." (verdict mode: among the executions found). */
