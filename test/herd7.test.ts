@@ -87,6 +87,20 @@ describe('litmus-herd7', () => {
     expect(herd7(['-version']).out).toMatch(/^7\.58, Rev: litmus-check /);
   });
 
+  it('prints Loop only when a consistent execution reached the bound, as herd7 does, with its verdict and exit 0', () => {
+    // third-iteration needs three iterations: with -unroll 2 the one that gets there is cut.
+    const third = join(ROOT, 'test/fixtures/unroll/third-iteration.litmus');
+    const r = herd7(['-I', LKMM, '-conf', 'linux-kernel.cfg', third]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('\nLoop No\nWitnesses\nPositive: 0 Negative: 3\nCondition exists (0:r0=3)\nObservation third-iteration Never 0 3\n');
+    expect(r.out).not.toMatch(/Incomplete|loop bound/);
+    // A loop no execution runs past the bound: no Loop (it used to be printed for any loop).
+    const once = join(ROOT, 'test/fixtures/robustness/do-while.litmus');
+    const d = herd7(['-I', LKMM, '-conf', 'linux-kernel.cfg', once]);
+    expect(d.out).toMatch(/^Ok$/m);
+    expect(d.out).not.toMatch(/^Loop/m);
+  });
+
   it('writes the executions of -show prop as DOT files in -o DIR', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'herd7-dot-'));
     try {
