@@ -19,7 +19,11 @@ export class PathUndefined extends Error {}
  * with it): herd7 keeps such an equation unsolved and rejects the candidate, so the path is no
  * execution at all (not undefined behaviour).
  */
-export class PathUnjustified extends Error {}
+export class PathUnjustified {
+  // Not an Error: it is thrown for every path a self-justified value stops (hundreds per test in
+  // some), always caught by the path walker, and an Error would capture a stack trace each time.
+  constructor(readonly message: string) {}
+}
 
 /**
  * While value domains are computed: "a value no write in the domain gives" (docs/cycle-values.md).

@@ -84,11 +84,13 @@ const push = (s: State, ev: PathEvent, addrDeps: readonly number[]): number => {
   for (const d of s.ctrlDeps) s.ctrl.push([d, i]);
   return i;
 };
-const location = (s: State, e: PureExpr): Tainted & { loc: string } => {
+const location = (s: State, e: PureExpr): { loc: string; deps: readonly number[] } => {
+  // A constant address (nearly every access) needs no evaluation.
+  if (e.k === 'const' && typeof e.v === 'string' && !isSymbol(e.v)) return { loc: e.v, deps: NO_DEPS };
   const t = evaluate(e, s.regs);
   if (typeof t.v !== 'string') throw new PathUndefined(`dereferencing the non-pointer value ${t.v}`);
   if (isSymbol(t.v)) throw new PathUnjustified('an address only a cycle justifies');
-  return { ...t, loc: t.v };
+  return { loc: t.v, deps: t.deps };
 };
 const plainDomains = new Map<string, Value[]>();
 /** What a read may return: the domain (with SYMBOL where a cycle of copies may justify a value), and UNKNOWN when discovering. */
@@ -310,6 +312,8 @@ function closeOver(e: PureExpr, keep: string, regs: ReadonlyMap<string, Tainted>
       return { ...e, c: closeOver(e.c, keep, regs), a: closeOver(e.a, keep, regs), b: closeOver(e.b, keep, regs) };
   }
 }
+
+const NO_DEPS: readonly number[] = [];
 
 function lockEvent(kind: 'R' | 'W', loc: string, value: number, lock: LockKind, origin: Origin): PathEvent {
   return { kind, loc, value, ann: '', rmwInstr: false, lock, srcuSync: false, origin, dst: null };

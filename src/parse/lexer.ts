@@ -140,6 +140,9 @@ export class Lexer {
       this.advance(j - this.i);
       if (digits === '0x' || digits === '0X') throw new StageError(pos, `number ${text} has no digits`);
       // Up to 64 bits (a u64 such as vcpu->requests): a bigint beyond 2^53, kept exact.
+      // Up to 15 characters (15 decimal digits, or 0x and 13 hex digits: under 2^53) a double is
+      // exact and a BigInt is not needed; making one for every literal was most of lexing.
+      if (digits.length <= 15) return { kind: 'num', text, value: Number(digits), pos, offset };
       const exact = BigInt(digits);
       if (exact >= 1n << 64n) throw new StageError(pos, `number ${text} is too large`); // more than 64 bits
       const value = Number(exact);
