@@ -4,9 +4,10 @@
 // smp_wmb of kvm_make_request) can be mutated one by one, which source edits cannot do.
 import { primitiveSpec } from '../lower/lower.js';
 import type { Instr, Program } from '../lower/program.js';
+import { FENCES, RMW_ANN, accessMeaning, fenceMeaning, type Ann } from '../lower/annotations.js';
 
-/** Fence annotations that order memory accesses (RCU/SRCU markers and locks are protocols, not barriers). */
-const ORDERING_FENCES = new Set(['MB', 'wmb', 'rmb', 'before-atomic', 'after-atomic', 'after-spinlock', 'after-unlock-lock', 'after-srcu-read-unlock', 'barrier']);
+/** smp_mb()'s weaker forms, strongest first (the other fences have none short of removal). */
+const WEAKER_FENCES: ReadonlyArray<'wmb' | 'rmb'> = ['wmb', 'rmb'];
 
 
 /** Identifies the instructions of one source-level call (or one part of a composite helper). */
@@ -23,7 +24,7 @@ export interface InstrKey {
 const PER_VCPU_HELPERS = new Set(['kvm_make_all_cpus_request', 'kvm_make_all_cpus_request_except', 'kvm_make_vcpus_request_mask']);
 const targetOf = (i: Instr): string | undefined => (PER_VCPU_HELPERS.has(i.origin.primitive) ? i.origin.target : undefined);
 
-export type InstrEdit = { key: InstrKey; action: 'remove' } | { key: InstrKey; action: 'annotate'; ann: string };
+export type InstrEdit = { key: InstrKey; action: 'remove' } | { key: InstrKey; action: 'annotate'; ann: Ann };
 
 export interface Mutation {
   /** What the primitive becomes, as a kernel developer writes it: "smp_wmb()", "xchg_relaxed()". */
@@ -74,16 +75,12 @@ export function orderingPrimitives(program: Program): OrderingPrimitive[] {
       }
       const name = part ?? o.primitive;
       const label = part ? `${part}()${target ? ` for ${target}` : ''} in ${o.primitive}` : `${o.primitive}()`;
-      if (i.op === 'fence' && ORDERING_FENCES.has(i.ann)) {
+      // Fences that order memory accesses (RCU/SRCU markers and grace periods are protocol, not barriers).
+      if (i.op === 'fence' && fenceMeaning(i.ann)?.orders) {
         seen.add(key);
         const removal: Mutation = { label: 'removed', edits: [{ key: k, action: 'remove' }] };
         const weakenings: Mutation[] =
-          i.ann === 'MB'
-            ? [
-                { label: 'smp_wmb()', edits: [{ key: k, action: 'annotate', ann: 'wmb' }] },
-                { label: 'smp_rmb()', edits: [{ key: k, action: 'annotate', ann: 'rmb' }] },
-              ]
-            : [];
+          i.ann === 'MB' ? WEAKER_FENCES.map((ann): Mutation => ({ label: `${FENCES[ann].call}()`, edits: [{ key: k, action: 'annotate', ann }] })) : [];
         out.push({ ...base, label, removal, weakenings, strip: removal });
         return;
       }
@@ -94,10 +91,11 @@ export function orderingPrimitives(program: Program): OrderingPrimitive[] {
         out.push({ ...base, label, removal: null, weakenings: [w], strip: w });
         return;
       }
-      if ((i.op === 'xchg' || i.op === 'cmpxchg' || i.op === 'atomic') && (i.ann === 'MB' || i.ann === 'ACQUIRE' || i.ann === 'RELEASE')) {
+      const order = i.op === 'xchg' || i.op === 'cmpxchg' || i.op === 'atomic' ? accessMeaning(i.ann)?.rmwOrder : null;
+      if (order && order !== 'relaxed') {
         seen.add(key);
-        const orders: Array<[string, string]> = i.ann === 'MB' ? [['ACQUIRE', 'acquire'], ['RELEASE', 'release'], ['ONCE', 'relaxed']] : [['ONCE', 'relaxed']];
-        const weakenings = orders.map(([ann, suffix]): Mutation => ({ label: rmwVariantName(name, suffix), edits: [{ key: k, action: 'annotate', ann }] }));
+        const orders = order === 'full' ? (['acquire', 'release', 'relaxed'] as const) : (['relaxed'] as const);
+        const weakenings = orders.map((order): Mutation => ({ label: rmwVariantName(name, order), edits: [{ key: k, action: 'annotate', ann: RMW_ANN[order] }] }));
         out.push({ ...base, label, removal: null, weakenings, strip: weakenings[weakenings.length - 1] });
       }
     });

@@ -7,6 +7,7 @@
 // How each parameter is passed (an lvalue, a pointer or a value) is read off its uses.
 import type { AluOp, Instr, PureExpr } from '../lower/program.js';
 import { LKMM_PRIMITIVES, type ArgKind, type PrimitiveBuilder, type PrimitiveSpec } from '../lower/primitives.js';
+import { annOf } from '../lower/annotations.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
 import { BINARY_PRECEDENCE } from '../parse/ast.js';
@@ -427,7 +428,7 @@ function expandMacro(d: MacroDef, args: PureExpr[], dst: string | null, b: Primi
     } else value(e, null);
   };
   const operation = (e: Extract<DefExpr, { k: 'op' }>, into: string | null): PureExpr | null => {
-    const ann = e.ann ?? '';
+    const ann = annOf(e.ann ?? '');
     const origin = b.origin();
     const a = e.args;
     const arg = (k: number) => value(a[k] as DefExpr, null);

@@ -8,10 +8,14 @@ import {
   regObs, store, thread,
 } from './ast-build.js';
 import type { Expr } from '../parse/ast.js';
+import { FUZZ_PRIMITIVES, ORDERING_FENCE_CALLS } from './primitives.js';
+
+const PRIMITIVE_BY_NAME = new Map(FUZZ_PRIMITIVES.map((p) => [p.name, p]));
 
 export type LoadKind = 'plain' | 'once' | 'acquire';
 export type StoreKind = 'plain' | 'once' | 'release' | 'mb';
-export type FenceKind = 'smp_mb' | 'smp_rmb' | 'smp_wmb' | 'smp_mb__before_atomic' | 'smp_mb__after_atomic';
+/** An argument-less fence that orders accesses: a call of ORDERING_FENCE_CALLS (from the annotation table). */
+export type FenceKind = string;
 export type RmwOp = 'xchg' | 'cmpxchg' | 'fetch_add' | 'add_return' | 'add';
 export type Order = 'relaxed' | 'acquire' | 'release' | 'full';
 export type ChaseKind = 'once' | 'rcu' | 'acquire';
@@ -25,7 +29,12 @@ export type SimpleSpec =
   | { k: 'load'; kind: LoadKind; loc: number }
   | { k: 'store'; kind: StoreKind; loc: number; value: ValueSpec }
   | { k: 'rmw'; op: RmwOp; order: Order; loc: number; operand: number; expected: number }
-  | { k: 'fence'; kind: FenceKind };
+  | { k: 'fence'; kind: FenceKind }
+  /**
+   * Any primitive of the table (fuzz/primitives.ts) on data location `loc` (or the spinlock or
+   * srcu_struct it works on), its value arguments `vals`, its value (if any) in a fresh register.
+   */
+  | { k: 'call'; name: string; loc: number; vals: number[] };
 
 export type InstrSpec =
   | SimpleSpec
@@ -58,10 +67,12 @@ export interface GenOptions {
   pointers?: boolean;
   /** Plain (unmarked) C accesses. */
   plain?: boolean;
+  /** Calls of every primitive of the table (fuzz/primitives.ts), not only the common accesses and fences. */
+  primitives?: boolean;
 }
 
 const LOC_NAMES = ['x', 'y', 'z', 'w'];
-export const FENCES: readonly FenceKind[] = ['smp_mb', 'smp_rmb', 'smp_wmb', 'smp_mb__before_atomic', 'smp_mb__after_atomic'];
+export const FENCES: readonly FenceKind[] = ORDERING_FENCE_CALLS;
 
 function simpleArb(o: Required<GenOptions>): fc.Arbitrary<SimpleSpec> {
   const loc = fc.nat(3);
@@ -72,7 +83,7 @@ function simpleArb(o: Required<GenOptions>): fc.Arbitrary<SimpleSpec> {
     { arbitrary: fc.record({ k: fc.constant('const' as const), v: small }), weight: 3 },
     { arbitrary: fc.record({ k: fc.constant('reg' as const), back: fc.nat(2), plus: fc.nat(1) }), weight: 1 },
   );
-  return fc.oneof(
+  const options: Array<fc.WeightedArbitrary<SimpleSpec>> = [
     { arbitrary: fc.record({ k: fc.constant('load' as const), kind: fc.constantFrom(...loadKinds), loc }), weight: 4 },
     { arbitrary: fc.record({ k: fc.constant('store' as const), kind: fc.constantFrom(...storeKinds), loc, value }), weight: 4 },
     { arbitrary: fc.record({ k: fc.constant('fence' as const), kind: fc.constantFrom(...FENCES) }), weight: 2 },
@@ -87,7 +98,12 @@ function simpleArb(o: Required<GenOptions>): fc.Arbitrary<SimpleSpec> {
       }),
       weight: 2,
     },
-  );
+  ];
+  if (o.primitives) {
+    const names = FUZZ_PRIMITIVES.map((p) => p.name);
+    options.push({ arbitrary: fc.record({ k: fc.constant('call' as const), name: fc.constantFrom(...names), loc, vals: fc.array(fc.nat(2), { minLength: 2, maxLength: 2 }) }), weight: 3 });
+  }
+  return fc.oneof(...options);
 }
 
 function instrArb(o: Required<GenOptions>): fc.Arbitrary<InstrSpec> {
@@ -108,7 +124,7 @@ function instrArb(o: Required<GenOptions>): fc.Arbitrary<InstrSpec> {
 }
 
 export function withDefaults(o: GenOptions = {}): Required<GenOptions> {
-  return { minThreads: 2, maxThreads: 3, maxInstrs: 3, locks: false, pointers: true, plain: true, ...o };
+  return { minThreads: 2, maxThreads: 3, maxInstrs: 3, locks: false, pointers: true, plain: true, primitives: true, ...o };
 }
 
 export function programSpecArb(options: GenOptions = {}): fc.Arbitrary<ProgramSpec> {
@@ -125,10 +141,13 @@ const ORDER_SUFFIX: Record<Order, string> = { relaxed: '_relaxed', acquire: '_ac
 
 class ThreadBuilder {
   regs: string[] = [];
+  /** The register of the last srcu_read_lock(), the index its srcu_read_unlock() passes back. */
+  private srcuIdx: string | null = null;
   constructor(
     private readonly locName: (i: number) => string,
     private readonly usedLocks: Set<string>,
     private readonly usesPointer: () => void,
+    private readonly usesSrcu: () => void = () => {},
   ) {}
 
   private fresh(): string {
@@ -166,6 +185,8 @@ class ThreadBuilder {
       }
       case 'fence':
         return [exprStmt(call(s.kind))];
+      case 'call':
+        return this.primitiveCall(s);
       case 'rmw': {
         const x = ident(this.locName(s.loc));
         const operand = num(s.operand);
@@ -184,6 +205,30 @@ class ThreadBuilder {
         }
       }
     }
+  }
+
+  /** A call of any primitive: pointer arguments designate its object, value arguments are small constants. */
+  private primitiveCall(s: Extract<SimpleSpec, { k: 'call' }>): Stmt[] {
+    const p = PRIMITIVE_BY_NAME.get(s.name);
+    if (!p) throw new Error(`fuzz: no primitive ${s.name}`);
+    let object = 's';
+    if (p.target === 'spinlock') this.usedLocks.add('s');
+    else if (p.target === 'srcu') {
+      this.usesSrcu();
+      object = 'ss';
+    } else object = this.locName(s.loc);
+    let v = 0;
+    const args = p.spec.args.map((kind): Expr => {
+      if (kind === 'lval') return deref(ident(object));
+      if (kind === 'ptr') return ident(object);
+      if (p.srcuIndex && this.srcuIdx !== null) return ident(this.srcuIdx);
+      return num(s.vals[v++ % s.vals.length] ?? 0);
+    });
+    const c = call(s.name, ...args);
+    if (!p.returns) return [exprStmt(c)];
+    const r = this.fresh();
+    if (p.target === 'srcu') this.srcuIdx = r;
+    return [assign(r, c)];
   }
 
   instr(s: InstrSpec): Stmt[] {
@@ -232,17 +277,23 @@ export function buildTest(spec: ProgramSpec, name = 'fuzz'): LitmusTest {
   };
   const locks = new Set<string>();
   let pointer = false;
+  let srcu = false;
   const built = spec.threads.map((instrs) => {
-    const b = new ThreadBuilder(locName, locks, () => {
-      pointer = true;
-      locName(0); // p starts out pointing at x
-    });
+    const b = new ThreadBuilder(
+      locName,
+      locks,
+      () => {
+        pointer = true;
+        locName(0); // p starts out pointing at x
+      },
+      () => (srcu = true),
+    );
     const body = instrs.flatMap((i) => b.instr(i));
     return { regs: b.regs, body };
   });
   if (used.size === 0) locName(0);
   const data = LOC_NAMES.filter((n) => used.has(n));
-  const params: Param[] = [...data.map((n) => param('int', n)), ...(pointer ? [param('int', 'p', 2)] : []), ...[...locks].map((s) => param('spinlock_t', s))];
+  const params: Param[] = [...data.map((n) => param('int', n)), ...(pointer ? [param('int', 'p', 2)] : []), ...[...locks].map((s) => param('spinlock_t', s)), ...(srcu ? [param('struct srcu_struct', 'ss')] : [])];
   const threads = built.map((t, i) => thread(i, params, [...t.regs.map(declInt), ...t.body]));
   // The condition names every register and location, so the final states list them all.
   const props: Prop[] = [];
@@ -282,7 +333,7 @@ export function strongerForms(s: InstrSpec): InstrSpec[] {
       if (s.op === 'add') return [];
       return s.order === 'relaxed' ? [{ ...s, order: 'acquire' }, { ...s, order: 'release' }, { ...s, order: 'full' }] : s.order === 'full' ? [] : [{ ...s, order: 'full' }];
     case 'fence':
-      return s.kind === 'smp_mb' ? [] : [{ ...s, kind: 'smp_mb' }];
+      return s.kind === 'smp_mb' || !ORDERING_FENCE_CALLS.includes(s.kind) ? [] : [{ ...s, kind: 'smp_mb' }];
     case 'chase':
       return s.kind === 'acquire' ? [] : [{ ...s, kind: 'acquire' }];
     case 'publish':
@@ -323,6 +374,8 @@ function describe(s: InstrSpec): string {
       return `${s.op}(${s.order})`;
     case 'fence':
       return s.kind;
+    case 'call':
+      return `${s.name}()`;
     default:
       return s.k;
   }

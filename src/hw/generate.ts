@@ -7,7 +7,9 @@ import { diag, type Diagnostic } from '../diagnostics.js';
 import { propAtoms, sameObservable, type Observable } from '../parse/ast.js';
 import { PART } from '../lower/kvm-requests.js';
 import type { Instr, Program, PureExpr, Value } from '../lower/program.js';
-import { ALU_NAME, MAPPINGS, ORDER_SUFFIX, type Mapping, type MappingName } from './mapping.js';
+import { ALU_NAME, MAPPINGS, type Mapping, type MappingName } from './mapping.js';
+import { accessMeaning, fenceMeaning, type Ann } from '../lower/annotations.js';
+import { HW_HISTOGRAM_C, HW_MAIN_C, hwWaitChecksC } from './runtime-c.js';
 
 /** Something a final state records: the test's observed items, then filter-only ones. */
 export interface HwObservable {
@@ -40,19 +42,16 @@ export interface GenerateOptions {
   lineBytes?: number;
 }
 
-const FENCES: Readonly<Record<string, string>> = {
-  MB: 'smp_mb()',
-  rmb: 'smp_rmb()',
-  wmb: 'smp_wmb()',
-  'before-atomic': 'smp_mb__before_atomic()',
-  'after-atomic': 'smp_mb__after_atomic()',
-  'after-spinlock': 'smp_mb__after_spinlock()',
-  'after-unlock-lock': 'smp_mb__after_unlock_lock()',
-  'after-srcu-read-unlock': 'smp_mb__after_srcu_read_unlock()',
-  barrier: 'barrier()',
-  'rcu-lock': 'rcu_read_lock()',
-  'rcu-unlock': 'rcu_read_unlock()',
-};
+/** The C a fence becomes: its kernel call, which each mapping's prelude defines (none for a grace period). */
+function fenceC(ann: Ann): string | null {
+  const f = fenceMeaning(ann);
+  return f && !f.gracePeriod ? `${f.call}()` : null;
+}
+
+/** The harness's RMW suffix for an annotation (hw_xchg_mb, hw_fetch_add_relaxed...). */
+function rmwSuffix(ann: Ann): string | undefined {
+  return accessMeaning(ann)?.hwRmw ?? undefined;
+}
 
 /**
  * What cannot honestly run in user space, each as an error at the primitive's position:
@@ -67,20 +66,20 @@ export function hwRefusals(program: Program): Diagnostic[] {
       if (i.op === 'if') {
         walk(i.then);
         walk(i.else);
-      } else if (i.op === 'srcu-sync' || (i.op === 'fence' && i.ann === 'sync-rcu')) {
+      } else if (i.op === 'srcu-sync' || (i.op === 'fence' && fenceMeaning(i.ann)?.gracePeriod)) {
         out.push(diag(program.file, i.origin.pos, `hw: cannot run ${i.origin.primitive}(): an RCU/SRCU grace period has no user-space equivalent (use 'run' to decide this test under a model)`));
       } else if (i.op === 'assume') {
         out.push(diag(program.file, i.origin.pos, `hw: cannot run an unrolled '${i.origin.primitive}' loop: a hardware execution cannot be discarded afterwards`));
 
-      } else if (i.op === 'fence' && !(i.ann in FENCES)) {
+      } else if (i.op === 'fence' && fenceC(i.ann) === null) {
         out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (fence '${i.ann}')`));
-      } else if ((i.op === 'load' && !['', 'ONCE', 'ACQUIRE', 'srcu-lock'].includes(i.ann)) || (i.op === 'store' && !['', 'ONCE', 'RELEASE', 'srcu-unlock'].includes(i.ann))) {
+      } else if ((i.op === 'load' && !accessMeaning(i.ann)?.hwLoad) || (i.op === 'store' && !accessMeaning(i.ann)?.hwStore)) {
         out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (${i.op} '${i.ann}')`));
-      } else if ((i.op === 'xchg' || i.op === 'cmpxchg') && !(i.ann in ORDER_SUFFIX)) {
+      } else if ((i.op === 'xchg' || i.op === 'cmpxchg') && !rmwSuffix(i.ann)) {
         out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (${i.op} '${i.ann}')`));
       } else if (i.op === 'atomic' && !(i.alu in ALU_NAME)) {
         out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (atomic '${i.alu}')`));
-      } else if (i.op === 'atomic' && i.returns !== 'none' && i.returns !== 'success' && !(i.ann in ORDER_SUFFIX)) {
+      } else if (i.op === 'atomic' && i.returns !== 'none' && i.returns !== 'success' && !rmwSuffix(i.ann)) {
         out.push(diag(program.file, i.origin.pos, `hw: no mapping for ${i.origin.primitive}() (atomic '${i.ann}')`));
       }
     }
@@ -268,7 +267,7 @@ class ThreadEmitter {
   private waitLoop(w: Extract<Instr, { op: 'await' }>, ind: string): void {
     const d = this.dst(w.dst);
     const p = this.addr(w.addr);
-    const f = w.ann === 'ACQUIRE' ? 'hw_load_acquire' : 'READ_ONCE';
+    const f = accessMeaning(w.ann)?.hwLoad ?? 'READ_ONCE';
     this.line(ind, '{', w);
     this.lines.push(`${ind}\tint hw_last = 0;`);
     this.lines.push(`${ind}\tunsigned hw_relaxed = 0;`);
@@ -311,27 +310,27 @@ class ThreadEmitter {
       case 'await': // an idling read (waitLoop takes the others): one read, see docs/hw.md
       case 'load': {
         const p = this.addr(i.addr);
-        const f = i.ann === 'ACQUIRE' ? 'hw_load_acquire' : i.ann === 'srcu-lock' ? 'hw_srcu_read_lock' : 'READ_ONCE';
+        const f = accessMeaning(i.ann)?.hwLoad ?? 'READ_ONCE';
         this.line(ind, `${this.dst(i.dst)} = ${f}(${p});`, i);
         return;
       }
       case 'store': {
         const p = this.addr(i.addr);
         const v = this.expr(i.value);
-        const f = i.ann === 'RELEASE' ? 'hw_store_release' : i.ann === 'srcu-unlock' ? 'hw_srcu_read_unlock' : 'WRITE_ONCE';
+        const f = accessMeaning(i.ann)?.hwStore ?? 'WRITE_ONCE';
         this.line(ind, `${f}(${p}, ${v});`, i);
         return;
       }
       case 'fence':
-        this.line(ind, `${FENCES[i.ann] ?? 'HW_UNMAPPED_FENCE()'};`, i);
+        this.line(ind, `${fenceC(i.ann) ?? 'HW_UNMAPPED_FENCE()'};`, i);
         return;
       case 'xchg': {
-        const call = `hw_xchg_${ORDER_SUFFIX[i.ann]}(${this.addr(i.addr)}, ${this.expr(i.value)})`;
+        const call = `hw_xchg_${rmwSuffix(i.ann)}(${this.addr(i.addr)}, ${this.expr(i.value)})`;
         this.line(ind, i.dst ? `${this.dst(i.dst)} = ${call};` : `(void)${call};`, i);
         return;
       }
       case 'cmpxchg': {
-        const call = `hw_cmpxchg_${ORDER_SUFFIX[i.ann]}(${this.addr(i.addr)}, ${this.expr(i.expected)}, ${this.expr(i.value)})`;
+        const call = `hw_cmpxchg_${rmwSuffix(i.ann)}(${this.addr(i.addr)}, ${this.expr(i.expected)}, ${this.expr(i.value)})`;
         this.line(ind, i.dst ? `${this.dst(i.dst)} = ${call};` : `(void)${call};`, i);
         return;
       }
@@ -346,15 +345,15 @@ class ThreadEmitter {
         }
         if (i.returns === 'none' || i.dst === null) {
           if (i.returns === 'none') this.line(ind, `hw_op_${alu}(${p}, ${v});`, i);
-          else this.line(ind, `(void)hw_fetch_${alu}_${ORDER_SUFFIX[i.ann]}(${p}, ${v});`, i);
+          else this.line(ind, `(void)hw_fetch_${alu}_${rmwSuffix(i.ann)}(${p}, ${v});`, i);
           return;
         }
-        const call = `hw_fetch_${alu}_${ORDER_SUFFIX[i.ann]}(${p}, ${v})`;
+        const call = `hw_fetch_${alu}_${rmwSuffix(i.ann)}(${p}, ${v})`;
         const d = this.dst(i.dst);
         if (i.returns === 'old') this.line(ind, `${d} = ${call};`, i);
         else {
           // Returns the new value: old ALU operand, with the operand evaluated once.
-          this.line(ind, `{ val_t hw_v = ${v}; val_t hw_o = hw_fetch_${alu}_${ORDER_SUFFIX[i.ann]}(${p}, hw_v); ${d} = ${i.alu === '&~' ? 'hw_o & ~hw_v' : `hw_o ${i.alu} hw_v`}; }`, i);
+          this.line(ind, `{ val_t hw_v = ${v}; val_t hw_o = hw_fetch_${alu}_${rmwSuffix(i.ann)}(${p}, hw_v); ${d} = ${i.alu === '&~' ? 'hw_o & ~hw_v' : `hw_o ${i.alu} hw_v`}; }`, i);
         }
         return;
       }
@@ -452,107 +451,9 @@ export function generateC(program: Program, arch: Mapping | MappingName, opts: G
     p('/* One instance of the test: its locations, its start barrier, and a scratch cell per thread. */');
     p('typedef struct { cell_t loc[NLOC]; cell_t bar; cell_t scratch[NT]; } __attribute__((aligned(LINE))) inst_t;');
   }
-  p(String.raw`
-static long hw_runs, hw_size, hw_wait_unacked, hw_wait_gaveup;
-static inst_t *hw_insts;
-static val_t *hw_out[NT];
-static unsigned char *hw_ub[NT];
-static int hw_pinned, hw_ncpu, hw_cpu_ids[1024];
-
-static inline val_t hw_div(val_t a, val_t b) { return b == 0 ? 0 : a / b; }
-static inline val_t hw_mod(val_t a, val_t b) { return b == 0 ? 0 : a % b; }
-
-/* An address computed at run time must be one of this instance's locations; anything else is
-   undefined behaviour in the model too: use a scratch cell and mark the instance. */
-static inline volatile val_t *hw_ptr(inst_t *I, val_t a, int t, int *ub) {
-	uintptr_t off = (uintptr_t)a - (uintptr_t)&I->loc[0].v;
-	if (off < (uintptr_t)NLOC * sizeof(cell_t) && off % sizeof(cell_t) == 0) return (volatile val_t *)a;
-	*ub |= 1;
-	return &I->scratch[t].v;
-}
-
-/* The round barrier: sense-reversing and spinning, yielding when CPUs are shared. */
-static volatile int hw_gb_count, hw_gb_sense;
-static void hw_gbarrier(int *local_sense) {
-	int sense = !*local_sense;
-	*local_sense = sense;
-	if (__atomic_add_fetch(&hw_gb_count, 1, __ATOMIC_SEQ_CST) == NT) {
-		__atomic_store_n(&hw_gb_count, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&hw_gb_sense, sense, __ATOMIC_RELEASE);
-	} else {
-		unsigned spins = 0;
-		while (__atomic_load_n(&hw_gb_sense, __ATOMIC_ACQUIRE) != sense) hw_relax(&spins);
-	}
-}
-
-/* The instance barrier: all threads start instance i together (a fresh counter per instance). */
-static inline void hw_ibarrier(volatile val_t *bar) {
-	unsigned spins = 0;
-	__atomic_add_fetch(bar, 1, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(bar, __ATOMIC_ACQUIRE) < NT) hw_relax(&spins);
-}
-
-/* The histogram: open addressing over (kind, value) pairs per observable. */
-typedef struct { long count; val_t key[2 * NOBS + 1]; int used; } hw_entry_t;
-static hw_entry_t *hw_table;
-static long hw_cap, hw_states, hw_undefined;
-
-static unsigned long hw_hash(const val_t *k) {
-	unsigned long h = 1469598103934665603UL;
-	for (int j = 0; j < 2 * NOBS + 1; j++) { h ^= (unsigned long)k[j]; h *= 1099511628211UL; }
-	return h;
-}
-static void hw_add(const val_t *k) {
-	if (2 * (hw_states + 1) > hw_cap) {
-		hw_entry_t *old = hw_table; long oc = hw_cap;
-		hw_cap = hw_cap ? 2 * hw_cap : 64;
-		hw_table = calloc(hw_cap, sizeof(hw_entry_t));
-		if (!hw_table) { fprintf(stderr, "out of memory\n"); exit(3); }
-		for (long j = 0; j < oc; j++) if (old[j].used) {
-			long s = hw_hash(old[j].key) & (hw_cap - 1);
-			while (hw_table[s].used) s = (s + 1) & (hw_cap - 1);
-			hw_table[s] = old[j];
-		}
-		free(old);
-	}
-	long s = hw_hash(k) & (hw_cap - 1);
-	while (hw_table[s].used && memcmp(hw_table[s].key, k, sizeof(hw_table[s].key)) != 0) s = (s + 1) & (hw_cap - 1);
-	if (!hw_table[s].used) { hw_table[s].used = 1; memcpy(hw_table[s].key, k, sizeof(hw_table[s].key)); hw_states++; }
-	hw_table[s].count++;
-}
-
-/* A value as (kind, v): kind 1 for the address of location v of this instance, else 0. */
-static inline void hw_encode(inst_t *I, val_t x, val_t *k) {
-	uintptr_t off = (uintptr_t)x - (uintptr_t)&I->loc[0].v;
-	if (off < (uintptr_t)NLOC * sizeof(cell_t) && off % sizeof(cell_t) == 0) { k[0] = 1; k[1] = (val_t)(off / sizeof(cell_t)); }
-	else { k[0] = 0; k[1] = x; }
-}
-`);
+  p(HW_HISTOGRAM_C);
   if (layout.waits) {
-    p(String.raw`/* A KVM_REQUEST_WAIT requester read 0 from an ack (the n-th time): go on waiting? 2: no, every
-   other thread has finished this instance, so no acknowledgement can come any more (the kernel
-   would wait for ever; the model explores no such execution); 4: no, HW_WAIT_SPINS reads gave 0
-   while a thread was still running (given up); 0: yes, after a cpu_relax(). The acquire reads of
-   the done flags come before the requester's next read of the ack, which therefore sees an ack
-   written before a flag it saw set. Instances marked 2 or 4 are counted apart, not tallied. */
-#define HW_WAIT_SPINS ${HW_WAIT_SPINS}UL
-static int hw_wait_check(inst_t *I, int self, unsigned long n, unsigned *relaxed) {
-	int t;
-	for (t = 0; t < NT; t++) if (t != self && __atomic_load_n(&I->done[t].v, __ATOMIC_ACQUIRE) != 1) break;
-	if (t == NT) return 2;
-	if (n >= HW_WAIT_SPINS) return 4;
-	hw_relax(relaxed);
-	return 0;
-}
-/* An idling vCPU thread (done 2) goes on taking IPIs until every other thread has finished or idles too. */
-static int hw_idle_check(inst_t *I, int self, unsigned long n, unsigned *relaxed) {
-	int t;
-	for (t = 0; t < NT; t++) if (t != self && !__atomic_load_n(&I->done[t].v, __ATOMIC_ACQUIRE)) break;
-	if (t == NT) return 2;
-	if (n >= HW_WAIT_SPINS) return 4;
-	hw_relax(relaxed);
-	return 0;
-}`);
+    p(hwWaitChecksC(HW_WAIT_SPINS));
   }
   // Round initialisation.
   p('static void hw_init_round(void) {');
@@ -624,61 +525,6 @@ static int hw_idle_check(inst_t *I, int self, unsigned long n, unsigned *relaxed
   }
   p(`static void *(*const hw_threads[NT])(void *) = { ${Array.from({ length: nt }, (_, t) => `hw_thread_${t}`).join(', ')} };`);
   p(`static const long hw_slots[NT] = { ${regSlots.map((s) => Math.max(1, s.length)).join(', ')} };`);
-  p(String.raw`
-int main(int argc, char **argv) {
-	if (argc < 3) { fprintf(stderr, "usage: %s RUNS SIZE\n", argv[0]); return 2; }
-	hw_runs = atol(argv[1]);
-	hw_size = atol(argv[2]);
-	if (hw_runs <= 0 || hw_size <= 0) { fprintf(stderr, "RUNS and SIZE must be positive\n"); return 2; }
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	if (sched_getaffinity(0, sizeof set, &set) == 0) {
-		for (int c = 0; c < CPU_SETSIZE && hw_ncpu < 1024; c++) if (CPU_ISSET(c, &set)) hw_cpu_ids[hw_ncpu++] = c;
-	}
-	if (hw_ncpu == 0) hw_ncpu = 1;
-	hw_pinned = hw_ncpu >= NT;
-	/* More threads than CPUs: spinning only delays the thread we wait for, so yield at once. */
-	if (!hw_pinned) hw_spin_limit = 1;
-	hw_insts = aligned_alloc(LINE, (size_t)hw_size * sizeof(inst_t));
-	if (!hw_insts) { fprintf(stderr, "out of memory\n"); return 3; }
-	memset(hw_insts, 0, (size_t)hw_size * sizeof(inst_t));
-	for (int t = 0; t < NT; t++) {
-		hw_out[t] = calloc((size_t)hw_size * hw_slots[t], sizeof(val_t));
-		hw_ub[t] = calloc((size_t)hw_size, 1);
-		if (!hw_out[t] || !hw_ub[t]) { fprintf(stderr, "out of memory\n"); return 3; }
-	}
-	pthread_t th[NT];
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int t = 0; t < NT; t++) {
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		if (hw_pinned) {
-			cpu_set_t one;
-			CPU_ZERO(&one);
-			CPU_SET(hw_cpu_ids[t], &one);
-			pthread_attr_setaffinity_np(&attr, sizeof one, &one);
-		}
-		if (pthread_create(&th[t], &attr, hw_threads[t], NULL) != 0) { fprintf(stderr, "pthread_create failed\n"); return 3; }
-		pthread_attr_destroy(&attr);
-	}
-	for (int t = 0; t < NT; t++) pthread_join(th[t], NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("hw-litmus 1\narch %s\nthreads %d\ncpus %d\npinned %d\nruns %ld\nsize %ld\n", HW_ARCH, NT, hw_ncpu, hw_pinned, hw_runs, hw_size);
-	for (long j = 0; j < hw_cap; j++) {
-		if (!hw_table[j].used) continue;
-		printf("state %ld", hw_table[j].count);
-		for (int o = 0; o < NOBS; o++) {
-			if (hw_table[j].key[2 * o]) printf(" &%ld", (long)hw_table[j].key[2 * o + 1]);
-			else printf(" %ld", (long)hw_table[j].key[2 * o + 1]);
-		}
-		printf("\n");
-	}
-	printf("undefined %ld\n", hw_undefined);
-	printf("wait_unacked %ld\nwait_gaveup %ld\n", hw_wait_unacked, hw_wait_gaveup);
-	printf("time_ns %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
-	return 0;
-}
-`);
+  p(HW_MAIN_C);
   return out.join('\n') + '\n';
 }

@@ -20,9 +20,6 @@ export interface Mapping {
   broken: boolean;
 }
 
-/** The kernel's ordering variants as they appear in the IR's `ann` strings, and our suffixes. */
-export const ORDER_SUFFIX: Readonly<Record<string, string>> = { MB: 'mb', ONCE: 'relaxed', ACQUIRE: 'acquire', RELEASE: 'release' };
-
 /** ALU operators of the IR's atomic RMWs, and the helper names they get. */
 export const ALU_NAME: Readonly<Record<string, string>> = { '+': 'add', '-': 'sub', '&': 'and', '|': 'or', '^': 'xor', '&~': 'andnot' };
 

@@ -2,6 +2,7 @@
 // plus the bit operations the def file lacks. Each expands into thread-program operations.
 import type { AluOp, Instr, Origin, PureExpr } from './program.js';
 import type { KvmArch } from './kvm-arch.js';
+import type { AccessAnn, FenceAnn } from './annotations.js';
 
 /** How a primitive takes each argument: an lvalue (`*x`), a pointer (`x`), or a plain value. */
 export type ArgKind = 'lval' | 'ptr' | 'val';
@@ -47,7 +48,7 @@ function resultReg(b: PrimitiveBuilder, dst: string | null): string {
   return dst ?? b.temp();
 }
 
-const load = (ann: string, kind: ArgKind, doc: string): PrimitiveSpec => ({
+const load = (ann: AccessAnn, kind: ArgKind, doc: string): PrimitiveSpec => ({
   args: [kind],
   doc,
   expand(b, [addr], dst) {
@@ -57,7 +58,7 @@ const load = (ann: string, kind: ArgKind, doc: string): PrimitiveSpec => ({
   },
 });
 
-const store = (ann: string, kind: ArgKind, doc: string): PrimitiveSpec => ({
+const store = (ann: AccessAnn, kind: ArgKind, doc: string): PrimitiveSpec => ({
   args: [kind, 'val'],
   doc,
   expand(b, [addr, value]) {
@@ -66,7 +67,7 @@ const store = (ann: string, kind: ArgKind, doc: string): PrimitiveSpec => ({
   },
 });
 
-const fence = (ann: string, doc: string): PrimitiveSpec => ({
+const fence = (ann: FenceAnn, doc: string): PrimitiveSpec => ({
   args: [],
   doc,
   expand(b) {
@@ -75,7 +76,7 @@ const fence = (ann: string, doc: string): PrimitiveSpec => ({
   },
 });
 
-const xchg = (ann: string): PrimitiveSpec => ({
+const xchg = (ann: AccessAnn): PrimitiveSpec => ({
   args: ['ptr', 'val'],
   doc: `atomic exchange, ${ann === 'MB' ? 'fully ordered' : ann.toLowerCase()}`,
   expand(b, [addr, value], dst) {
@@ -85,7 +86,7 @@ const xchg = (ann: string): PrimitiveSpec => ({
   },
 });
 
-const cmpxchg = (ann: string): PrimitiveSpec => ({
+const cmpxchg = (ann: AccessAnn): PrimitiveSpec => ({
   args: ['ptr', 'val', 'val'],
   doc: `compare-and-exchange, ${ann === 'MB' ? 'fully ordered when it succeeds' : ann.toLowerCase()}`,
   expand(b, [addr, expected, value], dst) {
@@ -99,7 +100,7 @@ const cmpxchg = (ann: string): PrimitiveSpec => ({
 const atomicOp = (
   alu: AluOp,
   returns: 'old' | 'new' | 'none',
-  ann: string,
+  ann: AccessAnn,
   operand: 'arg' | number,
   post?: (v: PureExpr) => PureExpr,
 ): PrimitiveSpec => ({
@@ -130,7 +131,7 @@ const bitRmw = (alu: AluOp, returnsOld: boolean, doc: string): PrimitiveSpec => 
   },
 });
 
-const ORDERINGS: Array<[string, string]> = [['', 'MB'], ['_relaxed', 'ONCE'], ['_acquire', 'ACQUIRE'], ['_release', 'RELEASE']];
+const ORDERINGS: Array<[string, AccessAnn]> = [['', 'MB'], ['_relaxed', 'ONCE'], ['_acquire', 'ACQUIRE'], ['_release', 'RELEASE']];
 
 function buildTable(): Map<string, PrimitiveSpec> {
   const t = new Map<string, PrimitiveSpec>();

@@ -3,6 +3,7 @@
 import type { SourcePos } from '../diagnostics.js';
 import type { Observable, PropOf, Quantifier } from '../parse/ast.js';
 import type { KvmArch } from './kvm-arch.js';
+import type { Ann } from './annotations.js';
 
 /**
  * A value: an integer, or the address of a shared location (its name). Integers are 64-bit
@@ -52,13 +53,13 @@ export interface Origin {
 export type AluOp = '+' | '-' | '&' | '|' | '^' | '&~';
 
 export type Instr =
-  | { op: 'load'; dst: string; addr: PureExpr; ann: string; origin: Origin }
-  | { op: 'store'; addr: PureExpr; value: PureExpr; ann: string; origin: Origin }
-  | { op: 'fence'; ann: string; origin: Origin }
+  | { op: 'load'; dst: string; addr: PureExpr; ann: Ann; origin: Origin }
+  | { op: 'store'; addr: PureExpr; value: PureExpr; ann: Ann; origin: Origin }
+  | { op: 'fence'; ann: Ann; origin: Origin }
   /** xchg: dst = old; write operand. */
-  | { op: 'xchg'; dst: string | null; addr: PureExpr; value: PureExpr; ann: string; origin: Origin }
+  | { op: 'xchg'; dst: string | null; addr: PureExpr; value: PureExpr; ann: Ann; origin: Origin }
   /** cmpxchg: dst = old; write `value` only when old == expected (else a failed RMW: a read). */
-  | { op: 'cmpxchg'; dst: string | null; addr: PureExpr; expected: PureExpr; value: PureExpr; ann: string; origin: Origin }
+  | { op: 'cmpxchg'; dst: string | null; addr: PureExpr; expected: PureExpr; value: PureExpr; ann: Ann; origin: Origin }
   /**
    * Arithmetic RMW: new = old ALU operand. dst gets the old value (fetch) or the new one (return),
    * or nothing (noreturn). `unless`: add_unless, fails (no write) when old == unless; dst = success.
@@ -71,7 +72,7 @@ export type Instr =
       addr: PureExpr;
       operand: PureExpr;
       unless: PureExpr | null;
-      ann: string;
+      ann: Ann;
       origin: Origin;
     }
   | { op: 'lock'; addr: PureExpr; origin: Origin }
@@ -95,7 +96,7 @@ export type Instr =
    * `spin`: a side-effect-free spin loop on this one read (lower.ts, spinAwait): like the unrolled
    * loop's exit, its read orders nothing after it by a control dependency.
    */
-  | { op: 'await'; dst: string; addr: PureExpr; ann: string; until: PureExpr; waitsFor: string; idle?: boolean; spin?: boolean; origin: Origin }
+  | { op: 'await'; dst: string; addr: PureExpr; ann: Ann; until: PureExpr; waitsFor: string; idle?: boolean; spin?: boolean; origin: Origin }
   /** The end of a bounded loop the kernel runs without bound (kvm_vcpu_block()): the result is incomplete. */
   | { op: 'cut'; reason: string; origin: Origin };
 

@@ -1,18 +1,12 @@
 // x86-TSO, axiomatically (as herd7's x86tso.cat): program order is kept except a write before
 // a later read, which full fences and locked (LOCK-prefixed) instructions restore. On x86 every
 // atomic RMW, spin_lock and spin_trylock is locked; smp_mb() is MFENCE; smp_rmb/smp_wmb,
-// release and acquire compile to plain moves and compiler barriers.
+// release and acquire compile to plain moves and compiler barriers (lower/annotations.ts says
+// which fence does what).
 import type { Skeleton } from '../execution/execution.js';
 import { globalOrderModel } from './global-order.js';
 import { EventSet, Relation } from '../execution/relation.js';
-
-/**
- * Fence annotations that give full ordering on x86: smp_mb() is MFENCE; a grace period is at
- * least that; smp_mb__after_srcu_read_unlock() relies on the smp_mb() inside
- * srcu_read_unlock(), so together they act as a full fence. (smp_mb__{before,after}_atomic and
- * smp_mb__after_spinlock emit nothing: the atomics and spin_lock next to them are locked.)
- */
-const FULL_FENCES = new Set(['MB', 'sync-rcu', 'after-srcu-read-unlock']);
+import { tsoFence, type TsoFence } from '../lower/annotations.js';
 
 export function tsoPreservedOrder(sk: Skeleton): Relation {
   const ev = sk.events;
@@ -21,13 +15,19 @@ export function tsoPreservedOrder(sk: Skeleton): Relation {
   const R = EventSet.where(n, (i) => ev[i].kind === 'R');
   const W = EventSet.where(n, (i) => ev[i].kind === 'W');
   const locked = EventSet.where(n, (i) => ev[i].rmwInstr || ev[i].lock === 'LKR' || ev[i].lock === 'LKW' || ev[i].lock === 'LF');
-  const fences = EventSet.where(n, (i) => (ev[i].kind === 'F' && FULL_FENCES.has(ev[i].ann)) || ev[i].srcuSync);
+  // What each fence does on x86 is the annotation table's (lower/annotations.ts), which the
+  // interleaving engine reads too.
+  const fence = (meaning: TsoFence) => EventSet.where(n, (i) => ev[i].kind === 'F' && tsoFence(ev[i].ann) === meaning);
+  const srcuUnlocks = EventSet.where(n, (i) => ev[i].kind === 'W' && ev[i].ann === 'srcu-unlock');
   const po = sk.po.restrict(M, M);
   const wr = Relation.cross(W, R);
   const ppo = po.minus(wr);
-  const mfence = sk.po.restrict(M, fences).seq(sk.po).restrict(null, M);
+  const mfence = sk.po.restrict(M, fence('full')).seq(sk.po).restrict(null, M);
+  // smp_mb__after_srcu_read_unlock(): a full fence for what is po-before an earlier
+  // srcu_read_unlock() (and that unlock); none at all without one.
+  const afterSrcu = sk.po.opt().restrict(M, srcuUnlocks).seq(sk.po.restrict(null, fence('after-srcu-unlock'))).seq(sk.po).restrict(null, M);
   const implied = po.restrict(W, locked).union(po.restrict(locked, R));
-  return ppo.union(mfence, implied);
+  return ppo.union(mfence, afterSrcu, implied);
 }
 
 export const tso = globalOrderModel({
