@@ -12,13 +12,14 @@ function cachePaths(file, source) {
   const st = fs.statSync(file);
   const key = `${source.length}-${Math.floor(st.mtimeMs)}-${process.version}`;
   const name = `${path.basename(file)}.${key}.v8cache`;
-  return [path.join(path.dirname(file), name), path.join(require('node:os').tmpdir(), `litmus-check-${name}`)];
+  // The temporary directory's path as a function: node:os is loaded only when the first fails.
+  return [() => path.join(path.dirname(file), name), () => path.join(require('node:os').tmpdir(), `litmus-check-${name}`)];
 }
 
 function readCache(paths) {
   for (const p of paths) {
     try {
-      return fs.readFileSync(p);
+      return fs.readFileSync(p());
     } catch {}
   }
   return undefined;
@@ -53,8 +54,9 @@ exports.load = function load(file) {
     // Saved once the run is over, so the functions it compiled lazily are in the cache too.
     process.once('beforeExit', () => {
       const data = script.createCachedData();
-      for (const p of paths) {
+      for (const pathOf of paths) {
         try {
+          const p = pathOf();
           const tmp = `${p}.${process.pid}`;
           fs.writeFileSync(tmp, data);
           fs.renameSync(tmp, p);

@@ -9,6 +9,7 @@ import { explainSource } from '../explain/explain.js';
 import { dotToSvg } from '../explain/svg.js';
 import { dotFiles } from './explain.js';
 import type { Herd7Args } from './herd7-args.js';
+import { writeErr } from './write-sync.js';
 
 export async function writeGraphs(file: string, source: string, a: Herd7Args, options: DecideOptions): Promise<void> {
   const res = explainSource(source, file, { model: options.model, lower: options.lower, timeoutMs: options.timeoutMs, witnesses: a.nshow ?? 100 });
@@ -25,7 +26,7 @@ export async function writeGraphs(file: string, source: string, a: Herd7Args, op
   if (a.gv) {
     const svgs = await Promise.all(graphs.map((g) => dotToSvg(g.dot)));
     svgs.forEach((svg, i) => writeFileSync(`${base}${graphs.length > 1 ? `-${i + 1}` : ''}.svg`, svg));
-    if (a.outputDir === undefined) process.stderr.write(`herd7: graphs of ${x.name} in ${dir}\n`);
+    if (a.outputDir === undefined) writeErr(`herd7: graphs of ${x.name} in ${dir}\n`);
   }
   if (a.outputDir !== undefined) writeFileSync(`${base}.dot`, dot);
 }

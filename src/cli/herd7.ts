@@ -10,20 +10,21 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { LowerOptions } from '../lower/lower.js';
 import type { MemoryModel } from '../models/model.js';
 import { formatHerd7 } from '../report/herd.js';
-import { md5Hex } from '../report/md5.js';
 import { readLitmusFile } from './files.js';
 import { libFind, parseHerd7Args, USAGE, type Herd7Args } from './herd7-args.js';
 import { packageVersion } from './version.js';
+import { fingerprint } from './fingerprint.js';
+import { writeErr, writeOut } from './write-sync.js';
 
 /** herd7's version this drop-in follows (the corpora's outputs are 7.58's). */
 const HERD_VERSION = '7.58';
 
-/** MD5 of the kernel's LKMM files (tools/memory-model, as in ../shared/models/lkmm). */
-const LKMM_MD5: Record<string, string> = {
-  cat: '429bc22b1ebec39d162a451d4db3f34f',
-  bell: '93fd710d759f13095c2b92ff3bcadb52',
-  macros: '900387df75259f1c87cb07c3e739af64',
-  lock: '9b95acfa07c293baae15358565f27824',
+/** Fingerprints (fingerprint.ts) of the kernel's LKMM files (tools/memory-model, as in ../shared/models/lkmm). */
+const LKMM_FINGERPRINT: Record<string, string> = {
+  cat: '8391-3574b8c3-dd5afa02',
+  bell: '3619-c22226fa-61e953dd',
+  macros: '6357-44d7da76-6007aa38',
+  lock: '5206-da39d28d-23708802',
 };
 /** The name herd7 finds in its own libdir when no file of that name is elsewhere. */
 const BUILTIN_LKMM_CFG = 'linux-kernel.cfg';
@@ -35,9 +36,9 @@ interface ModelChoice {
 
 class UsageError extends Error {}
 
-/** A file's MD5 (ours: node:crypto would cost more start-up than it saves). */
+/** A file's fingerprint (fingerprint.ts: MD5 cost a one-test process ~45 ms). */
 function contentHash(path: string): string {
-  return md5Hex(readFileSync(path));
+  return fingerprint(readFileSync(path));
 }
 
 /** Reads a model file named by a .cfg or an include: where named, else through herd7's search. */
@@ -99,7 +100,7 @@ function isKernelLkmm(f: { cat: string; bell?: string; macros?: string; variants
   const lock = libFind(join(dirname(f.cat), 'lock.cat'), a) ?? path('lock.cat');
   const files: Array<[string, string | null]> = [['cat', path(f.cat)], ['bell', path(f.bell)], ['macros', path(f.macros)], ['lock', lock]];
   try {
-    return files.every(([k, p]) => p !== null && contentHash(p) === LKMM_MD5[k]);
+    return files.every(([k, p]) => p !== null && contentHash(p) === LKMM_FINGERPRINT[k]);
   } catch {
     return false;
   }
@@ -133,7 +134,7 @@ function herdWarning(file: string, d: Diagnostic): string {
 async function runFile(file: string, a: Herd7Args, choice: ModelChoice): Promise<void> {
   const read = readLitmusFile(file);
   if (!read.ok) {
-    process.stderr.write(`Warning: File "${file}": ${read.message} (User error)\n`);
+    writeErr(`Warning: File "${file}": ${read.message} (User error)\n`);
     return;
   }
   const options: DecideOptions = {
@@ -147,16 +148,16 @@ async function runFile(file: string, a: Herd7Args, choice: ModelChoice): Promise
   try {
     res = decideSource(read.text, file, options);
   } catch (e) {
-    process.stderr.write(`\nFatal: File "${file}" Adios\n${e instanceof Error ? e.message : String(e)}\n`);
+    writeErr(`\nFatal: File "${file}" Adios\n${e instanceof Error ? e.message : String(e)}\n`);
     return;
   }
   if (!res.ok) {
-    for (const d of res.diagnostics) process.stderr.write(herdWarning(file, d) + '\n');
+    for (const d of res.diagnostics) writeErr(herdWarning(file, d) + '\n');
     return;
   }
   const r: TestResult = res.result;
   const text = formatHerd7(r, read.text);
-  if (text !== null) process.stdout.write(text);
+  if (text !== null) writeOut(text);
   if (a.show !== 'none' || a.gv) {
     const { writeGraphs } = await import('./herd7-graphs.js');
     await writeGraphs(file, read.text, a, options);
@@ -166,20 +167,20 @@ async function runFile(file: string, a: Herd7Args, choice: ModelChoice): Promise
 export async function herd7Main(argv: readonly string[]): Promise<number> {
   const parsed = parseHerd7Args(argv);
   if (!parsed.ok) {
-    process.stderr.write(`herd7: ${parsed.message}\n${USAGE}`);
+    writeErr(`herd7: ${parsed.message}\n${USAGE}`);
     return 2;
   }
   const a = parsed.args;
   if (a.info === 'version') {
-    process.stdout.write(`${HERD_VERSION}, Rev: litmus-check ${packageVersion()}\n`);
+    writeOut(`${HERD_VERSION}, Rev: litmus-check ${packageVersion()}\n`);
     return 0;
   }
   if (a.info === 'help') {
-    process.stdout.write(USAGE);
+    writeOut(USAGE);
     return 0;
   }
   if (a.info === 'libdir') {
-    process.stdout.write(`${a.libdir ?? process.env.HERDLIB ?? ''}\n`);
+    writeOut(`${a.libdir ?? process.env.HERDLIB ?? ''}\n`);
     return 0;
   }
   let choice: ModelChoice;
@@ -187,7 +188,7 @@ export async function herd7Main(argv: readonly string[]): Promise<number> {
     choice = await chooseModel(a);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`herd7: ${e.message}\n`);
+    writeErr(`herd7: ${e.message}\n`);
     return 2;
   }
   for (const file of a.files) await runFile(file, a, choice);
