@@ -38,6 +38,13 @@ describe('file errors and closed pipes', () => {
     expect(cli(['explain', bad]).stderr).toBe(`${bad}:2:3: error: file is not valid UTF-8 (byte 0xe9)\n`);
   });
 
+  it("fuzz --corpus is parse-total's: another property refuses it rather than ignore it", () => {
+    const r = cli(['fuzz', '--property', 'sc-subset', '--corpus', 'litmus/kvm', '--runs', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('litmus-check: --corpus is for parse-total (its seed files), not sc-subset\n');
+    expect(cli(['fuzz', '--property', 'parse-total', '--corpus', 'litmus/kvm', '--runs', '20', '--seed', '1']).code).toBe(0);
+  });
+
   it.each(['fences', 'run'])('%s --format json | head -1: ends quietly when the reader goes away', async (command) => {
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [join(ROOT, 'bin/litmus-check'), command, '--format', 'json', join(SHARED, 'corpus/lkmm-kernel')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

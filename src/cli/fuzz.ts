@@ -88,6 +88,10 @@ function bindFromOptions(info: PropertyInfo, opts: FuzzOptions): { prop: BoundPr
     process.stderr.write(`litmus-check: --model ${opts.model} does not apply to ${info.name}: ${info.models.otherwise}\n`);
     return null;
   }
+  if (opts.corpus && info.name !== 'parse-total') {
+    process.stderr.write(`litmus-check: --corpus is for parse-total (its seed files), not ${info.name}\n`);
+    return null;
+  }
   const seeds = readSeeds(opts.corpus);
   for (const e of seeds.errors) process.stderr.write(e + '\n');
   if (seeds.errors.length > 0) return null;

@@ -12,6 +12,7 @@ import type { MemoryModel } from '../models/model.js';
 import { formatHerd7 } from '../report/herd.js';
 import { md5Hex } from '../report/md5.js';
 import { readLitmusFile } from './files.js';
+import { secondsToMs } from './limits.js';
 import { libFind, parseHerd7Args, USAGE, type Herd7Args } from './herd7-args.js';
 import { packageVersion } from './version.js';
 
@@ -139,7 +140,7 @@ async function runFile(file: string, a: Herd7Args, choice: ModelChoice): Promise
   const options: DecideOptions = {
     model: choice.model,
     lower: { ...choice.lower, unroll: a.unroll },
-    timeoutMs: a.timeout !== undefined ? a.timeout * 1000 : undefined,
+    timeoutMs: secondsToMs(a.timeout),
     verdictOnly: a.speedcheck !== 'false',
   };
   let res;
