@@ -266,72 +266,14 @@ export function bindProperty(name: string, options: PropertyOptions = {}): Bound
     }
     case 'sc-subset':
       return programProperty(name, programSpecArb({ locks: true, ...gen }), scSubset(models, runTimeoutMs, lower), 'sc-subset');
-    case 'strengthen-monotone': {
-      const arb = fc.tuple(programSpecArb({ locks: true, ...gen }), mutationArb);
-      const p: BoundProperty<[ProgramSpec, Mutation]> = {
-        name,
-        arbitrary: arb,
-        files([spec, mutation]) {
-          const mutated = applyMutation(spec, mutation) ?? { spec, change: 'no change' };
-          return [
-            commented(buildTest(spec, 'weak'), `fuzz strengthen-monotone: the weaker test`),
-            commented(buildTest(mutated.spec, 'strong'), `fuzz strengthen-monotone: the weaker test with one change: ${mutated.change}`),
-          ];
-        },
-        checkFiles: monotone(models, runTimeoutMs, lower),
-        simplify: ([spec, mutation]) => simplerSpecs(spec).map((smaller): [ProgramSpec, Mutation] => [smaller, mutation]),
-        check(value) {
-          return this.checkFiles(this.files(value));
-        },
-        defaultShrinks: 3,
-      };
-      return p as BoundProperty<unknown>;
-    }
-    case 'print-parse': {
-      const p: BoundProperty<LitmusTest> = {
-        name,
-        arbitrary: litmusAstArb,
-        files: (t) => [printLitmus(t)],
-        // Against the generated AST itself: a printer that loses something in a way that is
-        // stable on re-printing would pass a text-only round trip.
-        check: (t) => {
-          const text = printLitmus(t);
-          const parsed = parseLitmus(text, 'fuzz.litmus');
-          if (!parsed.ok) return { ok: false, message: `the printed AST does not parse: ${parsed.diagnostics[0]?.line}:${parsed.diagnostics[0]?.col}: ${parsed.diagnostics[0]?.message}` };
-          if (canonicalAst(parsed.test) !== canonicalAst(t)) return { ok: false, message: 'print then parse gives a different AST' };
-          return { ok: true };
-        },
-        checkFiles: printParse,
-        defaultShrinks: 3,
-      };
-      return p as BoundProperty<unknown>;
-    }
-    case 'parse-total': {
-      const p: BoundProperty<string> = {
-        name,
-        arbitrary: mutatedTextArb(options.seeds ?? []),
-        files: (t) => [t],
-        checkFiles: parseTotal,
-        check: (t) => parseTotal([t]),
-        defaultShrinks: 3,
-      };
-      return p as BoundProperty<unknown>;
-    }
-    case 'kvm-lost-request': {
-      const p: BoundProperty<KvmSpec> = {
-        name,
-        arbitrary: kvmSpecArb((gen.maxThreads ?? 3) - 1),
-        files: (s) => [commented(buildKvmTest(s), `fuzz kvm-lost-request: ${kvmDescription(s)}`)],
-        checkFiles: kvmLost(models[0], runTimeoutMs, lower),
-        check(value) {
-          return this.checkFiles(this.files(value));
-        },
-        group: kvmDescription,
-        safeBecause: (s) => kvmSafeBecause(printLitmus(buildKvmTest(s)), models[0], lower),
-        defaultShrinks: 1,
-      };
-      return p as BoundProperty<unknown>;
-    }
+    case 'strengthen-monotone':
+      return monotoneProperty(programSpecArb({ locks: true, ...gen }), monotone(models, runTimeoutMs, lower));
+    case 'print-parse':
+      return printParseProperty();
+    case 'parse-total':
+      return parseTotalProperty(options.seeds ?? []);
+    case 'kvm-lost-request':
+      return kvmProperty(models[0], runTimeoutMs, lower, gen.maxThreads ?? 3);
   }
   return null;
 }
@@ -348,6 +290,76 @@ function programProperty(name: string, arb: fc.Arbitrary<ProgramSpec>, check: (f
       return this.checkFiles(this.files(value));
     },
     defaultShrinks: 3,
+  };
+  return p as BoundProperty<unknown>;
+}
+
+/** Two files per value: a generated test and the same test with one fence added or one access strengthened. */
+function monotoneProperty(specs: fc.Arbitrary<ProgramSpec>, check: (files: string[]) => Verdict): BoundProperty<unknown> {
+  const p: BoundProperty<[ProgramSpec, Mutation]> = {
+    name: 'strengthen-monotone',
+    arbitrary: fc.tuple(specs, mutationArb),
+    files([spec, mutation]) {
+      const mutated = applyMutation(spec, mutation) ?? { spec, change: 'no change' };
+      return [
+        commented(buildTest(spec, 'weak'), `fuzz strengthen-monotone: the weaker test`),
+        commented(buildTest(mutated.spec, 'strong'), `fuzz strengthen-monotone: the weaker test with one change: ${mutated.change}`),
+      ];
+    },
+    checkFiles: check,
+    simplify: ([spec, mutation]) => simplerSpecs(spec).map((smaller): [ProgramSpec, Mutation] => [smaller, mutation]),
+    check(value) {
+      return this.checkFiles(this.files(value));
+    },
+    defaultShrinks: 3,
+  };
+  return p as BoundProperty<unknown>;
+}
+
+function printParseProperty(): BoundProperty<unknown> {
+  const p: BoundProperty<LitmusTest> = {
+    name: 'print-parse',
+    arbitrary: litmusAstArb,
+    files: (t) => [printLitmus(t)],
+    // Against the generated AST itself: a printer that loses something in a way that is
+    // stable on re-printing would pass a text-only round trip.
+    check: (t) => {
+      const text = printLitmus(t);
+      const parsed = parseLitmus(text, 'fuzz.litmus');
+      if (!parsed.ok) return { ok: false, message: `the printed AST does not parse: ${parsed.diagnostics[0]?.line}:${parsed.diagnostics[0]?.col}: ${parsed.diagnostics[0]?.message}` };
+      if (canonicalAst(parsed.test) !== canonicalAst(t)) return { ok: false, message: 'print then parse gives a different AST' };
+      return { ok: true };
+    },
+    checkFiles: printParse,
+    defaultShrinks: 3,
+  };
+  return p as BoundProperty<unknown>;
+}
+
+function parseTotalProperty(seeds: string[]): BoundProperty<unknown> {
+  const p: BoundProperty<string> = {
+    name: 'parse-total',
+    arbitrary: mutatedTextArb(seeds),
+    files: (t) => [t],
+    checkFiles: parseTotal,
+    check: (t) => parseTotal([t]),
+    defaultShrinks: 3,
+  };
+  return p as BoundProperty<unknown>;
+}
+
+function kvmProperty(model: ModelRef, runTimeoutMs: number, lower: LowerOptions, maxThreads: number): BoundProperty<unknown> {
+  const p: BoundProperty<KvmSpec> = {
+    name: 'kvm-lost-request',
+    arbitrary: kvmSpecArb(maxThreads - 1),
+    files: (s) => [commented(buildKvmTest(s), `fuzz kvm-lost-request: ${kvmDescription(s)}`)],
+    checkFiles: kvmLost(model, runTimeoutMs, lower),
+    check(value) {
+      return this.checkFiles(this.files(value));
+    },
+    group: kvmDescription,
+    safeBecause: (s) => kvmSafeBecause(printLitmus(buildKvmTest(s)), model, lower),
+    defaultShrinks: 1,
   };
   return p as BoundProperty<unknown>;
 }
