@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decideProgram, decideSource, lowerTest, parseLitmus, type DecideOptions } from '../src/api.js';
-import { loadCatModel, type LoadedModel } from '../src/cat/index.js';
+import { loadCatModel, type LoadedModel } from '../src/api.js';
 import { litmusArb } from '../src/fuzz/generate.js';
 import { MODELS } from '../src/models/index.js';
 import type { Judgement } from '../src/judge/judge.js';

@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../src/cat/compile.js';
-import { loadCatModel, CatModel, type FileReader } from '../src/cat/index.js';
+import { CatModel, type FileReader } from '../src/cat/index.js';
+import { loadCatModel } from '../src/api.js';
 import { loadInstructions, readConfig } from '../src/cat/loader.js';
 import { parseMacros } from '../src/cat/macros.js';
 import { parseCat } from '../src/cat/parser.js';

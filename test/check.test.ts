@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { decideSource } from '../src/api.js';
-import { loadCatModel } from '../src/cat/index.js';
+import { loadCatModel } from '../src/api.js';
 import { expectationMismatch } from '../src/check/verdict.js';
 import {
   expectationFromComment, formatBaseline, lookupExpectation, parseBaseline, parseExpectFile, type Expectation,

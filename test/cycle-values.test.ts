@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decideSource } from '../src/api.js';
-import { loadCatModel } from '../src/cat/index.js';
+import { loadCatModel } from '../src/api.js';
 import { formatHerd } from '../src/report/herd.js';
 import { ROOT } from './helpers/cli.js';
 import { parseHerdOutput, SHARED } from './helpers/corpus.js';

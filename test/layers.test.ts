@@ -14,10 +14,11 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['lower'],
   ['execution'],
   ['models'],
+  ['cat'],
   ['explore'],
   ['judge', 'interleave'],
   ['api'],
-  ['cat', 'check'],
+  ['check'],
   ['report', 'explain', 'analysis', 'hw'],
   ['fuzz'],
   ['cli', 'web'],
@@ -42,6 +43,43 @@ export function importsOf(source: string): string[] {
   const out: string[] = [];
   for (const m of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])(\.{1,2}\/[^'"]+)\1/g)) out.push(m[2]);
   return out;
+}
+
+/** The units each unit imports (other than itself). */
+export function importGraph(): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const file of files(SRC)) {
+    const from = unitOf(file);
+    const to = graph.get(from) ?? new Set<string>();
+    graph.set(from, to);
+    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+      const unit = unitOf(normalize(join(dirname(file), spec)));
+      if (unit !== from) to.add(unit);
+    }
+  }
+  return graph;
+}
+
+export interface DocsLayer {
+  rank: number;
+  units: string[];
+  /** The last column: what the row's units import today. */
+  imports: string[];
+}
+
+/** The Layers table of docs/development.md: `| 3 | \`judge/\`, \`interleave/\` | ... | lower, parse |`. */
+export function docsLayers(markdown: string): DocsLayer[] {
+  const section = markdown.split(/^## /m).find((s) => s.startsWith('Layers'));
+  if (!section) return [];
+  const rows: DocsLayer[] = [];
+  for (const line of section.split('\n')) {
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    if (cells.length !== 4 || !/^\d+$/.test(cells[0])) continue;
+    const units = [...cells[1].matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\/$|\.ts$/, ''));
+    const imports = cells[3] === 'nothing' ? [] : cells[3].split(',').map((u) => u.trim());
+    rows.push({ rank: Number(cells[0]), units, imports });
+  }
+  return rows;
 }
 
 export function violations(): string[] {
@@ -97,6 +135,26 @@ describe('layers', () => {
   it('sees imports over several lines, type imports and dynamic imports', () => {
     const src = "import {\n  a,\n  b,\n} from '../report/x.js';\nimport type { T } from './y.js';\nconst m = await import('../cli/z.js');\nexport { q } from \"../api.js\";";
     expect(importsOf(src)).toEqual(['../report/x.js', './y.js', '../cli/z.js', '../api.js']);
+  });
+
+  it("docs/development.md's table is LAYERS, and says what each row imports today", () => {
+    const docs = docsLayers(readFileSync(join(SRC, '..', 'docs', 'development.md'), 'utf8'));
+    expect(docs.map((r) => r.rank)).toEqual(LAYERS.map((_, i) => i));
+    expect(docs.map((r) => r.units)).toEqual(LAYERS.map((units) => [...units]));
+    const graph = importGraph();
+    // Row by row, so a failure names the row and the column it should have.
+    for (const row of docs) {
+      const actual = [...new Set(row.units.flatMap((u) => [...(graph.get(u) ?? [])]))].sort();
+      expect({ row: row.units.join(', '), imports: row.imports }).toEqual({ row: row.units.join(', '), imports: actual });
+    }
+  });
+
+  it('reads the docs table as written', () => {
+    const md = '# X\n\n## Layers\n\n| layer | folder | what | imports |\n|---|---|---|---|\n| 0 | `a.ts` | x | nothing |\n| 1 | `b/`, `c/` | y | a, d |\n\n## Next\n\n| 2 | `z/` | q | a |\n';
+    expect(docsLayers(md)).toEqual([
+      { rank: 0, units: ['a'], imports: [] },
+      { rank: 1, units: ['b', 'c'], imports: ['a', 'd'] },
+    ]);
   });
 
   it('the table names every unit of src/ once', () => {

@@ -8,7 +8,7 @@
 import { decideProgram, prepareTest, type DecideOptions, type TestResult } from '../api.js';
 import type { KvmArch } from '../lower/kvm-arch.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { lowerTest } from '../lower/lower.js';
+import { lowerTest, type LowerOptions } from '../lower/lower.js';
 import type { Program } from '../lower/program.js';
 import type { MemoryModel } from '../models/model.js';
 import type { LitmusTest } from '../parse/ast.js';
@@ -28,6 +28,8 @@ export interface FencesOptions {
   maxChecks?: number;
   /** The KVM architecture of a test without a KvmArch= line. */
   kvmArch?: KvmArch;
+  /** Lowering options: the primitives of a model's macros file (`--macros`), for the test and its edited copies. */
+  lower?: LowerOptions;
 }
 
 export interface VariantResult {
@@ -115,6 +117,8 @@ class Checker {
     private readonly model: MemoryModel,
     private readonly options: DecideOptions,
     private readonly maxChecks: number,
+    /** How the edited copies are lowered (a macros file's primitives). */
+    readonly lower: LowerOptions = {},
   ) {}
 
   run(test: LitmusTest, program: Program): { reach: Reach; flags: string[]; result: TestResult } {
@@ -137,13 +141,13 @@ export function badOutcome(r: TestResult): Reach {
 
 export function analyzeFences(source: string, file: string, options: FencesOptions = {}): FencesResult {
   const start = performance.now();
-  const prepared = prepareTest(source, file, { model: options.model, lower: { kvmArch: options.kvmArch } });
+  const prepared = prepareTest(source, file, { model: options.model, lower: { ...options.lower, kvmArch: options.kvmArch } });
   if (!prepared.ok) return prepared;
   const { program, model } = prepared;
   // The edited copies re-lower with lowerTest(test): they keep the architecture the option gave.
   const test = prepared.test.kvmArch ? prepared.test : { ...prepared.test, kvmArch: { name: program.kvmArch, pos: { line: 1, col: 1 } } };
   const maxInsertions = options.maxInsertions ?? 2;
-  const checker = new Checker(model, { timeoutMs: options.timeoutMs, maxExecutions: options.maxExecutions, verdictOnly: true }, options.maxChecks ?? 2000);
+  const checker = new Checker(model, { timeoutMs: options.timeoutMs, maxExecutions: options.maxExecutions, verdictOnly: true }, options.maxChecks ?? 2000, { primitives: options.lower?.primitives });
   const base = checker.run(test, program);
   const candidates = candidateInsertions(test);
   const report: FencesReport = {
@@ -176,7 +180,7 @@ export function analyzeFences(source: string, file: string, options: FencesOptio
       if (search.fixes.length > 0) {
         // Judge what is already there in the light of the first fix: which of it the fix still relies on.
         const fixedTest = applyInsertions(test, search.fixes[0]);
-        const fixed = lowerOrThrow(fixedTest);
+        const fixed = lowerOrThrow(fixedTest, checker.lower);
         const wanted = new Set(originals.map(primitiveIdentity));
         const fixedFlags = checker.run(fixedTest, fixed).flags;
         report.primitives = judgePrimitives(checker, fixedTest, fixed, fixedFlags, orderingPrimitives(fixed).filter((p) => wanted.has(primitiveIdentity(p))));
@@ -195,8 +199,8 @@ export function analyzeFences(source: string, file: string, options: FencesOptio
   return { ok: true, report };
 }
 
-function lowerOrThrow(test: LitmusTest): Program {
-  const lowered = lowerTest(test);
+function lowerOrThrow(test: LitmusTest, lower: LowerOptions): Program {
+  const lowered = lowerTest(test, lower);
   // The edits only add fences and swap access primitives: failing to lower them is a bug here.
   if (!lowered.ok) throw new Error(`internal error: an edited test failed to lower: ${lowered.diagnostics[0]?.message}`);
   return lowered.program;
@@ -231,7 +235,7 @@ function searchFixes(checker: Checker, test: LitmusTest, candidates: Insertion[]
   const found: Insertion[][] = [];
   let undecided = false;
   try {
-    const all = checker.run(test, lowerOrThrow(applyInsertions(test, strongest)));
+    const all = checker.run(test, lowerOrThrow(applyInsertions(test, strongest), checker.lower));
     if (all.reach === 'reachable') return { status: 'impossible', fixes: [] };
     undecided = all.reach === 'unknown';
     // A fix must not leave a data race (undefined behaviour under LKMM), unless no barrier can remove it.
@@ -241,7 +245,7 @@ function searchFixes(checker: Checker, test: LitmusTest, candidates: Insertion[]
         const points = new Set(combo.map((c) => c.point));
         if (points.size < combo.length) continue; // two edits at one point: the stronger alone would do
         if (found.some((f) => f.every((x) => combo.includes(x)))) continue; // not minimal
-        const r = checker.run(test, lowerOrThrow(applyInsertions(test, combo)));
+        const r = checker.run(test, lowerOrThrow(applyInsertions(test, combo), checker.lower));
         if (r.reach === 'never' && !(raceFixable && r.flags.includes('data-race'))) found.push(combo);
         else if (r.reach === 'unknown') undecided = true;
       }

@@ -1,8 +1,9 @@
-// Bring your own model: load a cat model (and optionally its macros) from herd7-style files.
+// Bring your own model: read a cat model (and optionally its macros) from herd7-style files.
+// Running it once on a small test, to report its mistakes at load time, is api.ts's loadCatModel:
+// this folder sits beside models/, below the pipeline that can run a test.
 import { basename } from './paths.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { PrimitiveSpec } from '../lower/primitives.js';
-import { decideSource } from '../api.js';
 import { compileModel } from './compile.js';
 import { CatError } from './errors.js';
 import { loadInstructions, mustRead, readConfig, type FileReader, type ModelFiles } from './loader.js';
@@ -32,7 +33,8 @@ export interface LoadedModel {
 
 export type LoadResult = { ok: true; loaded: LoadedModel } | { ok: false; diagnostics: Diagnostic[] };
 
-export function loadCatModel(req: ModelRequest, read: FileReader): LoadResult {
+/** The model the files describe, compiled but not yet run (api.ts's loadCatModel also runs it once). */
+export function readCatModel(req: ModelRequest, read: FileReader): LoadResult {
   try {
     const fromConf: ModelFiles | null = req.conf ? readConfig(req.conf, read) : null;
     const cat = req.cat ?? fromConf?.cat;
@@ -47,28 +49,10 @@ export function loadCatModel(req: ModelRequest, read: FileReader): LoadResult {
     const compiled = compileModel(instrs, new Set(files.variants));
     const name = basename(req.conf ?? cat);
     const model = new CatModel(name, title ?? `cat model ${basename(cat)}`, compiled);
-    validate(model);
     const primitives = files.macros ? parseMacros(mustRead(files.macros, read), files.macros) : null;
     return { ok: true, loaded: { model, primitives, files } };
   } catch (e) {
     if (e instanceof CatError) return { ok: false, diagnostics: [e.diagnostic] };
     throw e;
-  }
-}
-
-/** A small test with reads, writes, fences, an RMW, a plain access and a lock. */
-const VALIDATION_TEST = `C model-file-check
-{}
-P0(int *x, int *y, spinlock_t *s) { int r0; WRITE_ONCE(*x, 1); smp_mb(); r0 = READ_ONCE(*y); spin_lock(s); *x = 2; spin_unlock(s); }
-P1(int *x, int *y) { int r1; int r2; r1 = xchg(y, 1); smp_wmb(); r2 = smp_load_acquire(x); }
-exists (0:r0=0 /\\ 1:r2=0)
-`;
-
-/** Runs the model on VALIDATION_TEST, so most mistakes in model files show once, at load time. */
-function validate(model: CatModel): void {
-  const res = decideSource(VALIDATION_TEST, 'model-file-check.litmus', { model, maxExecutions: 200 });
-  if (!res.ok) {
-    const d = res.diagnostics[0];
-    if (d.file !== 'model-file-check.litmus') throw new CatError({ file: d.file, line: d.line, col: d.col }, d.message);
   }
 }

@@ -1,8 +1,7 @@
 // `litmus-check check`: the CI gate. Decides every test (on worker threads), compares each verdict
 // with what is expected, prints PASS/FAIL lines in path order and the closing line
 // `N passed, N failed[, N skipped][, N errors]`, and writes the requested reports.
-import { knownModel } from './inputs.js';
-import type { KvmArch } from '../lower/kvm-arch.js';
+import { gatherInputs } from './inputs.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { warningsOf } from '../api.js';
@@ -20,26 +19,19 @@ import { buildCheckReport, checkReportJsonChunks, outcomeToCase, type CheckRepor
 import { formatOutcomeLine } from '../report/check-text.js';
 import { junitChunks } from '../report/junit.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit } from './exit-codes.js';
-import { collectLitmusFiles } from './files.js';
-import { runInWorkers } from './parallel.js';
+import { decideFiles } from './parallel.js';
+import { inPathOrder } from './path-order.js';
 import { ProgressBar } from './progress.js';
 import { writeReport, type ReporterSpec } from './reporters.js';
 import { terminalStyle } from './style.js';
+import { modelFlagsText, modelOf, resolveDecider, type DecideFlags, type Decider } from './decide-spec.js';
 
-export interface CheckCliOptions {
-  model: string;
+export interface CheckCliOptions extends DecideFlags {
   expect?: string;
   baseline?: string;
   updateBaseline?: string;
   reporter?: ReporterSpec[];
   jobs?: number;
-  /** Seconds. */
-  timeout?: number;
-  maxExecutions?: number;
-  /** The KVM architecture of tests without a KvmArch= line. */
-  kvmArch?: KvmArch;
-  /** Unroll loops this many times (otherwise a loop is an error); cuts make a Never or Always incomplete. */
-  unroll?: number;
   shard?: Shard;
   /** Full enumeration; otherwise check decides verdicts only, unless a baseline needs the states. */
   allStates?: boolean;
@@ -54,15 +46,17 @@ const EXPLAIN_MS = 10_000;
  * Add what a report needs beyond the verdict: the test's warnings, and for a verdict that differs
  * from the expected one, what broke (explain's analysis, run again on the main thread: failures are few).
  */
-function annotateOutcome(o: CheckOutcome, run: TestRun, model: string, timeoutMs: number | undefined, unroll?: number): CheckOutcome {
+function annotateOutcome(o: CheckOutcome, run: TestRun, decider: Decider, flags: DecideFlags): CheckOutcome {
   if (run.kind !== 'result') return o;
   const warnings = warningsOf(run.result).map((w) => ({ line: w.line, col: w.col, message: w.message }));
   const out: CheckOutcome = warnings.length ? { ...o, warnings } : o;
   if (!(o.status === 'failed' && o.expected && o.actual && !o.actual.vacuous && o.actual.observation !== o.expected.verdict)) return out;
-  const x = explainSource(run.source, run.file, { model, timeoutMs: Math.min(timeoutMs ?? EXPLAIN_MS, EXPLAIN_MS), lower: { unroll } });
+  const { spec } = decider;
+  const timeoutMs = Math.min(spec.timeoutMs ?? EXPLAIN_MS, EXPLAIN_MS);
+  const x = explainSource(run.source, run.file, { model: modelOf(decider), lower: { ...decider.files?.lower, unroll: spec.unroll }, kvmArch: spec.kvmArch, timeoutMs });
   const cause = x.ok ? whatBroke(x.explanation) : null;
   if (!cause) return out;
-  const explain = `npx litmus-check explain ${run.file}${model !== 'lkmm' ? ` --model ${model}` : ''}${unroll !== undefined ? ` --unroll ${unroll}` : ''}`;
+  const explain = `npx litmus-check explain ${run.file}${modelFlagsText(flags)}${spec.unroll !== undefined ? ` --unroll ${spec.unroll}` : ''}`;
   return { ...out, cause: { message: cause.message, location: { file: run.file, line: cause.pos.line, col: cause.pos.col }, explain } };
 }
 
@@ -82,7 +76,7 @@ function loadTable(file: string, parse: (text: string, abs: string) => TableResu
   try {
     text = readFileSync(abs, 'utf8');
   } catch (e) {
-    process.stderr.write(`${file}:1:1: error: cannot read: ${(e as Error).message}\n`);
+    process.stderr.write(`${file}: error: cannot read: ${(e as Error).message}\n`);
     return null;
   }
   const res = parse(text, abs);
@@ -93,83 +87,102 @@ function loadTable(file: string, parse: (text: string, abs: string) => TableResu
   return res.table;
 }
 
-export async function checkCommand(paths: string[], opts: CheckCliOptions): Promise<number> {
-  if (!knownModel(opts.model)) return EXIT_BAD_INPUT;
-  const expectTable = opts.expect !== undefined ? loadTable(opts.expect, parseExpectFile) : undefined;
-  const baselineTable = opts.baseline !== undefined ? loadTable(opts.baseline, parseBaseline) : undefined;
-  if (expectTable === null || baselineTable === null) return EXIT_BAD_INPUT;
-  // The baseline being rewritten: its other tests' entries are kept.
-  let updateTable: ExpectationTable | undefined;
-  if (opts.updateBaseline !== undefined && existsSync(opts.updateBaseline)) {
-    const t = loadTable(opts.updateBaseline, parseBaseline);
-    if (t === null) return EXIT_BAD_INPUT;
-    updateTable = t;
-  }
+/** The expectation files a run reads: --expect, --baseline, and the baseline being rewritten. */
+interface Tables {
+  expect?: ExpectationTable;
+  baseline?: ExpectationTable;
+  /** The baseline being rewritten: its other tests' entries are kept. */
+  update?: ExpectationTable;
+}
 
-  const { files, missing } = collectLitmusFiles(paths);
-  const outcomes: CheckOutcome[] = missing.map((m) => ({
-    file: m, name: null, status: 'error', message: 'no such file or directory', expected: null, actual: null, incomplete: null, location: { file: m, line: 1, col: 1 }, timeMs: 0,
-  }));
-  if (files.length === 0 && missing.length === 0) {
-    process.stderr.write('litmus-check: no .litmus files found\n');
-    return EXIT_BAD_INPUT;
+/** The tables the options name; null (after saying why) when one cannot be read. */
+function loadTables(opts: CheckCliOptions): Tables | null {
+  const t: Tables = {};
+  for (const [key, file, parse] of [
+    ['expect', opts.expect, parseExpectFile],
+    ['baseline', opts.baseline, parseBaseline],
+    ['update', opts.updateBaseline !== undefined && existsSync(opts.updateBaseline) ? opts.updateBaseline : undefined, parseBaseline],
+  ] as const) {
+    if (file === undefined) continue;
+    const table = loadTable(file, parse);
+    if (table === null) return null;
+    t[key] = table;
   }
+  return t;
+}
+
+/** Where each test's expectation comes from: the baseline, the expect file, or its Result: comment. */
+function expectationFinder(tables: Tables, opts: CheckCliOptions, byDisplay: Map<string, string>): (run: TestRun) => Expectation | null {
+  const updatePath = opts.updateBaseline !== undefined ? resolve(opts.updateBaseline) : undefined;
+  const sameAsUpdate = updatePath !== undefined && tables.baseline !== undefined && tables.baseline.file === updatePath;
+  return (run) => {
+    const abs = byDisplay.get(run.file)!;
+    // A baseline being rewritten in this run accepts this run's answer.
+    if (sameAsUpdate && run.kind === 'result' && run.result.judgement.complete) return selfExpectation(run, updatePath!);
+    const fromTable = (tables.baseline && lookupExpectation(tables.baseline, abs)) ?? (tables.expect && lookupExpectation(tables.expect, abs)) ?? null;
+    if (fromTable) return { ...fromTable, source: { ...fromTable.source, file: displayPath(fromTable.source.file) } };
+    return run.kind === 'result' ? expectationFromComment(run.result.test, run.result.model) : null;
+  };
+}
+
+/** A missing path, as an outcome line of its own. */
+function missingOutcome(m: string): CheckOutcome {
+  return { file: m, name: null, status: 'error', message: 'no such file or directory', expected: null, actual: null, incomplete: null, location: { file: m, line: 1, col: 1 }, timeMs: 0 };
+}
+
+/** One test's stderr (its error or warnings) and its outcome line. */
+function printOutcome(run: TestRun, o: CheckOutcome, style: ReturnType<typeof terminalStyle>): void {
+  if (run.kind === 'error') process.stderr.write(run.rendered + '\n');
+  else if (run.kind === 'result') for (const w of warningsOf(run.result)) process.stderr.write(formatDiagnostic(w, run.source) + '\n');
+  process.stdout.write(formatOutcomeLine(o, style) + '\n');
+}
+
+export async function checkCommand(paths: string[], opts: CheckCliOptions): Promise<number> {
+  const decider = resolveDecider(opts);
+  if (!decider) return EXIT_BAD_INPUT;
+  const tables = loadTables(opts);
+  if (tables === null) return EXIT_BAD_INPUT;
+  const inputs = gatherInputs(paths, false);
+  if (!inputs) return EXIT_BAD_INPUT;
+  const outcomes = inputs.missing.map(missingOutcome);
   const byDisplay = new Map<string, string>();
-  for (const f of files) byDisplay.set(displayPath(resolve(f)), resolve(f));
+  for (const f of inputs.files) byDisplay.set(displayPath(resolve(f)), resolve(f));
   const all = [...byDisplay.keys()].sort((a, b) => (shardKey(a) < shardKey(b) ? -1 : shardKey(a) > shardKey(b) ? 1 : 0));
   const selected = opts.shard ? selectShard(all, opts.shard) : all;
 
   const style = terminalStyle(process.stdout);
   for (const o of outcomes) process.stdout.write(formatOutcomeLine(o, style) + '\n');
   const progress = new ProgressBar(process.stderr, selected.length);
-  const decided: (CheckOutcome | undefined)[] = new Array(selected.length);
-  const finishedRuns: (TestRun | undefined)[] = new Array(selected.length);
-  let printed = 0;
-  let finished = 0;
-  const updatePath = opts.updateBaseline !== undefined ? resolve(opts.updateBaseline) : undefined;
-  const sameAsUpdate = updatePath !== undefined && baselineTable !== undefined && baselineTable.file === updatePath;
-
-  const expectationFor = (run: TestRun): Expectation | null => {
-    const abs = byDisplay.get(run.file)!;
-    // A baseline being rewritten in this run accepts this run's answer.
-    if (sameAsUpdate && run.kind === 'result' && run.result.judgement.complete) return selfExpectation(run, updatePath!);
-    const fromTable = (baselineTable && lookupExpectation(baselineTable, abs)) ?? (expectTable && lookupExpectation(expectTable, abs)) ?? null;
-    if (fromTable) return { ...fromTable, source: { ...fromTable.source, file: displayPath(fromTable.source.file) } };
-    return run.kind === 'result' ? expectationFromComment(run.result.test, run.result.model) : null;
-  };
-
+  const decided: CheckOutcome[] = new Array(selected.length);
+  const expectationFor = expectationFinder(tables, opts, byDisplay);
   const gate: GateOptions = { allowVacuous: opts.allowVacuous, requireExpectations: opts.requireExpectations };
-  const runTimeoutMs = opts.timeout !== undefined ? opts.timeout * 1000 : undefined;
-  const runs = await runInWorkers(selected, {
-    model: opts.model,
+  let finished = 0;
+  // Printed in path order whatever the completion order, so logs are the same for any --jobs.
+  const print = inPathOrder((index, run: TestRun) => {
+    progress.clear();
+    printOutcome(run, decided[index], style);
+  });
+  // A verdict (and the data-race flag) is all a gate compares, except with a baseline's states.
+  const verdictOnly = !opts.allStates && opts.baseline === undefined && opts.updateBaseline === undefined;
+  const runs = await decideFiles(selected, decider, {
+    spec: { ...decider.spec, verdictOnly },
     jobs: opts.jobs,
-    timeoutMs: runTimeoutMs,
-    maxExecutions: opts.maxExecutions,
-    kvmArch: opts.kvmArch,
-    unroll: opts.unroll,
-    // A verdict (and the data-race flag) is all a gate compares, except with a baseline's states.
-    verdictOnly: !opts.allStates && opts.baseline === undefined && opts.updateBaseline === undefined,
     onResult: (index, run) => {
-      decided[index] = annotateOutcome(decideOutcome(run, expectationFor(run), gate), run, opts.model, runTimeoutMs, opts.unroll);
-      finishedRuns[index] = run;
+      decided[index] = annotateOutcome(decideOutcome(run, expectationFor(run), gate), run, decider, opts);
       progress.update(++finished);
-      // Print in path order whatever the completion order, so logs are the same for any --jobs.
-      while (printed < decided.length && decided[printed] !== undefined) {
-        const done = finishedRuns[printed]!;
-        const o = decided[printed++]!;
-        progress.clear();
-        if (done.kind === 'error') process.stderr.write(done.rendered + '\n');
-        else if (done.kind === 'result') for (const w of warningsOf(done.result)) process.stderr.write(formatDiagnostic(w, done.source) + '\n');
-        process.stdout.write(formatOutcomeLine(o, style) + '\n');
-      }
+      print(index, run);
     },
   });
   progress.stop();
-  outcomes.push(...(decided as CheckOutcome[]));
+  outcomes.push(...decided);
+  return finishCheck(outcomes, runs, tables, byDisplay, opts, decider);
+}
 
+/** The exit code, the baseline and the reports, and the closing line. */
+function finishCheck(outcomes: CheckOutcome[], runs: TestRun[], tables: Tables, byDisplay: Map<string, string>, opts: CheckCliOptions, decider: Decider): number {
   const codes = [checkExitCode(outcomes)];
-  if (opts.updateBaseline !== undefined) codes.push(updateBaseline(opts.updateBaseline, updateTable, runs, byDisplay));
-  const report = buildCheckReport(outcomes, opts.model, opts.shard ? [`${opts.shard.index}/${opts.shard.count}`] : []);
+  if (opts.updateBaseline !== undefined) codes.push(updateBaseline(opts.updateBaseline, tables.update, runs, byDisplay));
+  const report = buildCheckReport(outcomes, decider.spec.model, opts.shard ? [`${opts.shard.index}/${opts.shard.count}`] : []);
   codes.push(writeReporters(report, opts.reporter ?? []));
   process.stdout.write(closingLine(summarise(outcomes)) + '\n');
   return combineExit(codes);

@@ -1,8 +1,7 @@
 // `litmus-check explain PATHS...`: print why each test's bad outcome is reachable (a witness) or
 // not (the model check that rules it out); with --dot, also write one Graphviz file per witness,
 // with --svg the same graphs drawn as SVG (into a file, or a directory when the argument is one).
-import { knownModel } from './inputs.js';
-import type { KvmArch } from '../lower/kvm-arch.js';
+import { gatherInputs } from './inputs.js';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, sep } from 'node:path';
 import { formatDiagnostic } from '../diagnostics.js';
@@ -11,18 +10,13 @@ import { dotToSvg } from '../explain/svg.js';
 import { explainSource, type Explanation } from '../explain/explain.js';
 import { formatExplanation } from '../explain/text.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit } from './exit-codes.js';
-import { collectLitmusFiles, readLitmusFile } from './files.js';
+import { formatReadError, readLitmusFile } from './files.js';
+import { modelOf, resolveDecider, type DecideFlags, type Decider } from './decide-spec.js';
 
-export interface ExplainCliOptions {
-  model: string;
+export interface ExplainCliOptions extends DecideFlags {
   dot?: string;
   svg?: string;
   witnesses?: number;
-  timeout?: number;
-  maxExecutions?: number;
-  kvmArch?: KvmArch;
-  /** Unroll loops this many times (otherwise a loop is an error). */
-  unroll?: number;
 }
 
 /** File names for the DOT files: the test name, made safe for any file system. */
@@ -61,48 +55,56 @@ const isDirTarget = (t: string | undefined) => t !== undefined && (t.endsWith('/
 
 /** Explain each test in turn (files or directories of them); the worst exit code wins. */
 export async function explainCommand(paths: string[], opts: ExplainCliOptions): Promise<number> {
-  if (!knownModel(opts.model)) return EXIT_BAD_INPUT;
-  const { files, missing } = collectLitmusFiles(paths);
-  for (const m of missing) process.stderr.write(`${m}:1:1: error: no such file or directory\n`);
-  if (missing.length) return EXIT_BAD_INPUT;
-  if (files.length === 0) {
-    process.stderr.write('litmus-check: no .litmus files found\n');
-    return EXIT_BAD_INPUT;
-  }
+  const decider = resolveDecider(opts);
+  if (!decider) return EXIT_BAD_INPUT;
+  const inputs = gatherInputs(paths);
+  if (!inputs) return EXIT_BAD_INPUT;
+  const { files, codes } = inputs;
   for (const [flag, target] of [['--dot', opts.dot], ['--svg', opts.svg]] as const) {
     if (files.length > 1 && target !== undefined && !isDirTarget(target)) {
       process.stderr.write(`litmus-check: ${flag} ${target}: with several tests, give a directory (end it with '/')\n`);
       return EXIT_BAD_INPUT;
     }
   }
-  const codes: number[] = [];
   for (const [i, file] of files.entries()) {
     if (i > 0) process.stdout.write('\n');
-    codes.push(await explainOne(file, opts));
+    codes.push(await explainOne(file, decider, opts));
   }
   return combineExit(codes);
 }
 
-async function explainOne(file: string, opts: ExplainCliOptions): Promise<number> {
+async function explainOne(file: string, decider: Decider, opts: ExplainCliOptions): Promise<number> {
   const read = readLitmusFile(file);
   if (!read.ok) {
-    process.stderr.write(`${file}:1:1: error: ${read.message}\n`);
+    process.stderr.write(formatReadError(file, read) + '\n');
     return EXIT_BAD_INPUT;
   }
+  const { spec } = decider;
   const res = explainSource(read.text, file, {
-    model: opts.model,
+    model: modelOf(decider),
+    lower: { ...decider.files?.lower, unroll: spec.unroll },
     witnesses: opts.witnesses,
-    timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined,
-    maxExecutions: opts.maxExecutions,
-    kvmArch: opts.kvmArch,
-    lower: { unroll: opts.unroll },
+    timeoutMs: spec.timeoutMs,
+    maxExecutions: spec.maxExecutions,
+    kvmArch: spec.kvmArch,
   });
   if (!res.ok) {
-    for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, read.text) + '\n');
+    for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
     return EXIT_BAD_INPUT;
   }
   const x = res.explanation;
   process.stdout.write(formatExplanation(x, read.text));
+  return (await writeGraphs(x, opts)) ?? exitFor(x);
+}
+
+/** A witness proves reachability even if a limit stopped the search; a Never does not. */
+function exitFor(x: Explanation): number {
+  if (x.incomplete && x.kind === 'never') return EXIT_INCOMPLETE;
+  return x.mismatch ? EXIT_FAILED : x.incomplete ? EXIT_INCOMPLETE : EXIT_OK;
+}
+
+/** --dot and --svg: write the graphs; an exit code when one cannot be written, else null. */
+async function writeGraphs(x: Explanation, opts: ExplainCliOptions): Promise<number | null> {
   const outputs: Array<{ target: string | undefined; ext: string; render: (dot: string) => string | Promise<string> }> = [
     { target: opts.dot, ext: '.dot', render: (dot) => dot },
     { target: opts.svg, ext: '.svg', render: dotToSvg },
@@ -121,7 +123,5 @@ async function explainOne(file: string, opts: ExplainCliOptions): Promise<number
       return EXIT_BAD_INPUT;
     }
   }
-  // A witness proves reachability even if a limit stopped the search; a Never does not.
-  if (x.incomplete && x.kind === 'never') return EXIT_INCOMPLETE;
-  return x.mismatch ? EXIT_FAILED : x.incomplete ? EXIT_INCOMPLETE : EXIT_OK;
+  return null;
 }

@@ -1,20 +1,16 @@
 // `litmus-check fences`: which barriers a test relies on, and where to add some when it is broken.
-import { gatherInputs, knownModel } from './inputs.js';
-import type { KvmArch } from '../lower/kvm-arch.js';
+import { gatherInputs } from './inputs.js';
 import { analyzeFences, type FencesReport } from '../analysis/fences.js';
 import { fencesJson, formatFencesText } from '../analysis/format.js';
 import { JsonArrayWriter } from '../report/json-array.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit } from './exit-codes.js';
-import { readLitmusFile } from './files.js';
+import { formatReadError, readLitmusFile } from './files.js';
 import { terminalStyle } from './style.js';
+import { modelOf, resolveDecider, type DecideFlags } from './decide-spec.js';
 
-export interface FencesCommandOptions {
-  model: string;
+export interface FencesCommandOptions extends DecideFlags {
   format: 'text' | 'json';
-  timeout?: number;
-  maxExecutions?: number;
-  kvmArch?: KvmArch;
   maxInsertions: number;
   maxChecks: number;
 }
@@ -29,7 +25,9 @@ function exitFor(r: FencesReport): number {
 }
 
 export function fencesCommand(paths: string[], opts: FencesCommandOptions): number {
-  if (!knownModel(opts.model)) return EXIT_BAD_INPUT;
+  const decider = resolveDecider(opts);
+  if (!decider) return EXIT_BAD_INPUT;
+  const { spec } = decider;
   const inputs = gatherInputs(paths);
   if (!inputs) return EXIT_BAD_INPUT;
   const { files, codes } = inputs;
@@ -39,20 +37,21 @@ export function fencesCommand(paths: string[], opts: FencesCommandOptions): numb
   for (const file of files) {
     const read = readLitmusFile(file);
     if (!read.ok) {
-      process.stderr.write(`${file}:1:1: error: ${read.message}\n`);
+      process.stderr.write(formatReadError(file, read) + '\n');
       codes.push(EXIT_BAD_INPUT);
       continue;
     }
     const res = analyzeFences(read.text, file, {
-      model: opts.model,
-      timeoutMs: opts.timeout !== undefined ? opts.timeout * 1000 : undefined,
-      maxExecutions: opts.maxExecutions,
+      model: modelOf(decider),
+      lower: decider.files?.lower,
+      timeoutMs: spec.timeoutMs,
+      maxExecutions: spec.maxExecutions,
       maxInsertions: opts.maxInsertions,
       maxChecks: opts.maxChecks,
-      kvmArch: opts.kvmArch,
+      kvmArch: spec.kvmArch,
     });
     if (!res.ok) {
-      for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, read.text) + '\n');
+      for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
       codes.push(EXIT_BAD_INPUT);
       continue;
     }

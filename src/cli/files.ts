@@ -49,27 +49,32 @@ export function collectLitmusFiles(paths: string[]): { files: string[]; missing:
 
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
-export type ReadResult = { ok: true; text: string } | { ok: false; message: string; pos: SourcePos };
+/** A failure with `pos` points into the bytes; one without is about the file as a whole. */
+export type ReadResult = { ok: true; text: string } | { ok: false; message: string; pos?: SourcePos };
+
+/** A read failure as one stderr line: `FILE:LINE:COL: error: ...`, or `FILE: error: ...` for the whole file. */
+export function formatReadError(file: string, read: { message: string; pos?: SourcePos }): string {
+  return `${file}${read.pos ? `:${read.pos.line}:${read.pos.col}` : ''}: error: ${read.message}`;
+}
 
 /** Read a litmus file as UTF-8 text, refusing binary, non-UTF-8, oversized and special files. */
 export function readLitmusFile(path: string): ReadResult {
-  const start = { line: 1, col: 1 };
   let buf: Buffer;
   try {
     const st = statSync(path);
     // A FIFO or a device (say /dev/zero) could block or never end.
-    if (!st.isFile()) return { ok: false, message: 'not a regular file', pos: start };
-    if (st.size > MAX_FILE_BYTES) return { ok: false, message: `file is too large (${st.size} bytes; the limit is ${MAX_FILE_BYTES})`, pos: start };
+    if (!st.isFile()) return { ok: false, message: 'not a regular file' };
+    if (st.size > MAX_FILE_BYTES) return { ok: false, message: `file is too large (${st.size} bytes; the limit is ${MAX_FILE_BYTES})` };
     buf = readFileSync(path);
   } catch (e) {
-    return { ok: false, message: `cannot read file: ${(e as Error).message}`, pos: start };
+    return { ok: false, message: `cannot read file: ${(e as Error).message}` };
   }
   return decodeLitmusBytes(buf);
 }
 
 /** The text of a litmus file's bytes, or why they are not one (with where the first bad byte is). */
 export function decodeLitmusBytes(buf: Uint8Array): ReadResult {
-  if (buf.length > MAX_FILE_BYTES) return { ok: false, message: `file is too large (${buf.length} bytes; the limit is ${MAX_FILE_BYTES})`, pos: { line: 1, col: 1 } };
+  if (buf.length > MAX_FILE_BYTES) return { ok: false, message: `file is too large (${buf.length} bytes; the limit is ${MAX_FILE_BYTES})` };
   const nul = buf.indexOf(0);
   if (nul >= 0) return { ok: false, message: 'binary file (contains NUL bytes), not a litmus test', pos: bytePosition(buf, nul) };
   try {

@@ -6,11 +6,14 @@ import { Command, Option } from 'commander';
 import { modelOption, positiveNumber, wholeNumber } from './options.js';
 import { ENGINE_BREAKS, type EngineBreak } from '../interleave/interleave.js';
 import { runCampaign, type CampaignReport } from '../fuzz/campaign.js';
-import { bindProperty, PROPERTIES, propertyInfo } from '../fuzz/properties.js';
+import { bindProperty, PROPERTIES, propertyInfo, type BoundProperty, type PropertyInfo } from '../fuzz/properties.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK } from './exit-codes.js';
-import { collectLitmusFiles, readLitmusFile } from './files.js';
+import { collectLitmusFiles, formatReadError, readLitmusFile } from './files.js';
+import { modelFlagsText } from './decide-spec.js';
+import { secondsToMs } from './limits.js';
+import { loadModelFromOptions, type ModelFileOptions } from './model-options.js';
 
-export interface FuzzOptions {
+export interface FuzzOptions extends ModelFileOptions {
   property: string;
   runs: number;
   seed?: number;
@@ -46,8 +49,9 @@ export function registerFuzzCommand(program: Command): void {
     .option('--corpus <paths...>', 'parse-total: also mutate these .litmus files (or directories)')
     .option('--replay <files...>', 'check these litmus files against the property instead of generating (strengthen-monotone: WEAK STRONG)')
     .addOption(new Option('--break <bug>', 'self-test only: deliberately break the interleaving engine').choices([...ENGINE_BREAKS]).hideHelp())
-    .action((opts: FuzzOptions) => {
-      process.exitCode = fuzzCommand(opts);
+    .action((_opts, cmd: Command) => {
+      // The model-file options are global: --conf/--cat may come before or after `fuzz`.
+      process.exitCode = fuzzCommand(cmd.optsWithGlobals<FuzzOptions>());
     });
 }
 
@@ -59,9 +63,71 @@ function readSeeds(paths: string[] | undefined): { texts: string[]; errors: stri
   for (const f of files) {
     const r = readLitmusFile(f);
     if (r.ok) texts.push(r.text);
-    else errors.push(`${f}: error: ${r.message}`);
+    else errors.push(formatReadError(f, r));
   }
   return { texts, errors };
+}
+
+/**
+ * A model read from files is axiomatic, as lkmm is: it goes where lkmm may (not engines-agree,
+ * whose interleaving engine knows sc and tso only, nor the properties that take no model).
+ */
+function acceptsModelFiles(info: PropertyInfo): boolean {
+  return info.models.accepted.includes('lkmm');
+}
+
+/** The property bound to the options, and its models' names; null (after saying why) on bad options. */
+function bindFromOptions(info: PropertyInfo, opts: FuzzOptions): { prop: BoundProperty<unknown>; models: string[] } | null {
+  const files = loadModelFromOptions(opts, opts.model !== undefined);
+  if (files === 'error') return null;
+  if (files && !acceptsModelFiles(info)) {
+    process.stderr.write(`litmus-check: a model read from files does not apply to ${info.name}: ${info.models.otherwise}\n`);
+    return null;
+  }
+  if (opts.model && !info.models.accepted.includes(opts.model)) {
+    process.stderr.write(`litmus-check: --model ${opts.model} does not apply to ${info.name}: ${info.models.otherwise}\n`);
+    return null;
+  }
+  if (opts.corpus && info.name !== 'parse-total') {
+    process.stderr.write(`litmus-check: --corpus is for parse-total (its seed files), not ${info.name}\n`);
+    return null;
+  }
+  const seeds = readSeeds(opts.corpus);
+  for (const e of seeds.errors) process.stderr.write(e + '\n');
+  if (seeds.errors.length > 0) return null;
+  const prop = bindProperty(info.name, {
+    models: files ? [files.model] : opts.model ? [opts.model] : [],
+    lower: files?.lower,
+    break: opts.break,
+    seeds: seeds.texts,
+    gen: { maxThreads: opts.maxThreads, maxInstrs: opts.maxInstructions },
+    runTimeoutMs: secondsToMs(opts.runTimeout),
+  })!;
+  return { prop, models: files ? [files.model.name] : opts.model ? [opts.model] : info.defaultModels };
+}
+
+/** --replay: check the given files against the property. */
+function replayFiles(info: PropertyInfo, prop: BoundProperty<unknown>, replay: string[], label: string): number {
+  if (replay.length !== info.files) {
+    process.stderr.write(`litmus-check: --replay for ${info.name} takes ${info.files} file${info.files === 1 ? '' : 's'}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const texts: string[] = [];
+  for (const f of replay) {
+    const r = readLitmusFile(f);
+    if (!r.ok) {
+      process.stderr.write(formatReadError(f, r) + '\n');
+      return EXIT_BAD_INPUT;
+    }
+    texts.push(r.text);
+  }
+  const v = prop.checkFiles(texts);
+  if (v.ok) {
+    process.stdout.write(`${label}: ${replay.join(' ')}: ${v.skipped ? `skipped (${v.skipped})` : 'holds'}\n`);
+    return v.skipped ? EXIT_INCOMPLETE : EXIT_OK;
+  }
+  process.stdout.write(`${label}: ${replay.join(' ')}: FAILS\n  ${v.message}\n`);
+  return EXIT_FAILED;
 }
 
 export function fuzzCommand(opts: FuzzOptions): number {
@@ -70,46 +136,12 @@ export function fuzzCommand(opts: FuzzOptions): number {
     process.stderr.write(`litmus-check: unknown property '${opts.property}'\n`);
     return EXIT_BAD_INPUT;
   }
-  if (opts.model && !info.models.accepted.includes(opts.model)) {
-    process.stderr.write(`litmus-check: --model ${opts.model} does not apply to ${info.name}: ${info.models.otherwise}\n`);
-    return EXIT_BAD_INPUT;
-  }
-  const seeds = readSeeds(opts.corpus);
-  for (const e of seeds.errors) process.stderr.write(e + '\n');
-  if (seeds.errors.length > 0) return EXIT_BAD_INPUT;
-  const prop = bindProperty(info.name, {
-    models: opts.model ? [opts.model] : [],
-    break: opts.break,
-    seeds: seeds.texts,
-    gen: { maxThreads: opts.maxThreads, maxInstrs: opts.maxInstructions },
-    runTimeoutMs: opts.runTimeout * 1000,
-  })!;
-  const models = opts.model ? [opts.model] : info.defaultModels;
+  const bound = bindFromOptions(info, opts);
+  if (!bound) return EXIT_BAD_INPUT;
+  const { prop, models } = bound;
   const modelText = models.length > 0 ? ` (models: ${models.join(', ')})` : '';
   const breakText = opts.break ? ` [self-test: interleaving engine broken: ${opts.break}]` : '';
-
-  if (opts.replay) {
-    if (opts.replay.length !== info.files) {
-      process.stderr.write(`litmus-check: --replay for ${info.name} takes ${info.files} file${info.files === 1 ? '' : 's'}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    const texts: string[] = [];
-    for (const f of opts.replay) {
-      const r = readLitmusFile(f);
-      if (!r.ok) {
-        process.stderr.write(`${f}:1:1: error: ${r.message}\n`);
-        return EXIT_BAD_INPUT;
-      }
-      texts.push(r.text);
-    }
-    const v = prop.checkFiles(texts);
-    if (v.ok) {
-      process.stdout.write(`${info.name}${modelText}${breakText}: ${opts.replay.join(' ')}: ${v.skipped ? `skipped (${v.skipped})` : 'holds'}\n`);
-      return v.skipped ? EXIT_INCOMPLETE : EXIT_OK;
-    }
-    process.stdout.write(`${info.name}${modelText}${breakText}: ${opts.replay.join(' ')}: FAILS\n  ${v.message}\n`);
-    return EXIT_FAILED;
-  }
+  if (opts.replay) return replayFiles(info, prop, opts.replay, `${info.name}${modelText}${breakText}`);
 
   const seed = opts.seed ?? (Date.now() ^ (process.pid << 8)) | 0;
   process.stdout.write(`fuzz ${info.name}${modelText}${breakText}: ${info.summary}\nseed ${seed}${opts.path ? `, replaying path ${opts.path}` : `, ${opts.runs} run${opts.runs === 1 ? '' : 's'}`}${opts.timeBudget ? `, time budget ${opts.timeBudget} s` : ''}\n`);
@@ -117,7 +149,7 @@ export function fuzzCommand(opts: FuzzOptions): number {
     runs: opts.runs,
     seed,
     path: opts.path,
-    timeBudgetMs: opts.timeBudget !== undefined ? opts.timeBudget * 1000 : undefined,
+    timeBudgetMs: secondsToMs(opts.timeBudget),
     maxShrinks: opts.maxShrinks,
     explainSafeGroups: true,
   });
@@ -136,7 +168,8 @@ export function fuzzCommand(opts: FuzzOptions): number {
 
 function replayCommand(opts: FuzzOptions, seed: number, path: string): string {
   const parts = [`litmus-check fuzz --property ${opts.property} --seed ${seed} --path ${path}`];
-  if (opts.model) parts.push(`--model ${opts.model}`);
+  const modelFlags = modelFlagsText(opts, null);
+  if (modelFlags) parts.push(modelFlags.trim());
   if (opts.maxThreads !== 3) parts.push(`--max-threads ${opts.maxThreads}`);
   if (opts.maxInstructions !== 3) parts.push(`--max-instructions ${opts.maxInstructions}`);
   if (opts.runTimeout !== 10) parts.push(`--run-timeout ${opts.runTimeout}`);

@@ -1,5 +1,6 @@
 // The herd7 drop-in's cat path, loaded only when the model files are not the kernel's LKMM.
-import { CatModel, loadCatModel, type FileReader } from '../cat/index.js';
+import { CatModel, type FileReader } from '../cat/index.js';
+import { loadCatModel } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import type { LowerOptions } from '../lower/lower.js';
 

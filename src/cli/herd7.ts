@@ -11,6 +11,7 @@ import type { LowerOptions } from '../lower/lower.js';
 import type { MemoryModel } from '../models/model.js';
 import { formatHerd7 } from '../report/herd.js';
 import { readLitmusFile } from './files.js';
+import { secondsToMs } from './limits.js';
 import { libFind, parseHerd7Args, USAGE, type Herd7Args } from './herd7-args.js';
 import { packageVersion } from './version.js';
 import { fingerprint } from './fingerprint.js';
@@ -141,7 +142,7 @@ async function runFile(file: string, a: Herd7Args, choice: ModelChoice): Promise
     model: choice.model,
     // herd7 unrolls every loop, a spin too, and counts each number of iterations apart.
     lower: { ...choice.lower, unroll: a.unroll, spinAwait: false },
-    timeoutMs: a.timeout !== undefined ? a.timeout * 1000 : undefined,
+    timeoutMs: secondsToMs(a.timeout),
     verdictOnly: a.speedcheck !== 'false',
   };
   let res;

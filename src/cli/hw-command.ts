@@ -2,6 +2,8 @@
 import { Command, Option } from 'commander';
 import { modelOption, positiveInt, positiveNumber } from './options.js';
 import type { HwOptions } from './hw.js';
+import { decideFlagsOf } from './decide-spec.js';
+import { settle } from './failures.js';
 
 export function registerHwCommand(program: Command): void {
   program
@@ -15,15 +17,8 @@ export function registerHwCommand(program: Command): void {
     .option('--keep <dir>', 'write the generated C and binaries into DIR and keep them')
     .option('--timeout <seconds>', 'time limit for each compiled test, and for the model (exit 3 when hit)', positiveNumber, 120)
     .addOption(new Option('--mapping <name>', 'primitive mapping: x86-64, arm64 (generate only unless on arm64), x86-64-broken-mb (self-test)').hideHelp())
-    .action((paths: string[], opts: HwOptions) => {
-      import('./hw.js').then((m) => m.hwCommand(paths, opts)).then(
-        (code) => {
-          process.exitCode = code;
-        },
-        (e: unknown) => {
-          process.stderr.write(`litmus-check: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-          process.exitCode = 2;
-        },
-      );
+    .action((paths: string[], _opts, cmd: Command) => {
+      const opts = decideFlagsOf<HwOptions>(cmd);
+      settle(import('./hw.js').then((m) => m.hwCommand(paths, opts)));
     });
 }

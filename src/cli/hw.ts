@@ -14,13 +14,14 @@ import { allowedStates, compareWithModel, modelProgram, parseHarnessOutput } fro
 import type { HwLayout } from '../hw/generate.js';
 import type { Program, Value } from '../lower/program.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, summarizeExits } from './exit-codes.js';
-import { readLitmusFile } from './files.js';
-import { gatherInputs, knownModel } from './inputs.js';
+import { formatReadError, readLitmusFile } from './files.js';
+import { gatherInputs } from './inputs.js';
+import { modelOf, resolveDecider, type DecideFlags, type Decider } from './decide-spec.js';
+import { secondsToMs } from './limits.js';
 
-export interface HwOptions {
+export interface HwOptions extends DecideFlags {
   runs: number;
   size: number;
-  model?: string;
   cc?: string;
   keep?: string;
   /** Hidden: x86-64, arm64, or the self-test x86-64-broken-mb. */
@@ -64,9 +65,9 @@ export async function hwCommand(paths: string[], opts: HwOptions): Promise<numbe
     return EXIT_BAD_INPUT;
   }
   const runHere = host !== null && host.arch === mapping.arch;
-  // The model each observation is checked against: x86-TSO on x86, LKMM elsewhere.
-  const model = opts.model ?? (mapping.arch === 'x86-64' ? 'tso' : 'lkmm');
-  if (!knownModel(model)) return EXIT_BAD_INPUT;
+  // The model each observation is checked against: x86-TSO on x86, LKMM elsewhere (or one read from files).
+  const decider = resolveDecider(opts, mapping.arch === 'x86-64' ? 'tso' : 'lkmm');
+  if (!decider) return EXIT_BAD_INPUT;
   let cc = opts.cc;
   if (cc === undefined) cc = runHere ? 'cc' : CROSS_CC[mapping.arch]?.find(compilerWorks);
   if (cc !== undefined && !compilerWorks(cc)) {
@@ -85,7 +86,7 @@ export async function hwCommand(paths: string[], opts: HwOptions): Promise<numbe
   try {
     // Prepare every test (errors are said now), compile them two at a time, then run them one
     // at a time: a test has the machine to itself while it runs.
-    const prepared = files.map((file, index) => prepareFile(file, index, { ...opts, model }, mapping, cc, runHere, dir));
+    const prepared = files.map((file, index) => prepareFile(file, index, opts, decider, mapping, cc, runHere, dir));
     const jobs = prepared.filter((p): p is Job => typeof p !== 'number');
     const compiled = await inPool(jobs, Math.max(1, Math.min(2, availableParallelism())), (j) => compile(cc ?? 'cc', j.cFile, j.exe));
     const results = new Map(jobs.map((j, i) => [j, compiled[i]]));
@@ -95,7 +96,7 @@ export async function hwCommand(paths: string[], opts: HwOptions): Promise<numbe
         continue;
       }
       const c = results.get(p);
-      codes.push(c && !c.ok ? fail(p.file, c.message) : runJob(p, { ...opts, model }, mapping));
+      codes.push(c && !c.ok ? fail(p.file, c.message) : runJob(p, opts, decider.spec.model, mapping));
     }
   } finally {
     if (opts.keep === undefined) rmSync(dir, { recursive: true, force: true });
@@ -140,10 +141,13 @@ async function inPool<T, R>(items: readonly T[], n: number, f: (t: T) => Promise
   return out;
 }
 
-function prepareFile(file: string, index: number, opts: HwOptions & { model: string }, mapping: Mapping, cc: string | undefined, runHere: boolean, dir: string): Job | number {
+function prepareFile(file: string, index: number, opts: HwOptions, decider: Decider, mapping: Mapping, cc: string | undefined, runHere: boolean, dir: string): Job | number {
   const read = readLitmusFile(file);
-  if (!read.ok) return fail(`${file}:${read.pos.line}:${read.pos.col}`, read.message);
-  const prepared = prepareTest(read.text, file, { model: opts.model });
+  if (!read.ok) {
+    process.stderr.write(formatReadError(file, read) + '\n');
+    return EXIT_BAD_INPUT;
+  }
+  const prepared = prepareTest(read.text, file, { model: modelOf(decider), lower: { ...decider.files?.lower, kvmArch: decider.spec.kvmArch } });
   if (!prepared.ok) {
     for (const d of prepared.diagnostics) {
       // Lowering suggests --unroll for loops; hw has none (see docs/hw.md).
@@ -180,9 +184,9 @@ function prepareFile(file: string, index: number, opts: HwOptions & { model: str
     return EXIT_OK;
   }
   // The model's allowed states first: a test that can only deadlock would never finish.
-  const modelResult = decideProgram(test, modelProgram(program, layout), prepared.model, { timeoutMs: opts.timeout * 1000 });
+  const modelResult = decideProgram(test, modelProgram(program, layout), prepared.model, { timeoutMs: decider.spec.timeoutMs });
   if (!modelResult.judgement.complete) {
-    process.stderr.write(`${file}: incomplete: the ${opts.model} model's allowed states could not all be enumerated (${modelResult.stats.incomplete ?? 'limit hit'})\n`);
+    process.stderr.write(`${file}: incomplete: the ${prepared.model.name} model's allowed states could not all be enumerated (${modelResult.stats.incomplete ?? 'limit hit'})\n`);
     return EXIT_INCOMPLETE;
   }
   if (modelResult.judgement.vacuous?.includes('deadlock')) {
@@ -192,9 +196,9 @@ function prepareFile(file: string, index: number, opts: HwOptions & { model: str
   return { file, program, conditionText: formatCondition(test.condition), layout, allowed: allowedStates(modelResult.judgement), cFile, exe };
 }
 
-function runJob(job: Job, opts: HwOptions & { model: string }, mapping: Mapping): number {
+function runJob(job: Job, opts: HwOptions, model: string, mapping: Mapping): number {
   const { file, program, layout, exe } = job;
-  const ran = spawnSync(exe, [String(opts.runs), String(opts.size)], { encoding: 'utf8', timeout: opts.timeout * 1000, maxBuffer: 64 * 1024 * 1024 });
+  const ran = spawnSync(exe, [String(opts.runs), String(opts.size)], { encoding: 'utf8', timeout: secondsToMs(opts.timeout), maxBuffer: 64 * 1024 * 1024 });
   if (ran.error && (ran.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
     process.stderr.write(`${file}: incomplete: the compiled test did not finish within ${opts.timeout} s (--timeout)\n`);
     return EXIT_INCOMPLETE;
@@ -204,7 +208,7 @@ function runJob(job: Job, opts: HwOptions & { model: string }, mapping: Mapping)
   if (!parsed.ok) return fail(file, parsed.message);
   const cmp = compareWithModel(parsed.run, program, layout, job.allowed);
   process.stdout.write(
-    formatHwReport({ name: program.name, quantifier: program.quantifier, conditionText: job.conditionText, run: parsed.run, layout, cmp, model: opts.model, mapping: mapping.name }) + '\n',
+    formatHwReport({ name: program.name, quantifier: program.quantifier, conditionText: job.conditionText, run: parsed.run, layout, cmp, model, mapping: mapping.name }) + '\n',
   );
   return cmp.forbidden.length > 0 ? EXIT_FAILED : EXIT_OK;
 }

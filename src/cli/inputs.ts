@@ -10,20 +10,29 @@ export function knownModel(name: string): boolean {
   return false;
 }
 
+export interface Inputs {
+  files: string[];
+  /** Paths that do not exist (or cannot be entered): the others still run. */
+  missing: string[];
+  /** An exit code 2 for each missing path. */
+  codes: number[];
+}
+
 /**
- * The .litmus files under `paths`, with an exit code 2 for each path that does not exist (each
- * said on stderr); null when there is nothing at all to run.
+ * The .litmus files under `paths`, and the paths that do not exist (each said on stderr unless
+ * the command reports them its own way: `check`'s ERROR lines); null when there is nothing at
+ * all to run.
  */
-export function gatherInputs(paths: string[]): { files: string[]; codes: number[] } | null {
+export function gatherInputs(paths: string[], sayMissing = true): Inputs | null {
   const { files, missing } = collectLitmusFiles(paths);
   const codes: number[] = [];
   for (const m of missing) {
-    process.stderr.write(`${m}: error: no such file or directory\n`);
+    if (sayMissing) process.stderr.write(`${m}: error: no such file or directory\n`);
     codes.push(EXIT_BAD_INPUT);
   }
   if (files.length === 0 && missing.length === 0) {
     process.stderr.write('litmus-check: no .litmus files found\n');
     return null;
   }
-  return { files, codes };
+  return { files, missing, codes };
 }

@@ -9,6 +9,11 @@ import { parseShard } from '../check/shard.js';
 import { addModelFileOptions, wantsModelFiles } from './model-options.js';
 import { registerHwCommand } from './hw-command.js';
 import { conciseUsageErrors } from './usage.js';
+import { internalError, settle } from './failures.js';
+import { decideFlagsOf } from './decide-spec.js';
+import type { CheckCliOptions } from './check.js';
+import type { ExplainCliOptions } from './explain.js';
+import type { FencesCommandOptions } from './fences.js';
 import { addLimitOptions, kvmArchOption, modelOption, packageVersion, positiveInt, wholeNumber } from './options.js';
 
 function shardArg(v: string) {
@@ -17,18 +22,8 @@ function shardArg(v: string) {
   return shard;
 }
 
-/** Async actions set the exit code when they finish; a crash is reported, not swallowed. */
-function settle(work: Promise<number>): void {
-  work.then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`litmus-check: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = EXIT_BAD_INPUT;
-    },
-  );
-}
+/** Commands whose model may be read from files (--conf, --cat, --bell, --macros, --variant). */
+const TAKE_MODEL_FILES = new Set(['run', 'check', 'explain', 'fences', 'fuzz', 'hw']);
 
 export function buildProgram(registerFuzz?: (program: Command) => void): Command {
   const program = new Command();
@@ -41,11 +36,23 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
   // --conf/--cat/--bell/--macros/--variant: global, so they may come before or after the subcommand.
   addModelFileOptions(program);
   program.hook('preAction', (_program, action) => {
-    if (action.name() !== 'run' && wantsModelFiles(action.optsWithGlobals())) {
-      action.error(`error: --conf, --cat, --bell, --macros and --variant work with 'run' only, not '${action.name()}'`, { exitCode: EXIT_BAD_INPUT });
+    if (!TAKE_MODEL_FILES.has(action.name()) && wantsModelFiles(action.optsWithGlobals())) {
+      action.error(`error: --conf, --cat, --bell, --macros and --variant do not apply to '${action.name()}'`, { exitCode: EXIT_BAD_INPUT });
     }
   });
+  registerRun(program);
+  registerCheck(program);
+  registerMergeReports(program);
+  registerFences(program);
+  registerExplain(program);
+  registerFuzz?.(program);
+  registerHwCommand(program);
+  registerServe(program);
+  conciseUsageErrors(program);
+  return program;
+}
 
+function registerRun(program: Command): void {
   const run = program
     .command('run')
     .description('decide litmus tests (files or directories) and print their results')
@@ -58,11 +65,13 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
     .option('--unroll <n>', 'explore loops up to N iterations; executions the bound cuts are counted, and a Never or Always they could change is incomplete (without it a loop is an error)', positiveInt)
     .option('--verdict-only', 'decide the verdict only: stop at the executions that decide it, without listing the states')
     .action((paths: string[], _opts, cmd: Command) => {
-      const opts: RunOptions = { ...cmd.optsWithGlobals<RunOptions>(), modelFlagGiven: cmd.getOptionValueSource('model') === 'cli' };
+      const opts = decideFlagsOf<RunOptions>(cmd);
       // Without --jobs, long runs move to every core by themselves (see runCommandAdaptive).
       settle(opts.jobs !== undefined ? runCommandParallel(paths, opts) : runCommandAdaptive(paths, opts));
     });
+}
 
+function registerCheck(program: Command): void {
   const check = program
     .command('check')
     .description("CI gate: decide tests and compare with the expected verdicts (Result: comments, --expect, --baseline)")
@@ -74,17 +83,20 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
     .option('--baseline <file>', 'expected verdicts and states recorded by --update-baseline')
     .option('--update-baseline <file>', "record this run's verdicts and states in FILE (other entries are kept)")
     .option('--reporter <spec>', 'junit=FILE, json=FILE or github (repeatable)', collectReporter)
-    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInt)
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores; a model read from files runs in this process)', positiveInt)
     .option('--unroll <n>', 'explore loops up to N iterations; executions the bound cuts are counted, and a Never or Always they could change is incomplete (without it a loop is an error)', positiveInt);
   addLimitOptions(check, 'per-test')
     .option('--shard <i/n>', 'run only the i-th of n deterministic slices of the sorted tests', shardArg)
     .option('--all-states', 'list every final state (full enumeration) instead of deciding the verdict only (implied by --baseline and --update-baseline)')
     .option('--allow-vacuous', 'accept a verdict that holds because no execution reached the end (all filtered, blocked or pruned)')
     .option('--require-expectations', 'a test without an expectation fails instead of being skipped')
-    .action((paths: string[], opts) => {
+    .action((paths: string[], _opts, cmd: Command) => {
+      const opts = decideFlagsOf<CheckCliOptions>(cmd);
       settle(import('./check.js').then((m) => m.checkCommand(paths, opts)));
     });
+}
 
+function registerMergeReports(program: Command): void {
   program
     .command('merge-reports')
     .description('merge the JSON reports of sharded check runs; exit as the unsharded run would')
@@ -93,6 +105,9 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
     .action((reports: string[], opts) => {
       settle(import('./merge-reports.js').then((m) => m.mergeReportsCommand(reports, opts)));
     });
+}
+
+function registerFences(program: Command): void {
   const fences = program
     .command('fences')
     .description('for each barrier, whether the bad outcome needs it; for a broken test, the smallest sets of barriers to add')
@@ -103,9 +118,13 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
     .option('--max-insertions <n>', 'most barriers one suggested fix may add', positiveInt, 2)
     .option('--max-checks <n>', 'most checker runs per test; the analysis is incomplete (exit 3) when used up', positiveInt, 2000);
   addLimitOptions(fences, 'per-checker-run', 'exit 3 when hit')
-    .action((paths: string[], opts) => {
+    .action((paths: string[], _opts, cmd: Command) => {
+      const opts = decideFlagsOf<FencesCommandOptions>(cmd);
       settle(import('./fences.js').then((m) => m.fencesCommand(paths, opts)));
     });
+}
+
+function registerExplain(program: Command): void {
   const explain = program
     .command('explain')
     .description('why the bad outcome is reachable (a witness in source terms) or not (the model check that rules it out)')
@@ -117,11 +136,13 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
     .option('-n, --witnesses <n>', 'how many witness executions to explain', positiveInt, 1)
     .option('--unroll <n>', 'explore loops up to N iterations; executions the bound cuts are counted, and a Never or Always they could change is incomplete (without it a loop is an error)', positiveInt);
   addLimitOptions(explain, 'per-test', 'a Never found under it is reported incomplete (exit 3)')
-    .action((paths: string[], opts) => {
+    .action((paths: string[], _opts, cmd: Command) => {
+      const opts = decideFlagsOf<ExplainCliOptions>(cmd);
       settle(import('./explain.js').then((m) => m.explainCommand(paths, opts)));
     });
-  registerFuzz?.(program);
-  registerHwCommand(program);
+}
+
+function registerServe(program: Command): void {
   program
     .command('serve')
     .description('the playground in the browser, on 127.0.0.1: edit a test, run it under every model, see the graph and the fix, share a link')
@@ -131,8 +152,6 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
       // Loaded only when used, so every other command starts as fast as before.
       settle(import('./serve.js').then((m) => m.serveCommand(opts)));
     });
-  conciseUsageErrors(program);
-  return program;
 }
 
 /** Commands that never need the fuzz command registered (unless help lists every command). */
@@ -143,7 +162,20 @@ function mayNeedFuzz(argv: string[]): boolean {
   return argv.length === 0 || !WITHOUT_FUZZ.has(argv[0]) || argv.some((a) => a === 'fuzz' || a === '--help' || a === '-h');
 }
 
+/**
+ * A reader that has gone (`litmus-check fences ... | head -1`) ends the process quietly: the
+ * output nobody reads is not worth an EPIPE stack trace.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const program = buildProgram(mayNeedFuzz(argv) ? (await import('./fuzz.js')).registerFuzzCommand : undefined);
   try {
     program.parse(argv, { from: 'user' });
@@ -154,7 +186,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     // Commander has already explained its own errors; anything else is a crash: say so.
-    if (!err.code?.startsWith('commander.')) process.stderr.write(`litmus-check: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    if (!err.code?.startsWith('commander.')) process.stderr.write(`litmus-check: ${internalError(e, true)}\n`);
     process.exitCode = EXIT_BAD_INPUT;
   }
 }

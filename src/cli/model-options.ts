@@ -3,7 +3,7 @@
 // `litmus-check --conf linux-kernel.cfg run --format herd tests/`.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadCatModel, type ModelRequest } from '../cat/index.js';
+import { loadCatModel, type ModelRequest } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import type { LowerOptions } from '../lower/lower.js';
 import type { MemoryModel } from '../models/model.js';

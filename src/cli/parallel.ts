@@ -1,20 +1,15 @@
 // Deciding many test files on worker threads (for `check`, and `run --jobs`).
 import { availableParallelism } from 'node:os';
 import type { TestRun } from '../check/outcome.js';
-import type { RunTask } from './run-one.js';
-import type { KvmArch } from '../lower/kvm-arch.js';
+import type { DecideSpec, Decider } from './decide-spec.js';
+import { internalError } from './failures.js';
+import { fileError, runOne, type RunTask } from './run-one.js';
 import { runPool } from './worker-pool.js';
 
 export interface ParallelOptions {
-  model: string;
+  /** What every file is decided with; its timeoutMs is also the backstop's base. */
+  spec: DecideSpec;
   jobs?: number;
-  /** Per-test time limit (ms): the explorer's deadline, and a backstop past it. */
-  timeoutMs?: number;
-  maxExecutions?: number;
-  unroll?: number;
-  /** The KVM architecture of tests without a KvmArch= line (--kvm-arch). */
-  kvmArch?: KvmArch;
-  verdictOnly?: boolean;
   onResult?: (index: number, run: TestRun) => void;
   /** False: each run goes to onResult only, and the promise's array stays empty (long runs). */
   retainResults?: boolean;
@@ -33,11 +28,12 @@ export function backstopMs(timeoutMs: number): number {
 }
 
 export function runInWorkers(files: readonly string[], opts: ParallelOptions): Promise<TestRun[]> {
-  const tasks: RunTask[] = files.map((file) => ({ file, model: opts.model, timeoutMs: opts.timeoutMs, maxExecutions: opts.maxExecutions, unroll: opts.unroll, kvmArch: opts.kvmArch, verdictOnly: opts.verdictOnly }));
+  const tasks: RunTask[] = files.map((file) => ({ ...opts.spec, file }));
+  const { timeoutMs } = opts.spec;
   return runPool<RunTask, TestRun>(tasks, {
     script: new URL('./decide-worker.js', import.meta.url),
     jobs: opts.jobs ?? defaultJobs(),
-    taskTimeoutMs: opts.timeoutMs !== undefined ? backstopMs(opts.timeoutMs) : undefined,
+    taskTimeoutMs: timeoutMs !== undefined ? backstopMs(timeoutMs) : undefined,
     onOverrun: (task, elapsedMs) => ({
       kind: 'killed',
       file: task.file,
@@ -47,10 +43,24 @@ export function runInWorkers(files: readonly string[], opts: ParallelOptions): P
     onCrash: (task, error) => {
       // Running out of memory is a limit like the time limit: incomplete, not a bad input.
       if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') return { kind: 'killed', file: task.file, reason: 'out of memory', timeMs: 0 };
-      const message = `internal error: the worker stopped: ${error.message}`;
-      return { kind: 'error', file: task.file, diagnostics: [{ file: task.file, line: 1, col: 1, severity: 'error', message }], rendered: `${task.file}:1:1: error: ${message}`, timeMs: 0 };
+      return fileError(task.file, internalError(new Error(`the worker stopped: ${error.message}`)), 0);
     },
     onResult: opts.onResult,
     retainResults: opts.retainResults,
   });
+}
+
+/**
+ * Decide FILES on worker threads, or here one after another when the model was read from files
+ * (workers know the built-in models only); `spec` overrides the decider's (check's verdict mode).
+ */
+export async function decideFiles(files: readonly string[], decider: Decider, opts: ParallelOptions): Promise<TestRun[]> {
+  if (!decider.files) return runInWorkers(files, opts);
+  const out: TestRun[] = [];
+  for (const [index, file] of files.entries()) {
+    const run = runOne({ ...opts.spec, file }, decider.files);
+    if (opts.retainResults !== false) out.push(run);
+    opts.onResult?.(index, run);
+  }
+  return out;
 }

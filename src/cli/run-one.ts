@@ -1,39 +1,37 @@
-// Running one test file to a TestRun: what each worker thread does for each task.
+// Running one test file to a TestRun: what each worker thread does for each task, and what
+// `run` and `check` do in this process.
 import { decideSource } from '../api.js';
-import type { KvmArch } from '../lower/kvm-arch.js';
 import type { TestRun } from '../check/outcome.js';
-import { formatDiagnostic } from '../diagnostics.js';
-import { readLitmusFile } from './files.js';
+import { formatDiagnostic, type Diagnostic, type SourcePos } from '../diagnostics.js';
+import { decideOptions, type DecideSpec, type FileModel } from './decide-spec.js';
+import { internalError } from './failures.js';
+import { formatReadError, readLitmusFile } from './files.js';
 
-export interface RunTask {
+/** One file to decide, as a worker is sent it. */
+export interface RunTask extends DecideSpec {
   file: string;
-  model: string;
-  timeoutMs?: number;
-  maxExecutions?: number;
-  /** Unroll loops this many times (run --unroll). */
-  unroll?: number;
-  /** The KVM architecture of tests without a KvmArch= line (--kvm-arch). */
-  kvmArch?: KvmArch;
-  /** Verdict mode (run --verdict-only, check's default). */
-  verdictOnly?: boolean;
 }
 
-export function runOne(task: RunTask): TestRun {
+/** A TestRun for a file that could not be read (POS: where its bytes go wrong) or that crashed the checker. */
+export function fileError(file: string, message: string, timeMs: number, pos?: SourcePos): TestRun {
+  // Reports that need a position (JUnit, GitHub annotations) point at the file's start.
+  const d: Diagnostic = { file, line: pos?.line ?? 1, col: pos?.col ?? 1, severity: 'error', message };
+  return { kind: 'error', file, diagnostics: [d], rendered: formatReadError(file, { message, pos }), timeMs };
+}
+
+/** Decide TASK; FILES is a model read from files (in this process only: workers get null). */
+export function runOne(task: RunTask, files: FileModel | null = null): TestRun {
   const start = performance.now();
   const { file } = task;
   const elapsed = () => performance.now() - start;
   const read = readLitmusFile(file);
-  if (!read.ok) {
-    const { line, col } = read.pos;
-    return { kind: 'error', file, diagnostics: [{ file, line, col, severity: 'error', message: read.message }], rendered: `${file}:${line}:${col}: error: ${read.message}`, timeMs: elapsed() };
-  }
+  if (!read.ok) return fileError(file, read.message, elapsed(), read.pos);
   try {
-    const res = decideSource(read.text, file, { model: task.model, timeoutMs: task.timeoutMs, maxExecutions: task.maxExecutions, lower: { unroll: task.unroll, kvmArch: task.kvmArch }, verdictOnly: task.verdictOnly });
-    if (!res.ok) return { kind: 'error', file, diagnostics: res.diagnostics, rendered: res.diagnostics.map((d) => formatDiagnostic(d, read.text)).join('\n'), timeMs: elapsed() };
+    const res = decideSource(read.text, file, decideOptions(task, files));
+    if (!res.ok) return { kind: 'error', file, diagnostics: res.diagnostics, rendered: res.diagnostics.map((d) => formatDiagnostic(d, d.file === file ? read.text : undefined)).join('\n'), timeMs: elapsed() };
     return { kind: 'result', file, result: res.result, source: read.text };
   } catch (e) {
     // A bug in the checker, not in the test: say so rather than crash the whole run.
-    const message = `internal error: ${(e as Error).message}`;
-    return { kind: 'error', file, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message }], rendered: `${file}:1:1: error: ${message}`, timeMs: elapsed() };
+    return fileError(file, internalError(e), elapsed());
   }
 }

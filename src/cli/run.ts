@@ -1,7 +1,6 @@
 // `litmus-check run`: decide litmus tests and report as a table, herd7's format or JSON.
-import { gatherInputs, knownModel } from './inputs.js';
-import type { KvmArch } from '../lower/kvm-arch.js';
-import { decideSource, resolveModel, warningsOf, type DecideOptions, type DecideResult, type TestResult } from '../api.js';
+import { gatherInputs } from './inputs.js';
+import { warningsOf, type TestResult } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatHerd } from '../report/herd.js';
 import { toJson } from '../report/json.js';
@@ -9,27 +8,16 @@ import { JsonArrayWriter } from '../report/json-array.js';
 import { errorRow, formatTable, resultRow, type Row } from '../report/table.js';
 import { expectationMismatch } from '../check/verdict.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, summarizeExits } from './exit-codes.js';
-import { readLitmusFile } from './files.js';
 import { terminalStyle } from './style.js';
 import type { TestRun } from '../check/outcome.js';
 import { defaultJobs, runInWorkers } from './parallel.js';
+import { inPathOrder } from './path-order.js';
 import { runOne } from './run-one.js';
-import { loadModelFromOptions, wantsModelFiles, type ModelFileOptions } from './model-options.js';
+import { resolveDecider, type DecideFlags, type Decider } from './decide-spec.js';
 
-export interface RunOptions extends ModelFileOptions {
-  /** -m was given explicitly (it cannot be combined with model files). */
-  modelFlagGiven?: boolean;
-  model: string;
+export interface RunOptions extends DecideFlags {
   format: 'text' | 'herd' | 'json';
-  timeout?: number;
-  maxExecutions?: number;
   jobs?: number;
-  /** Unroll loops this many times (otherwise a loop is an error). */
-  unroll?: number;
-  /** The KVM architecture of tests without a KvmArch= line. */
-  kvmArch?: KvmArch;
-  /** Decide the verdict only (no state list): stops at the first deciding executions. */
-  verdictOnly?: boolean;
 }
 
 /**
@@ -40,15 +28,12 @@ export interface RunOptions extends ModelFileOptions {
 class RunReport {
   private readonly rows: Row[] = [];
   private readonly json: JsonArrayWriter | null;
-  readonly codes: number[];
 
   constructor(
     private readonly format: RunOptions['format'],
-    /** How a test not decided on a worker is decided here. */
-    private readonly options: DecideOptions,
-    codes: number[],
+    /** Exit codes so far (one per missing path). */
+    readonly codes: number[],
   ) {
-    this.codes = codes;
     this.json = format === 'json' ? new JsonArrayWriter((piece) => process.stdout.write(piece)) : null;
   }
 
@@ -65,27 +50,11 @@ class RunReport {
     else this.rows.push(resultRow(r));
   }
 
-  /** A run decided elsewhere (a worker), or here. */
-  add(file: string, run: TestRun | null): void {
-    if (run && run.kind !== 'result') {
-      // Decided on a worker: an input error, or a test its worker had to stop (incomplete).
-      process.stderr.write((run.kind === 'error' ? run.rendered : `${file}: incomplete: ${run.reason}`) + '\n');
-      this.error(file, run.kind === 'error' ? EXIT_BAD_INPUT : EXIT_INCOMPLETE);
-      return;
-    }
-    const read = run ? { ok: true as const, text: run.source } : readLitmusFile(file);
-    if (!read.ok) {
-      process.stderr.write(`${file}:${read.pos.line}:${read.pos.col}: error: ${read.message}\n`);
-      this.error(file, EXIT_BAD_INPUT);
-      return;
-    }
-    const res = run ? { ok: true as const, result: run.result } : decideSafely(read.text, file, this.options);
-    if (!res.ok) {
-      for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d, d.file === file ? read.text : undefined) + '\n');
-      this.error(file, EXIT_BAD_INPUT);
-      return;
-    }
-    this.result(res.result, read.text);
+  /** A test decided here or on a worker: its result, an input error, or a test that had to be stopped. */
+  add(file: string, run: TestRun): void {
+    if (run.kind === 'result') return this.result(run.result, run.source);
+    process.stderr.write((run.kind === 'error' ? run.rendered : `${file}: incomplete: ${run.reason}`) + '\n');
+    this.error(file, run.kind === 'error' ? EXIT_BAD_INPUT : EXIT_INCOMPLETE);
   }
 
   finish(): number {
@@ -102,57 +71,35 @@ class RunReport {
 
 interface Prepared {
   files: string[];
+  decider: Decider;
   report: RunReport;
 }
 
 /** The checks every form of `run` makes first; null (after saying why) on bad input. */
 function prepare(paths: string[], opts: RunOptions): Prepared | null {
-  if (!knownModel(opts.model)) return null;
+  const decider = resolveDecider(opts);
+  if (!decider) return null;
   const inputs = gatherInputs(paths);
   if (!inputs) return null;
-  const custom = loadModelFromOptions(opts, opts.modelFlagGiven);
-  if (custom === 'error') return null;
-  const options: DecideOptions = { model: custom?.model ?? opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, lower: { ...custom?.lower, unroll: opts.unroll, kvmArch: opts.kvmArch }, verdictOnly: opts.verdictOnly };
-  return { files: inputs.files, report: new RunReport(opts.format, options, inputs.codes) };
-}
-
-function timeoutMs(opts: RunOptions): number | undefined {
-  return opts.timeout !== undefined ? opts.timeout * 1000 : undefined;
+  return { files: inputs.files, decider, report: new RunReport(opts.format, inputs.codes) };
 }
 
 /** Decide `files` on worker threads, reporting each in path order as soon as it and those before it are done. */
 async function runOnWorkers(files: string[], opts: RunOptions, p: Prepared): Promise<void> {
-  const waiting = new Map<number, TestRun>();
-  let printed = 0;
   await runInWorkers(files, {
-    model: opts.model,
+    spec: p.decider.spec,
     jobs: opts.jobs,
-    timeoutMs: timeoutMs(opts),
-    maxExecutions: opts.maxExecutions,
-    unroll: opts.unroll,
-    kvmArch: opts.kvmArch,
-    verdictOnly: opts.verdictOnly,
     retainResults: false,
-    onResult: (index, run) => {
-      waiting.set(index, run);
-      for (let r = waiting.get(printed); r !== undefined; r = waiting.get(printed)) {
-        waiting.delete(printed);
-        p.report.add(files[printed++], r);
-      }
-    },
+    onResult: inPathOrder((index, run: TestRun) => p.report.add(files[index], run)),
   });
-}
-
-/** Workers know the built-in models only: a model read from files runs in this process. */
-function workersCan(opts: RunOptions): boolean {
-  return resolveModel(opts.model) !== undefined && !wantsModelFiles(opts);
 }
 
 /** `run --jobs N`: decide the tests on worker threads; the output is the same as runCommand's. */
 export async function runCommandParallel(paths: string[], opts: RunOptions): Promise<number> {
-  if (!workersCan(opts)) return runCommand(paths, opts);
   const p = prepare(paths, opts);
   if (!p) return EXIT_BAD_INPUT;
+  // Workers know the built-in models only: a model read from files runs in this process.
+  if (p.decider.files) return runHere(p);
   await runOnWorkers(p.files, opts, p);
   return p.report.finish();
 }
@@ -168,9 +115,9 @@ const WORTH_WORKERS_MS = 1000;
  * pace so far, the remaining files are decided on one worker per core.
  */
 export async function runCommandAdaptive(paths: string[], opts: RunOptions): Promise<number> {
-  if (!workersCan(opts) || defaultJobs() < 2) return runCommand(paths, opts);
   const p = prepare(paths, opts);
   if (!p) return EXIT_BAD_INPUT;
+  if (p.decider.files || defaultJobs() < 2) return runHere(p);
   const { files } = p;
   const start = performance.now();
   let next = 0;
@@ -179,7 +126,7 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
     return elapsed >= IN_PROCESS_MS && (elapsed / next) * (files.length - next) > WORTH_WORKERS_MS;
   };
   while (next < files.length && (next === 0 || !worthWorkers())) {
-    p.report.add(files[next], runOne({ file: files[next], model: opts.model, timeoutMs: timeoutMs(opts), maxExecutions: opts.maxExecutions, unroll: opts.unroll, kvmArch: opts.kvmArch, verdictOnly: opts.verdictOnly }));
+    p.report.add(files[next], runOne({ ...p.decider.spec, file: files[next] }));
     next++;
   }
   if (next < files.length) await runOnWorkers(files.slice(next), opts, p);
@@ -187,18 +134,13 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
 }
 
 /** `run` in this process, one test after another. */
-export function runCommand(paths: string[], opts: RunOptions): number {
-  const p = prepare(paths, opts);
-  if (!p) return EXIT_BAD_INPUT;
-  for (const file of p.files) p.report.add(file, null);
+function runHere(p: Prepared): number {
+  for (const file of p.files) p.report.add(file, runOne({ ...p.decider.spec, file }, p.decider.files));
   return p.report.finish();
 }
-/** decideSource, with a crash turned into an error for this file: the other files still run. */
-function decideSafely(text: string, file: string, options: DecideOptions): DecideResult {
-  try {
-    return decideSource(text, file, options);
-  } catch (e) {
-    const message = `internal error (a bug in litmus-check, please report it): ${e instanceof Error ? e.message : String(e)}`;
-    return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: 'error', message }] };
-  }
+
+/** `run` in this process (the library's tests call it directly). */
+export function runCommand(paths: string[], opts: RunOptions): number {
+  const p = prepare(paths, opts);
+  return p ? runHere(p) : EXIT_BAD_INPUT;
 }

@@ -2,7 +2,8 @@
 // value prints to), so a failure is a file that the same check can replay.
 import fc from 'fast-check';
 import { decideProgram, resolveModel } from '../api.js';
-import { lowerTest } from '../lower/lower.js';
+import { lowerTest, type LowerOptions } from '../lower/lower.js';
+import type { MemoryModel } from '../models/model.js';
 import type { Program, Value } from '../lower/program.js';
 import { interleave, type EngineBreak, type OperationalModel } from '../interleave/interleave.js';
 import { parseLitmus } from '../parse/parser.js';
@@ -15,9 +16,18 @@ import { explainSource } from '../explain/explain.js';
 import { describeOrdering } from '../explain/ordering.js';
 import { mutatedTextArb } from './text-gen.js';
 
+/** A built-in model by name, or a model object (one read from cat files). */
+export type ModelRef = string | MemoryModel;
+
+function nameOf(m: ModelRef): string {
+  return typeof m === 'string' ? m : m.name;
+}
+
 export interface PropertyOptions {
   /** Models to check (the property's default when empty). */
-  models?: string[];
+  models?: ModelRef[];
+  /** How generated tests are lowered (the primitives of a model's macros file). */
+  lower?: LowerOptions;
   /** Self-test only: a deliberately broken interleaving engine. */
   break?: EngineBreak;
   /** Seed texts for the parser property (e.g. corpus files). */
@@ -84,10 +94,10 @@ export function propertyInfo(name: string): PropertyInfo | undefined {
 
 type Loaded = { ok: true; test: LitmusTest; program: Program } | { ok: false; message: string };
 
-function load(text: string, file = 'fuzz.litmus'): Loaded {
+function load(text: string, file = 'fuzz.litmus', lower: LowerOptions = {}): Loaded {
   const parsed = parseLitmus(text, file);
   if (!parsed.ok) return { ok: false, message: `generated test does not parse: ${parsed.diagnostics[0]?.message}` };
-  const lowered = lowerTest(parsed.test);
+  const lowered = lowerTest(parsed.test, lower);
   if (!lowered.ok) return { ok: false, message: `generated test does not lower: ${lowered.diagnostics[0]?.message}` };
   return { ok: true, test: parsed.test, program: lowered.program };
 }
@@ -102,9 +112,9 @@ function stateText(program: Program, values: Value[]): string {
 }
 
 /** The axiomatic engine's final states; null when a limit stopped it. */
-function axiomaticStates(test: LitmusTest, program: Program, model: string, runTimeoutMs: number): Set<string> | null {
+function axiomaticStates(test: LitmusTest, program: Program, model: ModelRef, runTimeoutMs: number): Set<string> | null {
   const m = resolveModel(model);
-  if (!m) throw new Error(`unknown model ${model}`);
+  if (!m) throw new Error(`unknown model ${nameOf(model)}`);
   const r = decideProgram(test, program, m, { timeoutMs: runTimeoutMs });
   if (!r.judgement.complete) return null;
   return new Set(r.judgement.states.map((s) => stateText(program, s.values)));
@@ -124,12 +134,12 @@ function commented(test: LitmusTest, comment: string): string {
 
 // ---- the properties -----------------------------------------------------------------------
 
-function enginesAgree(models: string[], brk: EngineBreak | undefined, runTimeoutMs: number): (files: string[]) => Verdict {
+function enginesAgree(models: ModelRef[], brk: EngineBreak | undefined, runTimeoutMs: number): (files: string[]) => Verdict {
   return ([text]) => {
     const l = load(text);
     if (!l.ok) return { ok: false, message: l.message };
     for (const model of models) {
-      if (model !== 'sc' && model !== 'tso') throw new Error(`engines-agree compares sc and tso only, not ${model}`);
+      if (model !== 'sc' && model !== 'tso') throw new Error(`engines-agree compares sc and tso only, not ${nameOf(model)}`);
       const axiomatic = axiomaticStates(l.test, l.program, model, runTimeoutMs);
       const operational = interleave(l.program, model as OperationalModel, { break: brk, deadline: Date.now() + runTimeoutMs });
       if (axiomatic === null || !operational.complete) return { ok: true, skipped: 'limit hit' };
@@ -147,9 +157,9 @@ function enginesAgree(models: string[], brk: EngineBreak | undefined, runTimeout
   };
 }
 
-function scSubset(models: string[], runTimeoutMs: number): (files: string[]) => Verdict {
+function scSubset(models: ModelRef[], runTimeoutMs: number, lower: LowerOptions): (files: string[]) => Verdict {
   return ([text]) => {
-    const l = load(text);
+    const l = load(text, 'fuzz.litmus', lower);
     if (!l.ok) return { ok: false, message: l.message };
     const sc = axiomaticStates(l.test, l.program, 'sc', runTimeoutMs);
     if (sc === null) return { ok: true, skipped: 'limit hit' };
@@ -157,17 +167,17 @@ function scSubset(models: string[], runTimeoutMs: number): (files: string[]) => 
       const other = axiomaticStates(l.test, l.program, model, runTimeoutMs);
       if (other === null) return { ok: true, skipped: 'limit hit' };
       const missing = minus(sc, other);
-      if (missing.length > 0) return { ok: false, message: `SC outcomes that ${model} does not allow:${listStates(missing)}` };
+      if (missing.length > 0) return { ok: false, message: `SC outcomes that ${nameOf(model)} does not allow:${listStates(missing)}` };
     }
     return { ok: true };
   };
 }
 
-function monotone(models: string[], runTimeoutMs: number): (files: string[]) => Verdict {
+function monotone(models: ModelRef[], runTimeoutMs: number, lower: LowerOptions): (files: string[]) => Verdict {
   return ([weakText, strongText]) => {
-    const weak = load(weakText, 'weak.litmus');
+    const weak = load(weakText, 'weak.litmus', lower);
     if (!weak.ok) return { ok: false, message: weak.message };
-    const strong = load(strongText, 'strong.litmus');
+    const strong = load(strongText, 'strong.litmus', lower);
     if (!strong.ok) return { ok: false, message: strong.message };
     const sameObserved = weak.program.observed.map((o) => o.label).join() === strong.program.observed.map((o) => o.label).join();
     if (!sameObserved) return { ok: false, message: 'the two tests observe different things' };
@@ -176,7 +186,7 @@ function monotone(models: string[], runTimeoutMs: number): (files: string[]) => 
       const s = axiomaticStates(strong.test, strong.program, model, runTimeoutMs);
       if (w === null || s === null) return { ok: true, skipped: 'limit hit' };
       const added = minus(s, w);
-      if (added.length > 0) return { ok: false, message: `model ${model}: the stronger test has outcomes the weaker one lacks:${listStates(added)}` };
+      if (added.length > 0) return { ok: false, message: `model ${nameOf(model)}: the stronger test has outcomes the weaker one lacks:${listStates(added)}` };
     }
     return { ok: true };
   };
@@ -209,17 +219,17 @@ export function parseTotal([text]: string[]): Verdict {
   }
 }
 
-function kvmLost(model: string, runTimeoutMs: number): (files: string[]) => Verdict {
+function kvmLost(model: ModelRef, runTimeoutMs: number, lower: LowerOptions): (files: string[]) => Verdict {
   return ([text]) => {
-    const l = load(text);
+    const l = load(text, 'fuzz.litmus', lower);
     if (!l.ok) return { ok: false, message: l.message };
     const m = resolveModel(model);
-    if (!m) throw new Error(`unknown model ${model}`);
+    if (!m) throw new Error(`unknown model ${nameOf(model)}`);
     const r = decideProgram(l.test, l.program, m, { timeoutMs: runTimeoutMs, verdictOnly: true });
     if (!r.judgement.complete) return { ok: true, skipped: 'limit hit' };
     if (r.judgement.positive === 0) return { ok: true };
     const bad = r.judgement.states.find((s) => s.satisfies)!;
-    return { ok: false, message: `lost request reachable under ${model}, e.g. ${stateText(l.program, bad.values)}` };
+    return { ok: false, message: `lost request reachable under ${nameOf(model)}, e.g. ${stateText(l.program, bad.values)}` };
   };
 }
 
@@ -228,8 +238,8 @@ function kvmLost(model: string, runTimeoutMs: number): (files: string[]) => Verd
  * rejects the candidates ending in a lost request, and on its cycle what keeps each thread's
  * store before its load (e.g. "propagation: vCPU smp_mb(); P1 smp_mb__after_atomic() with the set_bit()").
  */
-export function kvmSafeBecause(text: string, model: string): string {
-  const r = explainSource(text, 'kvm-fuzz.litmus', { model });
+export function kvmSafeBecause(text: string, model: ModelRef, lower: LowerOptions = {}): string {
+  const r = explainSource(text, 'kvm-fuzz.litmus', { model, lower });
   if (!r.ok || r.explanation.kind !== 'never') return 'not explained';
   const x = r.explanation;
   if (x.ruledOut.length === 0) return 'no candidate execution ends in a lost request';
@@ -244,7 +254,8 @@ export function kvmSafeBecause(text: string, model: string): string {
 export function bindProperty(name: string, options: PropertyOptions = {}): BoundProperty<unknown> | null {
   const info = propertyInfo(name);
   if (!info) return null;
-  const models = options.models && options.models.length > 0 ? options.models : info.defaultModels;
+  const models: ModelRef[] = options.models && options.models.length > 0 ? options.models : info.defaultModels;
+  const lower = options.lower ?? {};
   const runTimeoutMs = options.runTimeoutMs ?? 10_000;
   const gen = options.gen ?? {};
   switch (name) {
@@ -254,73 +265,15 @@ export function bindProperty(name: string, options: PropertyOptions = {}): Bound
       return programProperty(name, programSpecArb({ locks: true, ...gen }), check, 'engines-agree');
     }
     case 'sc-subset':
-      return programProperty(name, programSpecArb({ locks: true, ...gen }), scSubset(models, runTimeoutMs), 'sc-subset');
-    case 'strengthen-monotone': {
-      const arb = fc.tuple(programSpecArb({ locks: true, ...gen }), mutationArb);
-      const p: BoundProperty<[ProgramSpec, Mutation]> = {
-        name,
-        arbitrary: arb,
-        files([spec, mutation]) {
-          const mutated = applyMutation(spec, mutation) ?? { spec, change: 'no change' };
-          return [
-            commented(buildTest(spec, 'weak'), `fuzz strengthen-monotone: the weaker test`),
-            commented(buildTest(mutated.spec, 'strong'), `fuzz strengthen-monotone: the weaker test with one change: ${mutated.change}`),
-          ];
-        },
-        checkFiles: monotone(models, runTimeoutMs),
-        simplify: ([spec, mutation]) => simplerSpecs(spec).map((smaller): [ProgramSpec, Mutation] => [smaller, mutation]),
-        check(value) {
-          return this.checkFiles(this.files(value));
-        },
-        defaultShrinks: 3,
-      };
-      return p as BoundProperty<unknown>;
-    }
-    case 'print-parse': {
-      const p: BoundProperty<LitmusTest> = {
-        name,
-        arbitrary: litmusAstArb,
-        files: (t) => [printLitmus(t)],
-        // Against the generated AST itself: a printer that loses something in a way that is
-        // stable on re-printing would pass a text-only round trip.
-        check: (t) => {
-          const text = printLitmus(t);
-          const parsed = parseLitmus(text, 'fuzz.litmus');
-          if (!parsed.ok) return { ok: false, message: `the printed AST does not parse: ${parsed.diagnostics[0]?.line}:${parsed.diagnostics[0]?.col}: ${parsed.diagnostics[0]?.message}` };
-          if (canonicalAst(parsed.test) !== canonicalAst(t)) return { ok: false, message: 'print then parse gives a different AST' };
-          return { ok: true };
-        },
-        checkFiles: printParse,
-        defaultShrinks: 3,
-      };
-      return p as BoundProperty<unknown>;
-    }
-    case 'parse-total': {
-      const p: BoundProperty<string> = {
-        name,
-        arbitrary: mutatedTextArb(options.seeds ?? []),
-        files: (t) => [t],
-        checkFiles: parseTotal,
-        check: (t) => parseTotal([t]),
-        defaultShrinks: 3,
-      };
-      return p as BoundProperty<unknown>;
-    }
-    case 'kvm-lost-request': {
-      const p: BoundProperty<KvmSpec> = {
-        name,
-        arbitrary: kvmSpecArb((gen.maxThreads ?? 3) - 1),
-        files: (s) => [commented(buildKvmTest(s), `fuzz kvm-lost-request: ${kvmDescription(s)}`)],
-        checkFiles: kvmLost(models[0], runTimeoutMs),
-        check(value) {
-          return this.checkFiles(this.files(value));
-        },
-        group: kvmDescription,
-        safeBecause: (s) => kvmSafeBecause(printLitmus(buildKvmTest(s)), models[0]),
-        defaultShrinks: 1,
-      };
-      return p as BoundProperty<unknown>;
-    }
+      return programProperty(name, programSpecArb({ locks: true, ...gen }), scSubset(models, runTimeoutMs, lower), 'sc-subset');
+    case 'strengthen-monotone':
+      return monotoneProperty(programSpecArb({ locks: true, ...gen }), monotone(models, runTimeoutMs, lower));
+    case 'print-parse':
+      return printParseProperty();
+    case 'parse-total':
+      return parseTotalProperty(options.seeds ?? []);
+    case 'kvm-lost-request':
+      return kvmProperty(models[0], runTimeoutMs, lower, gen.maxThreads ?? 3);
   }
   return null;
 }
@@ -337,6 +290,76 @@ function programProperty(name: string, arb: fc.Arbitrary<ProgramSpec>, check: (f
       return this.checkFiles(this.files(value));
     },
     defaultShrinks: 3,
+  };
+  return p as BoundProperty<unknown>;
+}
+
+/** Two files per value: a generated test and the same test with one fence added or one access strengthened. */
+function monotoneProperty(specs: fc.Arbitrary<ProgramSpec>, check: (files: string[]) => Verdict): BoundProperty<unknown> {
+  const p: BoundProperty<[ProgramSpec, Mutation]> = {
+    name: 'strengthen-monotone',
+    arbitrary: fc.tuple(specs, mutationArb),
+    files([spec, mutation]) {
+      const mutated = applyMutation(spec, mutation) ?? { spec, change: 'no change' };
+      return [
+        commented(buildTest(spec, 'weak'), `fuzz strengthen-monotone: the weaker test`),
+        commented(buildTest(mutated.spec, 'strong'), `fuzz strengthen-monotone: the weaker test with one change: ${mutated.change}`),
+      ];
+    },
+    checkFiles: check,
+    simplify: ([spec, mutation]) => simplerSpecs(spec).map((smaller): [ProgramSpec, Mutation] => [smaller, mutation]),
+    check(value) {
+      return this.checkFiles(this.files(value));
+    },
+    defaultShrinks: 3,
+  };
+  return p as BoundProperty<unknown>;
+}
+
+function printParseProperty(): BoundProperty<unknown> {
+  const p: BoundProperty<LitmusTest> = {
+    name: 'print-parse',
+    arbitrary: litmusAstArb,
+    files: (t) => [printLitmus(t)],
+    // Against the generated AST itself: a printer that loses something in a way that is
+    // stable on re-printing would pass a text-only round trip.
+    check: (t) => {
+      const text = printLitmus(t);
+      const parsed = parseLitmus(text, 'fuzz.litmus');
+      if (!parsed.ok) return { ok: false, message: `the printed AST does not parse: ${parsed.diagnostics[0]?.line}:${parsed.diagnostics[0]?.col}: ${parsed.diagnostics[0]?.message}` };
+      if (canonicalAst(parsed.test) !== canonicalAst(t)) return { ok: false, message: 'print then parse gives a different AST' };
+      return { ok: true };
+    },
+    checkFiles: printParse,
+    defaultShrinks: 3,
+  };
+  return p as BoundProperty<unknown>;
+}
+
+function parseTotalProperty(seeds: string[]): BoundProperty<unknown> {
+  const p: BoundProperty<string> = {
+    name: 'parse-total',
+    arbitrary: mutatedTextArb(seeds),
+    files: (t) => [t],
+    checkFiles: parseTotal,
+    check: (t) => parseTotal([t]),
+    defaultShrinks: 3,
+  };
+  return p as BoundProperty<unknown>;
+}
+
+function kvmProperty(model: ModelRef, runTimeoutMs: number, lower: LowerOptions, maxThreads: number): BoundProperty<unknown> {
+  const p: BoundProperty<KvmSpec> = {
+    name: 'kvm-lost-request',
+    arbitrary: kvmSpecArb(maxThreads - 1),
+    files: (s) => [commented(buildKvmTest(s), `fuzz kvm-lost-request: ${kvmDescription(s)}`)],
+    checkFiles: kvmLost(model, runTimeoutMs, lower),
+    check(value) {
+      return this.checkFiles(this.files(value));
+    },
+    group: kvmDescription,
+    safeBecause: (s) => kvmSafeBecause(printLitmus(buildKvmTest(s)), model, lower),
+    defaultShrinks: 1,
   };
   return p as BoundProperty<unknown>;
 }

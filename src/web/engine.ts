@@ -5,7 +5,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { formatValue } from '../execution/condition.js';
 import type { LowerOptions } from '../lower/lower.js';
 import type { MemoryModel } from '../models/model.js';
-import { loadCatModel } from '../cat/index.js';
+import { loadCatModel } from '../api.js';
 import { basename } from '../cat/paths.js';
 import { expectedResultFor } from '../check/expected.js';
 import { verdictText } from '../check/verdict.js';
