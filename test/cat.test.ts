@@ -3,7 +3,7 @@
 // .def reading, and errors with file:line:column.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileModel } from '../src/cat/compile.js';
+import { compileModel } from '../src/cat/program.js';
 import { loadCatModel, CatModel, type FileReader } from '../src/cat/index.js';
 import { loadInstructions, readConfig } from '../src/cat/loader.js';
 import { parseMacros } from '../src/cat/macros.js';

@@ -6,7 +6,7 @@
 // arch/arm64/kvm/arm.c, arch/riscv/kvm/vcpu.c). See docs/kvm-dialect.md, "Blocking and waking".
 import type { KvmArch } from './kvm-arch.js';
 import type { PrimitiveBuilder } from './primitives.js';
-import type { Instr, Origin, PureExpr } from './program.js';
+import type { Origin, PureExpr } from './program.js';
 import { bin, capture, field, num, reg, requestMask } from './kvm.js';
 
 /** The vCPU task's __state: TASK_RUNNING, and the TASK_INTERRUPTIBLE kvm_vcpu_block() sleeps in. */
