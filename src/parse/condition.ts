@@ -111,12 +111,7 @@ export class ConditionParser {
 
   private parseCondValue(): CondValue {
     const t = this.c.peek('top');
-    if (this.c.accept('top', '-')) {
-      const n = this.c.peek('top');
-      if (n.kind !== 'num') throw this.c.unexpected(n, 'a number');
-      this.c.take('top');
-      return { k: 'int', value: -(n.big ?? n.value) };
-    }
+    if (this.c.accept('top', '-')) return { k: 'int', value: this.c.negatedNumber() };
     if (t.kind === 'num') {
       this.c.take('top');
       if (!this.c.accept('top', ':')) return { k: 'int', value: t.big ?? t.value };

@@ -80,6 +80,14 @@ export class TokenCursor {
     this.depth--;
   }
 
+  /** The number after a '-' just taken, negated (in the initial state and the condition). */
+  negatedNumber(): number | bigint {
+    const n = this.peek('top');
+    if (n.kind !== 'num') throw this.unexpected(n, 'a number');
+    this.take('top');
+    return -(n.big ?? n.value);
+  }
+
   /** Go back to token t (taken or peeked): the next peek reads it again. */
   backTo(t: Token): void {
     this.lex.reset(t);

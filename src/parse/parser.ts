@@ -164,12 +164,7 @@ class Parser {
   private parseInitValue(): InitValue {
     const t = this.c.peek('top');
     if (this.c.accept('top', '&')) return { k: 'addr', name: this.c.expectIdent('top', 'a location name after &').text };
-    if (this.c.accept('top', '-')) {
-      const n = this.c.peek('top');
-      if (n.kind !== 'num') throw this.c.unexpected(n, 'a number');
-      this.c.take('top');
-      return { k: 'int', value: -(n.big ?? n.value) };
-    }
+    if (this.c.accept('top', '-')) return { k: 'int', value: this.c.negatedNumber() };
     if (t.kind === 'num') {
       const n = this.c.take('top');
       return { k: 'int', value: n.big ?? n.value };
