@@ -70,6 +70,13 @@ export function nearestName(name: string, candidates: Iterable<string>, maxDista
   return best !== null && bestD <= maxDistance ? best : null;
 }
 
+/** The names nearest to `name` by edit distance (ties kept), at most `max` of them. */
+export function nearestNames(name: string, candidates: Iterable<string>, max: number): string[] {
+  const scored = [...candidates].map((c) => ({ c, d: editDistance(name, c) }));
+  const limit = Math.max(3, Math.floor(name.length / 3));
+  return scored.filter((x) => x.d <= limit).sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : 1)).slice(0, max).map((x) => x.c);
+}
+
 export function editDistance(a: string, b: string): number {
   const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) dp[0][j] = j;

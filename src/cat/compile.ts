@@ -1,5 +1,4 @@
-// Compiles a cat program (its instructions, includes already expanded) into JavaScript closures,
-// staged for the explorer:
+// Compiles cat expressions into JavaScript closures, staged for the explorer:
 //   - every name is resolved once, here: globals to slots, locals to frame positions;
 //   - a global is *static* when it does not depend on rf or co (directly or through other
 //     globals): it is computed at most once per skeleton, on first use, and shared by all the
@@ -9,46 +8,18 @@
 //   - `a ; b ; c` stops at the first empty factor and `a & b`, `a \ b` skip b when a is empty,
 //     so relations that cannot matter (RCU without grace periods, races without plain
 //     accesses) cost almost nothing.
-// Bindings are lazy, as in herd7; checks, flags and `with` run in program order.
-import type { Binding, CatPos, Cond, Expr, Instr, Pattern, SetClause, TestKind, VariantCond } from './ast.js';
-import { BUILTINS, PREDEFINED, tagSet } from './environment.js';
+// The program around them (slots, checks, `with`) is compiled by program.ts.
+import type { Binding, CatPos, Cond, Expr, Pattern, SetClause } from './ast.js';
 import { CatError } from './errors.js';
 import * as ops from './ops.js';
+import { apply, condHolds, explicitSet, fixpoint, isEmptyQuick, variantHolds } from './constructs.js';
+import { Scope, destructure, localAccess, patternNames } from './names.js';
 import { Frame, type Code, type Ctx } from './runtime.js';
+import { globalAccess, type Slot } from './slots.js';
 import { ChoiceSet, Closure, EmptyV, EventV, PairV, TagV, TupleV, UniverseV, ValueSet, type Value } from './values.js';
 import { EventSet, Relation } from '../execution/relation.js';
 
-export interface Slot {
-  readonly index: number;
-  readonly name: string;
-  readonly dynamic: boolean;
-  /** Computes this slot (and the others of its group) and stores them; null for `with`. */
-  fill: ((c: Ctx) => void) | null;
-}
-
-export type Step =
-  | {
-      k: 'test';
-      dynamic: boolean;
-      test: TestKind;
-      negated: boolean;
-      flavour: 'check' | 'flag' | 'requires';
-      name: string | null;
-      code: Code;
-      pos: CatPos;
-    }
-  | { k: 'with'; slot: Slot; code: Code; pos: CatPos };
-
-export interface CompiledModel {
-  slots: readonly Slot[];
-  /** Each name's binding at the end of the model. */
-  names: ReadonlyMap<string, Slot>;
-  cacheSize: number;
-  steps: readonly Step[];
-  enums: ReadonlyMap<string, string[]>;
-}
-
-interface Compiled {
+export interface Compiled {
   code: Code;
   /** Mentions a dynamic global. */
   dyn: boolean;
@@ -58,190 +29,21 @@ interface Compiled {
   trivial: boolean;
 }
 
-class Scope {
-  constructor(
-    readonly names: ReadonlyMap<string, number>,
-    readonly parent: Scope | null,
-  ) {}
-}
-
-/** Iterations allowed for a `let rec` fixpoint before it is declared divergent. */
-const FIXPOINT_LIMIT = 10_000;
-
-export function compileModel(instrs: readonly Instr[], variants: ReadonlySet<string>): CompiledModel {
-  const c = new Compiler(variants);
-  c.program(instrs);
-  return { slots: c.slots, names: c.names, cacheSize: c.cacheSize, steps: c.steps, enums: c.enums };
-}
-
-export function variantHolds(v: VariantCond, variants: ReadonlySet<string>): boolean {
-  switch (v.k) {
-    case 'variant':
-      return variants.has(v.name);
-    case 'not':
-      return !variantHolds(v.arg, variants);
-    case 'and':
-      return variantHolds(v.a, variants) && variantHolds(v.b, variants);
-    case 'or':
-      return variantHolds(v.a, variants) || variantHolds(v.b, variants);
-  }
-}
-
-function patternNames(p: Pattern): Array<string | null> {
-  return p.k === 'var' ? [p.name] : p.names;
-}
-
-/** Splits a value over a pattern's names (one name takes the whole value). */
-function destructure(p: Pattern, v: Value, pos: CatPos): Value[] {
-  if (p.k === 'var') return [v];
-  if (v instanceof TupleV && v.items.length === p.names.length) return v.items;
-  if (v instanceof PairV && p.names.length === 2) return [new EventV(v.a), new EventV(v.b)];
-  throw new CatError(pos, `expected a tuple of ${p.names.length}, found ${ops.article(v)}`);
-}
-
-function stabilised(old: Value, now: Value): boolean {
-  if (ops.sameValue(now, EmptyV.it)) return true;
-  if (now instanceof Relation) return old instanceof Relation && now.minus(old).isEmpty();
-  if (now instanceof EventSet) return old instanceof EventSet && now.minus(old).isEmpty();
-  if (now instanceof ValueSet) return old instanceof ValueSet && now.elems().every((x) => old.has(x));
-  return ops.sameValue(old, now);
-}
-
-class Compiler {
-  readonly slots: Slot[] = [];
-  readonly steps: Step[] = [];
-  readonly enums = new Map<string, string[]>();
+export class ExpressionCompiler {
+  /** Cached static subexpressions so far: the size of a skeleton's cache. */
   cacheSize = 0;
-  private readonly globals = new Map<string, Slot>();
-  private readonly tagEnum = new Map<string, string>();
 
-  constructor(private readonly variants: ReadonlySet<string>) {}
+  constructor(
+    /** The global names as bound so far (program.ts adds to it as it goes). */
+    private readonly globals: ReadonlyMap<string, Slot>,
+    /** Each declared tag's enumeration. */
+    private readonly tagEnum: ReadonlyMap<string, string>,
+    private readonly variants: ReadonlySet<string>,
+  ) {}
 
-  /** Each name's binding so far (at the end: the model's final names). */
-  get names(): ReadonlyMap<string, Slot> {
-    return this.globals;
-  }
-
-  program(instrs: readonly Instr[]): void {
-    // herd7 derives an event set from every annotation its bell declares ('wmb gives Wmb).
-    for (const i of instrs) {
-      if (i.k !== 'enum') continue;
-      this.enums.set(i.name, i.tags);
-      for (const t of i.tags) this.tagEnum.set(t, i.name);
-    }
-    for (const p of PREDEFINED) this.predefine(p.name, p.dynamic, (c) => p.value(c.p, c.cand));
-    for (const tag of this.tagEnum.keys()) {
-      const p = tagSet(tag);
-      if (!this.globals.has(p.name)) this.predefine(p.name, false, (c) => p.value(c.p, null));
-    }
-    for (const [name, v] of BUILTINS) this.predefine(name, false, () => v);
-    for (const i of instrs) this.instr(i);
-  }
-
-  private predefine(name: string, dynamic: boolean, value: (c: Ctx) => Value): void {
-    const slot = this.newSlot(name, dynamic);
-    slot.fill = (c) => store(c, slot, value(c));
-    this.globals.set(name, slot);
-  }
-
-  private newSlot(name: string, dynamic: boolean): Slot {
-    const slot: Slot = { index: this.slots.length, name, dynamic, fill: null };
-    this.slots.push(slot);
-    return slot;
-  }
-
-  private instr(i: Instr): void {
-    switch (i.k) {
-      case 'let':
-        if (i.rec) this.letRec(i.binds, i.pos);
-        else this.let(i.binds);
-        return;
-      case 'test': {
-        const e = this.expr(i.expr, null);
-        this.steps.push({ k: 'test', dynamic: e.dyn, test: i.test, negated: i.negated, flavour: i.flavour, name: i.name, code: e.code, pos: i.pos });
-        return;
-      }
-      case 'with': {
-        const e = this.expr(i.expr, null);
-        const slot = this.newSlot(i.name, true);
-        this.globals.set(i.name, slot);
-        this.steps.push({ k: 'with', slot, code: e.code, pos: i.pos });
-        return;
-      }
-      case 'enum': {
-        const tags = new ValueSet(i.tags.map((t) => new TagV(i.name, t)));
-        this.predefine(i.name, false, () => tags);
-        return;
-      }
-      case 'ifvariant':
-        for (const x of variantHolds(i.cond, this.variants) ? i.then : i.else) this.instr(x);
-        return;
-      case 'include':
-        throw new CatError(i.pos, 'internal: include reached the compiler');
-      case 'ignored':
-        return;
-    }
-  }
-
-  private let(binds: Binding[]): void {
-    // All right-hand sides see the names as they were before this `let`.
-    const compiled = binds.map((b) => ({ b, e: this.expr(b.expr, null) }));
-    for (const { b, e } of compiled) {
-      const slots = patternNames(b.pat).map((n) => this.newSlot(n ?? '_', e.dyn));
-      const fill = (c: Ctx) => {
-        const vs = destructure(b.pat, e.code(c, null), b.pos);
-        slots.forEach((s, k) => store(c, s, vs[k]));
-      };
-      for (const s of slots) s.fill = fill;
-      patternNames(b.pat).forEach((n, k) => {
-        if (n !== null) this.globals.set(n, slots[k]);
-      });
-    }
-  }
-
-  private letRec(binds: Binding[], pos: CatPos): void {
-    const names = new Set<string>();
-    for (const b of binds) {
-      if (b.pat.k !== 'var' || b.pat.name === null) throw new CatError(b.pos, "'let rec' binds names, not tuples");
-      names.add(b.pat.name);
-    }
-    // The group is dynamic when anything it mentions outside itself is.
-    const dynamic = binds.some((b) => [...freeNames(b.expr)].some((n) => !names.has(n) && this.globals.get(n)?.dynamic === true));
-    const slots = binds.map((b) => this.newSlot((b.pat as { name: string }).name, dynamic));
-    binds.forEach((b, k) => this.globals.set((b.pat as { name: string }).name, slots[k]));
-    const codes = binds.map((b) => this.expr(b.expr, null).code);
-    const fill = (c: Ctx) => {
-      const values: number[] = [];
-      binds.forEach((b, k) => {
-        if (b.expr.k === 'fun') store(c, slots[k], codes[k](c, null));
-        else {
-          store(c, slots[k], EmptyV.it);
-          values.push(k);
-        }
-      });
-      fixpoint(
-        values.map((k) => () => codes[k](c, null)),
-        values.map((k) => (v: Value) => store(c, slots[k], v)),
-        pos,
-      );
-    };
-    for (const s of slots) s.fill = fill;
-  }
-
-  private global(slot: Slot): Code {
-    const i = slot.index;
-    if (slot.dynamic) {
-      return (c) => {
-        const v = c.dyn[i];
-        if (v !== undefined) return v;
-        return force(c, slot);
-      };
-    }
-    return (c) => {
-      const v = c.p.statics[i];
-      if (v !== undefined) return v;
-      return force(c, slot);
-    };
+  /** A top-level expression (a definition, check or `with`). */
+  compile(e: Expr): Compiled {
+    return this.expr(e, null);
   }
 
   /** Caches a static, non-trivial expression per skeleton (used inside dynamic code). */
@@ -303,50 +105,59 @@ class Compiler {
         return this.fun(e.param, e.body, e.name, scope);
       case 'let':
         return e.rec ? this.letRecExpr(e.binds, e.body, scope, pos) : this.letExpr(e.binds, e.body, scope);
-      case 'match': {
-        const parts = [this.expr(e.scrut, scope), ...e.clauses.map((cl) => this.expr(cl.body, scope))];
-        if (e.dflt) parts.push(this.expr(e.dflt, scope));
-        const k = this.kids(parts);
-        const scrut = k.codes[0];
-        const tags = e.clauses.map((cl) => cl.tag);
-        const bodies = k.codes.slice(1, 1 + tags.length);
-        const dflt = e.dflt ? k.codes[k.codes.length - 1] : null;
-        return {
-          code: (c, f) => {
-            const v = scrut(c, f);
-            if (!(v instanceof TagV)) throw new CatError(pos, `match needs a tag here, found ${ops.article(v)}`);
-            const at = tags.indexOf(v.name);
-            if (at >= 0) return bodies[at](c, f);
-            if (dflt) return dflt(c, f);
-            throw new CatError(pos, `no case matches the tag '${v.name}`);
-          },
-          dyn: k.dyn,
-          depth: k.depth,
-          trivial: false,
-        };
-      }
+      case 'match':
+        return this.matchTag(e, scope);
       case 'matchset':
         return this.matchSet(e.scrut, e.ifEmpty, e.clause, scope, pos);
-      case 'try': {
-        const k = this.kids([this.expr(e.body, scope), this.expr(e.handler, scope)]);
-        const [body, handler] = k.codes;
-        return {
-          code: (c, f) => {
-            try {
-              return body(c, f);
-            } catch (err) {
-              if (err instanceof CatError) return handler(c, f);
-              throw err;
-            }
-          },
-          dyn: k.dyn,
-          depth: k.depth,
-          trivial: false,
-        };
-      }
+      case 'try':
+        return this.tryWith(e, scope);
       case 'if':
         return this.ifExpr(e.cond, e.then, e.else, scope, pos);
     }
+  }
+
+  /** `match e with 'a -> ... || 'b -> ... || _ -> ...` on a tag. */
+  private matchTag(e: Extract<Expr, { k: 'match' }>, scope: Scope | null): Compiled {
+    const pos = e.pos;
+    const parts = [this.expr(e.scrut, scope), ...e.clauses.map((cl) => this.expr(cl.body, scope))];
+    if (e.dflt) parts.push(this.expr(e.dflt, scope));
+    const k = this.kids(parts);
+    const scrut = k.codes[0];
+    const tags = e.clauses.map((cl) => cl.tag);
+    const bodies = k.codes.slice(1, 1 + tags.length);
+    const dflt = e.dflt ? k.codes[k.codes.length - 1] : null;
+    return {
+      code: (c, f) => {
+        const v = scrut(c, f);
+        if (!(v instanceof TagV)) throw new CatError(pos, `match needs a tag here, found ${ops.article(v)}`);
+        const at = tags.indexOf(v.name);
+        if (at >= 0) return bodies[at](c, f);
+        if (dflt) return dflt(c, f);
+        throw new CatError(pos, `no case matches the tag '${v.name}`);
+      },
+      dyn: k.dyn,
+      depth: k.depth,
+      trivial: false,
+    };
+  }
+
+  /** `try e with h`: h when evaluating e raises a cat error. */
+  private tryWith(e: Extract<Expr, { k: 'try' }>, scope: Scope | null): Compiled {
+    const k = this.kids([this.expr(e.body, scope), this.expr(e.handler, scope)]);
+    const [body, handler] = k.codes;
+    return {
+      code: (c, f) => {
+        try {
+          return body(c, f);
+        } catch (err) {
+          if (err instanceof CatError) return handler(c, f);
+          throw err;
+        }
+      },
+      dyn: k.dyn,
+      depth: k.depth,
+      trivial: false,
+    };
   }
 
   private variable(name: string, scope: Scope | null, pos: CatPos): Compiled {
@@ -357,7 +168,7 @@ class Compiler {
       return { code: localAccess(depth, index), dyn: false, depth, trivial: true };
     }
     const g = this.globals.get(name);
-    if (g) return { code: this.global(g), dyn: g.dynamic, depth: -1, trivial: true };
+    if (g) return { code: globalAccess(g), dyn: g.dynamic, depth: -1, trivial: true };
     // herd7 reports unbound names when evaluated (so `try X with ...` can catch it).
     return { code: () => { throw new CatError(pos, `unbound name '${name}'`); }, dyn: false, depth: -1, trivial: true };
   }
@@ -613,45 +424,6 @@ function constant(v: Value): Compiled {
   return { code: () => v, dyn: false, depth: -1, trivial: true };
 }
 
-function localAccess(depth: number, index: number): Code {
-  if (depth === 0) return (_c, f) => f!.vals[index]!;
-  if (depth === 1) return (_c, f) => f!.parent!.vals[index]!;
-  return (_c, f) => {
-    let fr = f!;
-    for (let d = 0; d < depth; d++) fr = fr.parent!;
-    return fr.vals[index]!;
-  };
-}
-
-function store(c: Ctx, slot: Slot, v: Value): void {
-  if (slot.dynamic) c.dyn[slot.index] = v;
-  else c.p.statics[slot.index] = v;
-}
-
-export function force(c: Ctx, slot: Slot): Value {
-  if (!slot.fill) throw new Error(`internal: ${slot.name} read before its 'with' ran`);
-  slot.fill(c);
-  const v = slot.dynamic ? c.dyn[slot.index] : c.p.statics[slot.index];
-  return v!;
-}
-
-/** Cheap emptiness for short-circuits (an empty value of any type). */
-function isEmptyQuick(v: Value): boolean {
-  return v instanceof EmptyV || ((v instanceof Relation || v instanceof EventSet) && v.isEmpty());
-}
-
-function apply(fn: Value, arg: Value, c: Ctx, pos: CatPos): Value {
-  if (fn instanceof Closure) return fn.call(arg, c, pos);
-  throw new CatError(pos, `a function is expected here, found ${ops.article(fn)}`);
-}
-
-function explicitSet(c: Ctx, vs: Value[], pos: CatPos): Value {
-  if (vs.every((v) => v instanceof EventV)) return EventSet.of(c.p.n, vs.map((v) => (v as EventV).id));
-  if (vs.every((v) => v instanceof PairV)) return Relation.ofPairs(c.p.n, vs.map((v) => [(v as PairV).a, (v as PairV).b] as const));
-  if (vs.some((v) => v instanceof UniverseV)) throw new CatError(pos, "the universe '_' cannot be an element");
-  return new ValueSet(vs);
-}
-
 /** One element of a non-empty set and the rest (and an empty set of the same type), or null when empty. */
 function splitSet(c: Ctx, v: Value, pos: CatPos): [Value, Value, Value] | null {
   if (v instanceof EmptyV) return null;
@@ -679,101 +451,4 @@ function splitSet(c: Ctx, v: Value, pos: CatPos): [Value, Value, Value] | null {
     return [es[0], new ValueSet(es.slice(1)), new ValueSet()];
   }
   throw new CatError(pos, `a set is expected here, found ${ops.article(v)}`);
-}
-
-function condHolds(c: Ctx, test: 'eq' | 'subset' | 'in', a: Value, b: Value, pos: CatPos): boolean {
-  if (test === 'eq') return ops.sameValue(a, b);
-  if (test === 'in') {
-    if (a instanceof EventV) return ops.asSet(c.p, b, pos).has(a.id);
-    if (a instanceof PairV) return ops.asRel(c.p, b, pos).has(a.a, a.b);
-    if (b instanceof ValueSet) return b.has(a);
-    if (b instanceof EmptyV) return false;
-    throw new CatError(pos, `'in' needs a set on its right, found ${ops.article(b)}`);
-  }
-  if (a instanceof EmptyV) return true;
-  if (a instanceof Relation || b instanceof Relation) return ops.asRel(c.p, a, pos).minus(ops.asRel(c.p, b, pos)).isEmpty();
-  if (a instanceof EventSet || b instanceof EventSet) return ops.asSet(c.p, a, pos).minus(ops.asSet(c.p, b, pos)).isEmpty();
-  if (a instanceof ValueSet && b instanceof ValueSet) return a.elems().every((x) => b.has(x));
-  throw new CatError(pos, `'subset' needs two sets or two relations`);
-}
-
-/** herd7's fixpoint: from all-empty, re-evaluate in order until nothing grows. */
-function fixpoint(evals: Array<() => Value>, stores: Array<(v: Value) => void>, pos: CatPos): void {
-  if (evals.length === 0) return;
-  let old: Value[] = evals.map(() => EmptyV.it);
-  for (let round = 0; ; round++) {
-    if (round > FIXPOINT_LIMIT) throw new CatError(pos, "this 'let rec' does not reach a fixpoint");
-    const now = evals.map((ev, k) => {
-      const v = ev();
-      stores[k](v);
-      return v;
-    });
-    if (now.every((v, k) => stabilised(old[k], v))) return;
-    old = now;
-  }
-}
-
-/** The names an expression reads that it does not bind itself. */
-export function freeNames(e: Expr, out = new Set<string>(), bound: ReadonlySet<string> = new Set()): Set<string> {
-  const inner = (x: Expr, more: Array<string | null>) => {
-    const b = new Set(bound);
-    for (const n of more) if (n !== null) b.add(n);
-    freeNames(x, out, b);
-  };
-  switch (e.k) {
-    case 'var':
-      if (!bound.has(e.name)) out.add(e.name);
-      break;
-    case 'tuple':
-    case 'set':
-      for (const x of e.elems) freeNames(x, out, bound);
-      break;
-    case 'op1':
-      freeNames(e.arg, out, bound);
-      break;
-    case 'op':
-      for (const x of e.args) freeNames(x, out, bound);
-      break;
-    case 'app':
-      freeNames(e.fn, out, bound);
-      freeNames(e.arg, out, bound);
-      break;
-    case 'fun':
-      inner(e.body, patternNames(e.param));
-      break;
-    case 'let': {
-      const names = e.binds.flatMap((b) => patternNames(b.pat));
-      for (const b of e.binds) {
-        if (e.rec) inner(b.expr, names);
-        else freeNames(b.expr, out, bound);
-      }
-      inner(e.body, names);
-      break;
-    }
-    case 'match':
-      freeNames(e.scrut, out, bound);
-      for (const cl of e.clauses) freeNames(cl.body, out, bound);
-      if (e.dflt) freeNames(e.dflt, out, bound);
-      break;
-    case 'matchset':
-      freeNames(e.scrut, out, bound);
-      freeNames(e.ifEmpty, out, bound);
-      inner(e.clause.body, e.clause.k === 'eltrem' ? [e.clause.elem, e.clause.rest] : [e.clause.pre, e.clause.elem, e.clause.post]);
-      break;
-    case 'try':
-      freeNames(e.body, out, bound);
-      freeNames(e.handler, out, bound);
-      break;
-    case 'if':
-      if (e.cond.k !== 'variant') {
-        freeNames(e.cond.a, out, bound);
-        freeNames(e.cond.b, out, bound);
-      }
-      freeNames(e.then, out, bound);
-      freeNames(e.else, out, bound);
-      break;
-    default:
-      break;
-  }
-  return out;
 }

@@ -4,7 +4,7 @@
 import { basename } from './paths.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { PrimitiveSpec } from '../lower/primitives.js';
-import { compileModel } from './compile.js';
+import { compileModel } from './program.js';
 import { CatError } from './errors.js';
 import { loadInstructions, mustRead, readConfig, type FileReader, type ModelFiles } from './loader.js';
 import { parseMacros } from './macros.js';

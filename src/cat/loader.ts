@@ -3,7 +3,7 @@
 // pure; the CLI passes one that reads the file system.
 import { dirname, isAbsolute, join } from './paths.js';
 import type { CatPos, Instr } from './ast.js';
-import { variantHolds } from './compile.js';
+import { variantHolds } from './constructs.js';
 import { CatError } from './errors.js';
 import { LIBRARY } from './library.js';
 import { parseCat } from './parser.js';

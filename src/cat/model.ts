@@ -3,7 +3,8 @@
 import type { Candidate, Skeleton } from '../execution/execution.js';
 import type { MemoryModel, ModelVerdict, PreparedModel } from '../models/model.js';
 import type { Relation } from '../execution/relation.js';
-import { force, type CompiledModel, type Step } from './compile.js';
+import type { CompiledModel, Step } from './program.js';
+import { force } from './slots.js';
 import { CatError } from './errors.js';
 import { testHolds } from './ops.js';
 import { SkeletonState, type Ctx } from './runtime.js';

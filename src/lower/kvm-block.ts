@@ -6,8 +6,8 @@
 // arch/arm64/kvm/arm.c, arch/riscv/kvm/vcpu.c). See docs/kvm-dialect.md, "Blocking and waking".
 import type { KvmArch } from './kvm-arch.js';
 import type { PrimitiveBuilder } from './primitives.js';
-import type { Instr, Origin, PureExpr } from './program.js';
-import { bin, field, num, reg, requestMask } from './kvm.js';
+import type { Origin, PureExpr } from './program.js';
+import { bin, capture, field, num, reg, requestMask } from './kvm.js';
 
 /** The vCPU task's __state: TASK_RUNNING, and the TASK_INTERRUPTIBLE kvm_vcpu_block() sleeps in. */
 export const TASK_RUNNING = 0;
@@ -99,13 +99,6 @@ function emitCheckBlock(b: PrimitiveBuilder, v: string, run: string, mask: PureE
     ],
     origin: at(b, BLOCK_PART.checkBlock),
   });
-}
-
-/** Instructions emitted by fn, captured for a nested block (an if branch). */
-function capture(b: PrimitiveBuilder, fn: (inner: PrimitiveBuilder) => void): Instr[] {
-  const out: Instr[] = [];
-  fn({ ...b, emit: (i) => void out.push(i) });
-  return out;
 }
 
 /**

@@ -7,17 +7,10 @@
 import { StageError } from '../diagnostics.js';
 import type { PrimitiveBuilder, PrimitiveSpec } from './primitives.js';
 import type { Instr, Origin, PureExpr } from './program.js';
-import { IN_GUEST_MODE, bin, field, fold, num, reg, vcpuName } from './kvm.js';
+import { IN_GUEST_MODE, bin, capture, field, fold, num, reg, vcpuName } from './kvm.js';
 import { emitWakeUp, ipiReg } from './kvm-requests.js';
 
 const at = (b: PrimitiveBuilder, part: string, target?: string): Origin => ({ ...b.origin(part), target });
-
-/** Instructions emitted by fn, captured for a nested block (an if branch). */
-function capture(b: PrimitiveBuilder, fn: (inner: PrimitiveBuilder) => void): Instr[] {
-  const out: Instr[] = [];
-  fn({ ...b, emit: (i) => void out.push(i) });
-  return out;
-}
 
 /** test_and_set_bit(bit, addr): a fully ordered value-returning RMW; returns whether the bit was set. */
 function testAndSetBit(b: PrimitiveBuilder, addr: PureExpr, bit: number, part: string, v: string): PureExpr {

@@ -15,6 +15,7 @@ import {
   KVM_REQUEST_ARCH_BASE,
   OUTSIDE_GUEST_MODE,
   bin,
+  capture,
   constantRequest as requestNumberOf,
   emitExiting,
   emitMakeRequest,
@@ -48,13 +49,6 @@ export const PART = {
   checkBlock: 'kvm_vcpu_check_block',
   finish: 'finish_rcuwait',
 } as const;
-
-/** Instructions emitted by fn, captured for a nested block (an if branch). */
-function capture(b: PrimitiveBuilder, fn: (inner: PrimitiveBuilder) => void): Instr[] {
-  const out: Instr[] = [];
-  fn({ ...b, emit: (i) => void out.push(i) });
-  return out;
-}
 
 const at = (b: PrimitiveBuilder, part: string, target?: string): Origin => ({ ...b.origin(part), target });
 const inc = (b: PrimitiveBuilder, r: string, part: string, target?: string): Instr => ({ op: 'assign', dst: r, value: bin('+', reg(r), num(1)), origin: at(b, part, target) });

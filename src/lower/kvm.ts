@@ -1,8 +1,8 @@
 // The KVM vCPU-request dialect: kvm_host.h's helpers as primitives, with the barriers the
 // kernel gives them (include/linux/kvm_host.h, virt/kvm/kvm_main.c).
-import { StageError, type SourcePos } from '../diagnostics.js';
+import { StageError, nearestNames, type SourcePos } from '../diagnostics.js';
 import type { PrimitiveBuilder, PrimitiveSpec } from './primitives.js';
-import type { PureExpr } from './program.js';
+import type { Instr, PureExpr } from './program.js';
 import type { Expr } from '../parse/ast.js';
 import { intBinary, intUnary, type Int } from './int64.js';
 import {
@@ -104,21 +104,6 @@ export function testKvmArch(header: { name: string; pos: SourcePos } | undefined
   throw new StageError(header.pos, `unknown KVM architecture '${header.name}' in KvmArch=${header.name}${near.length > 0 ? ` (did you mean ${near[0]}?)` : ''}: the architectures are ${KVM_ARCHES.join(', ')}`);
 }
 
-/** The names nearest to `name` by edit distance (ties kept), at most `max` of them. */
-export function nearestNames(name: string, candidates: Iterable<string>, max: number): string[] {
-  const scored = [...candidates].map((c) => ({ c, d: editDistance(name, c) }));
-  const limit = Math.max(3, Math.floor(name.length / 3));
-  return scored.filter((x) => x.d <= limit).sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : 1)).slice(0, max).map((x) => x.c);
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) dp[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) dp[i][j] = Math.min(dp[i - 1][j] + 1, dp[i][j - 1] + 1, dp[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return dp[a.length][b.length];
-}
-
 /**
  * Fields of the structs a litmus test may take pointers to; each field is its own location.
  * `wait` is the vCPU's rcuwait (its task pointer: 1 while the vCPU thread waits in
@@ -134,6 +119,13 @@ export const KVM_EAGER_FIELDS: ReadonlyMap<string, readonly string[]> = new Map(
 export const num = (v: Int): PureExpr => ({ k: 'const', v });
 export const bin = (op: string, a: PureExpr, b: PureExpr): PureExpr => ({ k: 'bin', op, a, b });
 export const reg = (r: string): PureExpr => ({ k: 'reg', r });
+
+/** Instructions emitted by fn, captured for a nested block (an if branch). */
+export function capture(b: PrimitiveBuilder, fn: (inner: PrimitiveBuilder) => void): Instr[] {
+  const out: Instr[] = [];
+  fn({ ...b, emit: (i) => void out.push(i) });
+  return out;
+}
 
 /** The value of a constant expression (a request number such as KVM_ARCH_REQ_FLAGS(3, ...)), in 64 bits. */
 export function fold(e: PureExpr): Int | null {
