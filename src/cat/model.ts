@@ -1,5 +1,5 @@
 // A compiled cat program as a memory model: prepare() runs everything that does not depend on
-// rf and co once per skeleton; check() runs the rest for one candidate.
+// rf and co once per skeleton; consistency() runs the rest for one candidate.
 import type { Candidate, Skeleton } from '../execution/execution.js';
 import type { MemoryModel, ModelVerdict, PreparedModel } from '../models/model.js';
 import type { Relation } from '../execution/relation.js';
@@ -12,7 +12,7 @@ import { ChoiceSet, EmptyV, ValueSet, type Value } from './values.js';
 type TestStep = Extract<Step, { k: 'test' }>;
 type WithStep = Extract<Step, { k: 'with' }>;
 
-/** What check() still has to do, in program order: dynamic checks and choices, or a static failure. */
+/** What consistency() still has to do, in program order: dynamic checks and choices, or a static failure. */
 type Planned = TestStep | WithStep | { k: 'fail'; name: string };
 
 export class CatModel implements MemoryModel {

@@ -87,7 +87,7 @@ export type Instr =
    * A wait: dst = the value read at addr (a spin's reads); the thread goes on only once `until`
    * (over dst) holds. A path whose read does not satisfy it ends there, blocked on `waitsFor`.
    * `idle`: the thread does not wait but idles here to the end (interrupts on, taking IPIs):
-   * its read is the location's last value. See explore/paths.ts for how both are judged.
+   * its read is the location's last value. See BlockedAt and pathEnds in explore/thread-path.ts for how both are judged.
    */
   | { op: 'await'; dst: string; addr: PureExpr; ann: string; until: PureExpr; waitsFor: string; idle?: boolean; origin: Origin }
   /** The end of a bounded loop the kernel runs without bound (kvm_vcpu_block()): the result is incomplete. */
