@@ -75,7 +75,7 @@ describe('components: the KVM vCPU family', () => {
           expect(vRef.judgement.observation, label).toBe(ref.judgement.observation);
         }
       }
-    }, 120_000);
+    }, 300_000);
   }
 
   it('the bug is reachable under LKMM without the barrier, never with it', () => {
@@ -108,7 +108,7 @@ describe('components: the KVM vCPU family', () => {
         expect(op.states.map(show).sort(), `${n} ${what}`).toEqual(r.judgement.states.map((s) => show(s.values)).sort());
       }
     }
-  }, 120_000);
+  }, 300_000);
 
   it('a limit hit in a component or in the combination leaves the result incomplete, never Never', () => {
     const src = kvmVcpusFamily(6);

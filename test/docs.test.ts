@@ -39,7 +39,7 @@ export function examples(page: string, text: string): Example[] {
 
 function run(command: string): { code: number | null; output: string } {
   const cmd = command.replace(/^npx litmus-check\b/, 'node bin/litmus-check');
-  const r = spawnSync('bash', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+  const r = spawnSync('bash', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000 });
   return { code: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -59,7 +59,7 @@ describe('the examples of docs/ run as written', () => {
         const r = run(ex.command);
         expect({ where: `docs/${page}.md:${ex.line}: ${ex.command}`, code: r.code }, r.output.slice(-2000)).toEqual({ where: `docs/${page}.md:${ex.line}: ${ex.command}`, code: ex.exit });
       }
-    }, 300_000); // a page's examples run one after another, several over the whole KVM suite
+    }, 600_000); // a page's examples run one after another, several over the whole KVM suite
   }
 
   it('reads blocks, comments and exit codes as the pages write them', () => {

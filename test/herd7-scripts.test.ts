@@ -55,7 +55,7 @@ beforeAll(() => {
   for (const [name, text] of Object.entries(EDGE)) writeFileSync(join(mm, 'edge', name), text);
   copyFileSync(SLOW, join(mm, 'edge', 'slow.litmus'));
   env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, LKMM_JOBS: '2' };
-}, 120_000);
+}, 300_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -75,7 +75,7 @@ describe('the kernel scripts with the drop-in as herd7', () => {
     const these = sh('scripts/checktheselitmus.sh', ['--', 'litmus-tests/SB+poonceonces.litmus', 'litmus-tests/SB+fencembonceonces.litmus']);
     expect(these.err).toContain('All litmus tests verified as was expected.');
     expect(these.out.match(/^Observation /gm)).toHaveLength(2);
-  }, 120_000);
+  }, 300_000);
 
   it('the history scripts find an exact output match with herd7 for all 35 tests', () => {
     // A local litmus/ directory whose baseline .out files are herd7's own outputs, as runlitmus.sh writes them.
@@ -104,10 +104,10 @@ describe('the kernel scripts with the drop-in as herd7', () => {
     // Only the unknown macro is a mismatch.
     expect(r.out.match(/!!!/g)).toHaveLength(1);
     expect(r.err).toContain('VERIFICATION MISMATCHES');
-  }, 120_000);
+  }, 300_000);
 
   it('reports a test that runs out of time as a timeout', () => {
     const r = sh('scripts/checktheselitmus.sh', ['--timeout', '1s', '--', 'edge/slow.litmus']);
     expect(r.out).toContain(' !!! Timeout edge/slow.litmus');
-  }, 120_000);
+  }, 300_000);
 });

@@ -26,7 +26,7 @@ function herd7(args: string[], cwd = ROOT) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-beforeAll(() => ensureBuilt(), 120_000);
+beforeAll(() => ensureBuilt(), 300_000);
 
 describe("herd7's Hash=", () => {
   it('is herd7 7.58 on every recorded output of the three corpora', () => {
@@ -42,7 +42,7 @@ describe('litmus-herd7', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts/herd7-bytes.mjs'), '--min', '100', join(CORPUS, 'lkmm-kernel'), join(CORPUS, 'herd-catalogue-linux')], { encoding: 'utf8' });
     expect(r.stdout).toContain('herd7-bytes: 114/114');
     expect(r.status).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it('finds -conf linux-kernel.cfg through -I, and takes the native engine only for the kernel LKMM files', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'herd7-lkmm-'));

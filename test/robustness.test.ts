@@ -72,7 +72,7 @@ interface Run {
 /** The real executable (it runs dist/, which beforeAll keeps up to date). Async, so runs overlap. */
 function cli(...args: string[]): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, ['bin/litmus-check', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['bin/litmus-check', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 180_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
       done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
     });
   });
@@ -112,7 +112,7 @@ beforeAll(() => {
     built = 0;
   }
   if (newestMtime(join(ROOT, 'src')) > built) spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], { cwd: ROOT, encoding: 'utf8' });
-}, 120_000);
+}, 300_000);
 
 /** The first diagnostic of a file, through the library exactly as the CLI reads it. */
 function libraryError(path: string, options: DecideOptions = {}): { d: Pick<Diagnostic, 'line' | 'col' | 'message'>; text: string | null } {

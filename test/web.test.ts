@@ -43,7 +43,7 @@ describe('fixes as text edits', () => {
       if (!/Result: Never/.test(source)) n += checkFixes(source, f);
     }
     expect(n).toBeGreaterThanOrEqual(12);
-  }, 180_000);
+  }, 300_000);
 
   it('release and acquire forms take the address of what the _ONCE forms named', () => {
     const mp = 'C MP\n{}\nP0(int *x, int *y) {\n\tWRITE_ONCE(*x, 1);\n\tWRITE_ONCE(*y, 1);\n}\nP1(int *x, int *y) {\n\tint r0; int r1;\n\tr0 = READ_ONCE(*y);\n\tr1 = READ_ONCE(*x);\n}\nexists (1:r0=1 /\\ 1:r1=0)\n';
