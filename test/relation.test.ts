@@ -104,4 +104,39 @@ describe('relations agree with a naive model', () => {
     rels.forEach((r, i) => r.add((i + 1) % 40, (i + 3) % 40));
     rels.forEach((r, i) => expect(pairsOf(r)).toEqual(new Set([key(i % 40, (i * 7) % 40), key((i + 1) % 40, (i + 3) % 40)])));
   });
+
+  it('delete, size, key, inverseSeqOr and restrictRangeInPlace (the methods that keep the bit layout private)', () => {
+    fc.assert(
+      fc.property(relationArb, ({ n, r, s, set }) => {
+        const R = toPairs(n, r);
+        const S = toPairs(n, s);
+        const T = new Set(set);
+        const rel = Relation.ofPairs(n, r);
+        const other = Relation.ofPairs(n, s);
+        // delete removes exactly its pair (and nothing when absent), in place.
+        const del = rel.clone();
+        const gone: Pairs = new Set(R);
+        for (const [a, b] of s) {
+          del.delete(a, b);
+          gone.delete(key(a, b));
+        }
+        expect(pairsOf(del)).toEqual(gone);
+        expect(pairsOf(rel)).toEqual(R);
+        expect(rel.size()).toBe(R.size);
+        expect(del.size()).toBe(gone.size);
+        // Equal relations share a key, different ones do not.
+        expect(rel.key() === other.key()).toBe(R.size === S.size && [...R].every((p) => S.has(p)));
+        expect(Relation.ofPairs(n, [...r].reverse()).key()).toBe(rel.key());
+        // base | r^-1 ; o, with base = o (co | fr) and with another base.
+        const inv: Pairs = new Set([...R].map((p) => p.split(',').reverse().join(',')));
+        expect(pairsOf(rel.inverseSeqOr(other, other))).toEqual(new Set([...S, ...naiveSeq(n, inv, S)]));
+        expect(pairsOf(rel.inverseSeqOr(other, rel))).toEqual(new Set([...R, ...naiveSeq(n, inv, S)]));
+        // r ; [T], in place.
+        const restricted = rel.clone();
+        restricted.restrictRangeInPlace(EventSet.of(n, set));
+        expect(pairsOf(restricted)).toEqual(new Set([...R].filter((p) => T.has(Number(p.split(',')[1])))));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -282,7 +282,7 @@ export class ExpressionCompiler {
         if (isId[i]) {
           const s = ops.asSet(st, v, at[i]);
           if (acc === null) dom = dom ? dom.inter(s) : s;
-          else if (owned) restrictRangeInPlace(acc, s);
+          else if (owned) acc.restrictRangeInPlace(s);
           else {
             acc = acc.restrict(null, s);
             owned = true;
@@ -415,11 +415,6 @@ export class ExpressionCompiler {
   }
 }
 
-function restrictRangeInPlace(r: Relation, s: EventSet): void {
-  const stride = r.stride;
-  for (let a = 0; a < r.n; a++) for (let k = 0; k < stride; k++) r.bits[a * stride + k] &= s.words[k];
-}
-
 function constant(v: Value): Compiled {
   return { code: () => v, dyn: false, depth: -1, trivial: true };
 }
@@ -437,7 +432,7 @@ function splitSet(c: Ctx, v: Value, pos: CatPos): [Value, Value, Value] | null {
     if (first === undefined) return null;
     const [a, b] = first;
     const rest = v.clone();
-    rest.bits[a * rest.stride + (b >>> 5)] &= ~(1 << (b & 31));
+    rest.delete(a, b);
     return [new PairV(a, b), rest, new Relation(v.n)];
   }
   if (v instanceof ChoiceSet) {

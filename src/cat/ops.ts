@@ -172,52 +172,6 @@ export function rangeOf(st: SkeletonState, v: Value, pos: CatPos): Value {
   return asRel(st, v, pos).range();
 }
 
-/**
- * Whether r has no cycle: a depth-first search over its bit rows, stopping at the first cycle
- * (Relation.isAcyclic builds the whole transitive closure).
- */
-export function isAcyclic(r: Relation): boolean {
-  const n = r.n;
-  const stride = r.stride;
-  const bits = r.bits;
-  const state = new Uint8Array(n); // 0 unvisited, 1 on the stack, 2 done
-  const stack = new Int32Array(n);
-  const nextWord = new Int32Array(n);
-  const pending = new Uint32Array(n); // bits of the current word still to visit
-  for (let root = 0; root < n; root++) {
-    if (state[root] !== 0) continue;
-    let top = 0;
-    stack[0] = root;
-    state[root] = 1;
-    nextWord[root] = 0;
-    pending[root] = stride > 0 ? bits[root * stride] : 0;
-    while (top >= 0) {
-      const a = stack[top];
-      let w = pending[a];
-      while (w === 0 && nextWord[a] + 1 < stride) {
-        nextWord[a]++;
-        w = bits[a * stride + nextWord[a]];
-      }
-      if (w === 0) {
-        state[a] = 2;
-        top--;
-        continue;
-      }
-      const t = w & -w;
-      pending[a] = w ^ t;
-      const b = (nextWord[a] << 5) + (31 - Math.clz32(t));
-      if (state[b] === 1) return false;
-      if (state[b] === 0) {
-        state[b] = 1;
-        nextWord[b] = 0;
-        pending[b] = bits[b * stride];
-        stack[++top] = b;
-      }
-    }
-  }
-  return true;
-}
-
 /** The relation a test (acyclic, irreflexive, empty) looks at. */
 export function testHolds(st: SkeletonState, test: 'acyclic' | 'irreflexive' | 'empty', v: Value, pos: CatPos): boolean {
   if (test === 'empty') {
@@ -226,7 +180,7 @@ export function testHolds(st: SkeletonState, test: 'acyclic' | 'irreflexive' | '
     return fail(pos, `'empty' needs a set or a relation, found ${article(v)}`);
   }
   const r = asRel(st, v, pos);
-  return test === 'acyclic' ? isAcyclic(r) : r.isIrreflexive();
+  return test === 'acyclic' ? r.isAcyclic() : r.isIrreflexive();
 }
 
 /** Structural equality (for `if a = b`). */

@@ -114,7 +114,7 @@ export function typeName(v: Value): string {
 
 /** A key that equal values share (for sets of values); empties of every type are equal. */
 export function keyOf(v: Value): string {
-  if (v instanceof Relation) return v.isEmpty() ? '{}' : 'r' + v.bits.join(',');
+  if (v instanceof Relation) return v.isEmpty() ? '{}' : 'r' + v.key();
   if (v instanceof EventSet) return v.isEmpty() ? '{}' : 's' + v.words.join(',');
   if (v instanceof EventV) return 'e' + v.id;
   if (v instanceof PairV) return `p${v.a},${v.b}`;
@@ -135,18 +135,6 @@ export function isEmptyValue(v: Value): boolean {
 
 const SHAPES = new WeakMap<EventSet, { support: Relation; members: number[] }>();
 
-function popcount(words: Uint32Array): number {
-  let c = 0;
-  for (let k = 0; k < words.length; k++) {
-    let w = words[k];
-    while (w !== 0) {
-      w &= w - 1;
-      c++;
-    }
-  }
-  return c;
-}
-
 /** The total orders of `nodes` that extend `order` (herd7's linearisations(S, r)). */
 export class Linearisations extends ChoiceSet {
   readonly support: Relation;
@@ -158,7 +146,7 @@ export class Linearisations extends ChoiceSet {
     let shape = SHAPES.get(nodes);
     if (!shape) {
       const support = Relation.cross(nodes, nodes);
-      for (let i = 0; i < nodes.n; i++) support.bits[i * support.stride + (i >>> 5)] &= ~(1 << (i & 31));
+      for (let i = 0; i < nodes.n; i++) support.delete(i, i);
       shape = { support, members: [...nodes.members()] };
       SHAPES.set(nodes, shape);
     }
@@ -230,7 +218,7 @@ export class CrossChoice extends ChoiceSet {
     const support = parts.length === 0 ? new Relation(n) : parts[0].support.union(...parts.slice(1).map((p) => p.support));
     this.support = support;
     // Disjoint exactly when no pair is counted twice.
-    this.disjoint = parts.reduce((k, p) => k + popcount(p.support.bits), 0) === popcount(support.bits);
+    this.disjoint = parts.reduce((k, p) => k + p.support.size(), 0) === support.size();
   }
   has(r: Relation): boolean {
     if (!r.minus(this.support).isEmpty()) return false;

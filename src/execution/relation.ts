@@ -92,8 +92,9 @@ export class EventSet {
 
 /** A relation over events 0..n-1: row i holds the successors of i. */
 export class Relation {
-  readonly stride: number;
-  readonly bits: Uint32Array;
+  /** Words per row; the bit layout is this class's alone (row a, bit b: bits[a * stride + (b >>> 5)] bit b & 31). */
+  private readonly stride: number;
+  private readonly bits: Uint32Array;
   constructor(readonly n: number, bits?: Uint32Array) {
     this.stride = (n + 31) >>> 5;
     this.bits = bits ?? zeroed(this.stride * n);
@@ -148,6 +149,27 @@ export class Relation {
   has(a: number, b: number): boolean {
     return (this.bits[a * this.stride + (b >>> 5)] & (1 << (b & 31))) !== 0;
   }
+  /** Remove the pair (a, b), in place: only on a relation the caller owns. */
+  delete(a: number, b: number): void {
+    this.bits[a * this.stride + (b >>> 5)] &= ~(1 << (b & 31));
+  }
+  /** The number of pairs. */
+  size(): number {
+    let c = 0;
+    const bits = this.bits;
+    for (let k = 0; k < bits.length; k++) {
+      let w = bits[k];
+      while (w !== 0) {
+        w &= w - 1;
+        c++;
+      }
+    }
+    return c;
+  }
+  /** A string that equal relations over the same n share (for memo tables). */
+  key(): string {
+    return this.bits.join();
+  }
   union(...others: Relation[]): Relation {
     const out = copied(this.bits);
     for (const o of others) for (let k = 0; k < out.length; k++) out[k] |= o.bits[k];
@@ -193,6 +215,36 @@ export class Relation {
       }
     }
     return new Relation(n, out);
+  }
+  /**
+   * base | r^-1 ; o, in one pass (base is not changed): each range element b of r gets the rows
+   * of o of the a with (a, b) in r. With r = rf and o = base = co, co | fr.
+   */
+  inverseSeqOr(o: Relation, base: Relation): Relation {
+    const n = this.n;
+    const s = this.stride;
+    const a = this.bits;
+    const b = o.bits;
+    const out = copied(base.bits);
+    for (let row = 0; row < n; row++) {
+      const rowA = row * s;
+      for (let kw = 0; kw < s; kw++) {
+        let w = a[rowA + kw];
+        while (w !== 0) {
+          const t = w & -w;
+          w ^= t;
+          const rowOut = ((kw << 5) + (31 - Math.clz32(t))) * s;
+          for (let k = 0; k < s; k++) out[rowOut + k] |= b[rowA + k];
+        }
+      }
+    }
+    return new Relation(n, out);
+  }
+  /** r ; [T], in place: only on a relation the caller owns. */
+  restrictRangeInPlace(to: EventSet): void {
+    const s = this.stride;
+    const bits = this.bits;
+    for (let row = 0; row < bits.length; row += s) for (let k = 0; k < s; k++) bits[row + k] &= to.words[k];
   }
   /** r |= o, in place: only on a relation just built, never on a shared one. */
   orWith(o: Relation): Relation {

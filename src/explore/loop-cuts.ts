@@ -10,7 +10,7 @@
 //
 // The same path's values are partial for the filter and for verdict mode's condition pruning
 // too, so a combination that may cut is never pruned on them: every cut execution is counted.
-import type { ThreadPath } from './paths.js';
+import type { ThreadPath } from './thread-path.js';
 import type { PathShape } from './shapes.js';
 
 /** What the explorer records of the cuts (ExploreStats.loopCuts). */

@@ -1,89 +1,14 @@
 // Thread paths: each thread run on its own, every read guessing its value from the values its
 // location can hold. A path is one way through the thread (branches follow the guesses) with
 // its events, their dependencies and the final registers.
-import type { SourcePos } from '../diagnostics.js';
-import { SYMBOL, isSymbol, type Instr, type Origin, type Program, type PureExpr, type ThreadProgram, type Value } from '../lower/program.js';
-import type { EventBody } from '../execution/execution.js';
+import { SYMBOL, isSymbol, type Instr, type Program, type PureExpr, type ThreadProgram, type Value } from '../lower/program.js';
 import { PathUndefined, PathUnjustified } from './evaluate.js';
-import { instructionSemantics, stateSize, type Branch, type State } from './semantics.js';
+import { InstructionSemantics, stateSize, type Branch, type State } from './semantics.js';
 import { herdVarsOf, type HerdVars } from './herd-vars.js';
 import { valueFlow, type ValueFlow } from './value-flow.js';
-
-/** An event of a thread's path: every thread event comes from a source-level operation. */
-export interface PathEvent extends EventBody {
-  origin: Origin;
-  /** A write of a self-justified value (SYMBOL): the thread-local index of the read it copies. */
-  symFrom?: number;
-  /** A read: herd7's variable number for its value, which names its symbol (docs/cycle-values.md). */
-  herdVar?: number;
-}
-
-/** A path's events and the dependencies between them (thread-local indices). */
-export interface PathBody {
-  events: PathEvent[];
-  addr: Array<[number, number]>;
-  data: Array<[number, number]>;
-  ctrl: Array<[number, number]>;
-  rmw: Array<[number, number]>;
-}
-
-export interface ThreadPath extends PathBody {
-  thread: number;
-  regs: Map<string, Value>;
-  /** Registers holding a self-justified value (SYMBOL): the thread-local index of the read it copies. */
-  symbols?: Map<string, number>;
-  /** Where the path stopped at undefined behaviour, or null when it ran to the end. */
-  undefined: UndefinedBehaviour | null;
-  /** Where the path stopped at a wait whose read did not end it, or null. */
-  blocked: BlockedAt | null;
-  /** Set when the path stopped at a loop bound (kvm_vcpu_block()'s): what was cut. */
-  cut: string | null;
-  /**
-   * Set when the path stopped at the end of a loop unrolled by --unroll N, needing one more
-   * iteration: its executions are counted as cut, never judged (loop-cuts.ts). Absent: false.
-   */
-  loopCut?: boolean;
-  /** Reads of an idling thread: each must be its location's last value (see below). */
-  latest: ReadonlyArray<{ loc: string; value: Value }>;
-}
-
-/**
- * A thread stopped at a wait (an `await`): its last read got `read`, which does not end the
- * wait. A spinning thread keeps reading, and on a fair machine it eventually reads the
- * location's last value; so the execution is blocked only when that last value does not end
- * the wait either. When it does, the execution is the same run seen before the wait's last
- * read: it is not one of its own (the run in which the read gets that value is explored as
- * another path), and the explorer does not count it. An idling thread's read (`latest`) is
- * likewise the location's last value: the thread takes every IPI sent while it idles.
- */
-export interface BlockedAt {
-  thread: number;
-  pos: SourcePos;
-  waitsFor: string;
-  loc: string;
-  read: Value;
-  dst: string;
-  until: PureExpr;
-}
-
-/** The values each location may hold, grown to a fixpoint over all threads' writes. */
-export type Domains = Map<string, Value[]>;
+import type { BlockedAt, Domains, PathEvent, ThreadPath, UndefinedBehaviour } from './thread-path.js';
 
 export class PathLimitError extends Error {}
-
-/** Where a path stopped because its next step has no defined meaning (e.g. dereferencing 1). */
-export interface UndefinedBehaviour {
-  thread: number;
-  pos: SourcePos;
-  message: string;
-}
-
-/*
- * A path that reaches undefined behaviour ends there and says why in its `undefined` field. The
- * explorer treats it like any other path, so only guesses that some consistent execution
- * justifies surface; the judge sets those aside and reports them, rather than the verdict
- * silently ignoring them.
- */
 
 /**
  * Work one computeDomains call may do over all its rounds, counting each instruction step and
@@ -142,7 +67,7 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
       if (Date.now() > budget.deadline) throw new PathLimitError('timeout reached while enumerating paths');
     }
   };
-  const { exec, undefinedAt } = instructionSemantics(thread, domains, discover, herd?.vars ?? null);
+  const semantics = new InstructionSemantics(thread, domains, discover, herd?.vars ?? null);
 
   // Depth-first, alternatives in domain order: the order the paths were always produced in.
   const work: Branch[] = [{ s: init, k: { instrs: thread.body, at: 0, next: null } }];
@@ -166,11 +91,11 @@ export function enumeratePaths(thread: ThreadProgram, domains: Domains, maxPaths
       spend(1);
       let next: Branch[];
       try {
-        next = exec(s, instr, { instrs: k.instrs, at: k.at + 1, next: k.next, ctrlAfter: k.ctrlAfter, herdAfter: k.herdAfter });
+        next = semantics.exec(s, instr, { instrs: k.instrs, at: k.at + 1, next: k.next, ctrlAfter: k.ctrlAfter, herdAfter: k.herdAfter });
       } catch (e) {
         if (e instanceof PathUnjustified) break; // no execution takes this path (see evaluate.ts)
         if (!(e instanceof PathUndefined)) throw e;
-        next = [{ s, k: null, ended: undefinedAt(instr, e) }];
+        next = [{ s, k: null, ended: semantics.undefinedAt(instr, e) }];
       }
       if (next.length !== 1) {
         spend(next.length * stateSize(s)); // the copies a fork made

@@ -9,14 +9,14 @@ import type { MemoryModel } from '../models/model.js';
 import type { Event, Skeleton } from '../execution/execution.js';
 import { Relation } from '../execution/relation.js';
 import type { Split } from './components.js';
-import type { ConsistentExecution, ExploreLimits, ExploreStats, Visitor } from './explorer.js';
-import type { PathEvent, ThreadPath, UndefinedBehaviour } from './paths.js';
+import type { ConsistentExecution, ExploreLimits, ExploreStats, Visitor } from './exploration.js';
+import { buildSkeleton } from './skeleton.js';
+import type { PathEvent, ThreadPath, UndefinedBehaviour } from './thread-path.js';
 import { jsonKey } from './shapes.js';
 
-/** What the explorer lends the combination: itself, its skeleton builder and its limit checks. */
+/** What the explorer lends the combination: itself and its limit checks. */
 export interface SplitHooks {
   explore(program: Program, model: MemoryModel, visit: Visitor, limits: ExploreLimits): ExploreStats;
-  buildSkeleton(program: Program, locations: string[], choice: ThreadPath[], observedLocs: Set<string>): Skeleton;
   /** Before each combined execution: throws when --max-executions or the deadline is reached. */
   execution(): void;
 }
@@ -280,7 +280,7 @@ class Combination {
     });
     const locations = [...new Set([...program.locations.keys(), ...split.components.flatMap((c) => [...c.locations])])];
     const observedLocs = new Set(program.observed.flatMap((o) => (o.obs.k === 'mem' ? [o.obs.name] : [])));
-    const skeleton = this.hooks.buildSkeleton(program, locations, paths, observedLocs);
+    const skeleton = buildSkeleton(program, locations, paths, observedLocs);
     const base: number[] = [];
     const init = new Map<string, number>();
     for (const ev of skeleton.events) {

@@ -8,7 +8,7 @@
 // write its read takes (the co-previous one), so a chain of N set_bits is one shape per thread,
 // not one per request bitmap the location may hold.
 import type { Value } from '../lower/program.js';
-import type { PathEvent, ThreadPath } from './paths.js';
+import type { PathEvent, ThreadPath } from './thread-path.js';
 
 /** A symbolic RMW write: its value, given the value its paired read got. */
 export interface SymbolicWrite {

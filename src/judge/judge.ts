@@ -2,7 +2,7 @@
 import { isSymbol, type Instr, type Program, type Value } from '../lower/program.js';
 import type { Quantifier } from '../parse/ast.js';
 import type { CandidateExecution, ConsistentExecution, ExploreStats } from '../explore/explorer.js';
-import type { BlockedAt, UndefinedBehaviour } from '../explore/paths.js';
+import type { BlockedAt, UndefinedBehaviour } from '../explore/thread-path.js';
 import { holds, formatValue, observe, type FinalState } from '../execution/condition.js';
 
 export type Observation = 'Never' | 'Sometimes' | 'Always';

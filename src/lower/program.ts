@@ -92,8 +92,8 @@ export type Instr =
    * A wait: dst = the value read at addr (a spin's reads); the thread goes on only once `until`
    * (over dst) holds. A path whose read does not satisfy it ends there, blocked on `waitsFor`.
    * `idle`: the thread does not wait but idles here to the end (interrupts on, taking IPIs):
-   * its read is the location's last value. See explore/paths.ts for how both are judged.
-   * `spin`: a side-effect-free spin loop on this one read (lower.ts, spinAwait): like the unrolled
+   * its read is the location's last value. See BlockedAt and pathEnds in explore/thread-path.ts for how both are judged.
+   * `spin`: a side-effect-free spin loop on this one read (thread.ts, lowerSpin): like the unrolled
    * loop's exit, its read orders nothing after it by a control dependency.
    */
   | { op: 'await'; dst: string; addr: PureExpr; ann: Ann; until: PureExpr; waitsFor: string; idle?: boolean; spin?: boolean; origin: Origin }

@@ -63,7 +63,7 @@ export class RcuOrder {
     const link = this.shrink(toHb.seqOr(pbPlus, toHb).seq(prop).seq(this.sk.po));
     const srcuI = this.withSrcu ? this.shrink(srcuRscsI) : null;
     // The fixpoint depends on these few bits alone, and candidates share them often.
-    const key = srcuI ? `${link.bits.join()}|${srcuI.bits.join()}` : link.bits.join();
+    const key = srcuI ? `${link.key()}|${srcuI.key()}` : link.key();
     let small = this.memo.get(key);
     if (small === undefined) {
       if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
@@ -102,11 +102,7 @@ export class RcuOrder {
   private shrink(r: Relation): Relation {
     const out = new Relation(this.k);
     const m = this.members;
-    const bits = r.bits;
-    for (let i = 0; i < m.length; i++) {
-      const row = m[i] * r.stride;
-      for (let j = 0; j < m.length; j++) if ((bits[row + (m[j] >>> 5)] & (1 << (m[j] & 31))) !== 0) out.add(i, j);
-    }
+    for (let i = 0; i < m.length; i++) for (let j = 0; j < m.length; j++) if (r.has(m[i], m[j])) out.add(i, j);
     return out;
   }
 

@@ -1,7 +1,7 @@
 // The Linux Kernel Memory Model, natively: linux-kernel.bell, lock.cat and linux-kernel.cat
 // (../shared/models/lkmm) transcribed relation by relation. Names follow the cat files so the
 // two can be read side by side. Everything that depends only on the program is computed once
-// per skeleton in prepare(); check() does the rf/co-dependent rest.
+// per skeleton in prepare(); consistency() does the rf/co-dependent rest.
 import { valueIn, type Candidate, type Skeleton } from '../execution/execution.js';
 import type { MemoryModel, ModelVerdict, PreparedModel } from './model.js';
 import { lockDeadlock } from './locks.js';
@@ -406,21 +406,7 @@ class PreparedLkmm implements PreparedModel {
 
 /** co | fr, with fr = rf^-1 ; co row by row: each read's row is its source's row of co. */
 function overwriteOf(rf: Relation, co: Relation): Relation {
-  const n = rf.n;
-  const st = rf.stride;
-  const out = co.clone();
-  for (let w = 0; w < n; w++) {
-    for (let k = 0; k < st; k++) {
-      let word = rf.bits[w * st + k];
-      while (word !== 0) {
-        const t = word & -word;
-        word ^= t;
-        const r = (k << 5) + (31 - Math.clz32(t));
-        for (let j = 0; j < st; j++) out.bits[r * st + j] |= co.bits[w * st + j];
-      }
-    }
-  }
-  return out;
+  return rf.inverseSeqOr(co, co);
 }
 
 function fail(check: string): ModelVerdict {
