@@ -3,14 +3,9 @@
 // .def reading, and errors with file:line:column.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-<<<<<<< HEAD
-import { compileModel } from '../src/cat/compile.js';
+import { compileModel } from '../src/cat/program.js';
 import { CatModel, type FileReader } from '../src/cat/index.js';
 import { loadCatModel } from '../src/api.js';
-=======
-import { compileModel } from '../src/cat/program.js';
-import { loadCatModel, CatModel, type FileReader } from '../src/cat/index.js';
->>>>>>> shape-lower
 import { loadInstructions, readConfig } from '../src/cat/loader.js';
 import { parseMacros } from '../src/cat/macros.js';
 import { parseCat } from '../src/cat/parser.js';
