@@ -63,6 +63,10 @@ describe('hw: the C each primitive becomes', () => {
       ['x86-64-broken-mb', 'tso'],
     ]);
     for (const m of MAPPINGS.values()) expect(modelByName(m.defaultModel), m.name).toBeDefined();
+    // The help says the same (it is written out there so that the command line loads no mapping).
+    ensureBuilt();
+    const help = cli(['hw', '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain(`tso for x86-64 and lkmm for arm64`);
   });
 
   it('smp_mb is the kernel sequence: lock; addl on x86-64, dmb ish on arm64; compiler barrier only in the broken self-test mapping', () => {
