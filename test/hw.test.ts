@@ -8,9 +8,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decideProgram, prepareTest } from '../src/api.js';
 import type { Program } from '../src/lower/program.js';
-import { generateC, HW_WAIT_SPINS, hwLayout, hwRefusals, threadBodyC } from '../src/hw/generate.js';
+import { generateC, hwRefusals } from '../src/hw/generate.js';
+import { hwLayout } from '../src/hw/layout.js';
+import { HW_WAIT_SPINS } from '../src/hw/runtime-c.js';
+import { threadBodyC } from '../src/hw/thread-c.js';
 import { formatHwReport } from '../src/hw/report.js';
 import { MAPPINGS, type Mapping, type MappingName } from '../src/hw/mapping.js';
+import { modelByName } from '../src/models/index.js';
 import { allowedStates, compareWithModel, modelProgram, parseHarnessOutput } from '../src/hw/tally.js';
 import { cli, ensureBuilt, ROOT } from './helpers/cli.js';
 import { SHARED } from './helpers/corpus.js';
@@ -50,6 +54,19 @@ describe('hw: the C each primitive becomes', () => {
       expect(definition(m, 'READ_ONCE')).toBe('#define READ_ONCE(p) (*(volatile val_t *)(p))');
       expect(definition(m, 'WRITE_ONCE')).toBe('#define WRITE_ONCE(p, v) (*(volatile val_t *)(p) = (v))');
     }
+  });
+
+  it("each mapping names the model its observations are checked against by default, a registered one", () => {
+    expect([...MAPPINGS.values()].map((m) => [m.name, m.defaultModel])).toEqual([
+      ['x86-64', 'tso'],
+      ['arm64', 'lkmm'],
+      ['x86-64-broken-mb', 'tso'],
+    ]);
+    for (const m of MAPPINGS.values()) expect(modelByName(m.defaultModel), m.name).toBeDefined();
+    // The help says the same (it is written out there so that the command line loads no mapping).
+    ensureBuilt();
+    const help = cli(['hw', '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain(`tso for x86-64 and lkmm for arm64`);
   });
 
   it('smp_mb is the kernel sequence: lock; addl on x86-64, dmb ish on arm64; compiler barrier only in the broken self-test mapping', () => {

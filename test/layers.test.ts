@@ -114,6 +114,51 @@ export function reachable(entries: string[]): Set<string> {
   return seen;
 }
 
+/**
+ * The circles of imports between files of src/ (type-only imports count: a circle means two files
+ * that cannot be understood apart), each as the files on it; Tarjan's strongly connected components.
+ */
+export function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+/** Each file of src/ (relative, with `/`) and the files of src/ it imports. */
+function fileGraph(): Map<string, string[]> {
+  const name = (f: string) => relative(SRC, f).split(/[\\/]/).join('/');
+  return new Map(
+    files(SRC).map((file) => [name(file), importsOf(readFileSync(file, 'utf8')).map((spec) => name(normalize(join(dirname(file), spec.replace(/\.js$/, '.ts')))))]),
+  );
+}
+
 const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])node:[^'"]+\1/;
 
 describe('layers', () => {
@@ -130,6 +175,21 @@ describe('layers', () => {
 
   it('every import in src/ points down', () => {
     expect(violations()).toEqual([]);
+  });
+
+  it('no file of src/ imports itself through others', () => {
+    expect(importCycles(fileGraph())).toEqual([]);
+  });
+
+  it('finds a circle of imports, and only a circle', () => {
+    const g = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts', 'x.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts', 'd.ts']],
+      ['e.ts', ['a.ts']],
+    ]);
+    expect(importCycles(g)).toEqual([['a.ts', 'b.ts', 'c.ts'], ['d.ts']]);
   });
 
   it('sees imports over several lines, type imports and dynamic imports', () => {

@@ -14,9 +14,9 @@ import { CatError } from './errors.js';
 import * as ops from './ops.js';
 import { apply, condHolds, explicitSet, fixpoint, isEmptyQuick, variantHolds } from './constructs.js';
 import { Scope, destructure, localAccess, patternNames } from './names.js';
-import { Frame, type Code, type Ctx } from './runtime.js';
+import { Frame, type Code } from './runtime.js';
 import { globalAccess, type Slot } from './slots.js';
-import { ChoiceSet, Closure, EmptyV, EventV, PairV, TagV, TupleV, UniverseV, ValueSet, type Value } from './values.js';
+import { ChoiceSet, Closure, EmptyV, EventV, PairV, TagV, TupleV, UniverseV, ValueSet, type Value, type Ctx } from './values.js';
 import { EventSet, Relation } from '../execution/relation.js';
 
 export interface Compiled {

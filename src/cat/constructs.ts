@@ -3,8 +3,7 @@
 import type { CatPos, VariantCond } from './ast.js';
 import { CatError } from './errors.js';
 import * as ops from './ops.js';
-import type { Ctx } from './runtime.js';
-import { Closure, EmptyV, EventV, PairV, UniverseV, ValueSet, type Value } from './values.js';
+import { Closure, EmptyV, EventV, PairV, UniverseV, ValueSet, type Value, type Ctx } from './values.js';
 import { EventSet, Relation } from '../execution/relation.js';
 
 /** Iterations allowed for a `let rec` fixpoint before it is declared divergent. */

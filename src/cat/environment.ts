@@ -10,8 +10,7 @@ import { EventSet, Relation } from '../execution/relation.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
 import { addElement, asRel, asSet, article, domainOf, rangeOf } from './ops.js';
-import type { Ctx, SkeletonState } from './runtime.js';
-import { ChoiceSet, Closure, CrossChoice, EmptyV, EventV, Linearisations, ListedChoice, PairV, TupleV, ValueSet, type Value } from './values.js';
+import { ChoiceSet, Closure, CrossChoice, EmptyV, EventV, Linearisations, ListedChoice, PairV, TupleV, ValueSet, type Value, type Ctx, type SkeletonState } from './values.js';
 
 export interface Predefined {
   name: string;

@@ -28,106 +28,104 @@ const KEYWORDS = new Set<string>([
 const isNameStart = (c: string) => /[A-Za-z_]/.test(c);
 const isNameChar = (c: string) => /[A-Za-z0-9_.\-]/.test(c);
 
+/** Where the lexer stands in the text: the offset, and the line it is on (for positions). */
+class Scan {
+  i = 0;
+  private line = 1;
+  private lineStart = 0;
+  constructor(
+    readonly text: string,
+    private readonly file: string,
+  ) {}
+  pos(at = this.i): CatPos {
+    return { file: this.file, line: this.line, col: at - this.lineStart + 1 };
+  }
+  /** Moves to offset k, counting the newlines passed. */
+  moveTo(k: number): void {
+    for (let j = this.i; j < k; j++) {
+      if (this.text[j] === '\n') {
+        this.line++;
+        this.lineStart = j + 1;
+      }
+    }
+    this.i = k;
+  }
+}
+
+/** Passes white space and comments; false when there was none to pass. */
+function skipBlank(s: Scan): boolean {
+  const { text, i } = s;
+  const c = text[i];
+  if (c === '\n' || c === ' ' || c === '\t' || c === '\r' || c === '\f') {
+    s.moveTo(i + 1);
+    return true;
+  }
+  if (c === '(' && text[i + 1] === '*') {
+    const startPos = s.pos();
+    let depth = 1;
+    let k = i + 2;
+    while (k < text.length && depth > 0) {
+      if (text[k] === '(' && text[k + 1] === '*') {
+        depth++;
+        k += 2;
+      } else if (text[k] === '*' && text[k + 1] === ')') {
+        depth--;
+        k += 2;
+      } else k++;
+    }
+    if (depth > 0) throw new CatError(startPos, 'unterminated comment (* ...');
+    s.moveTo(k);
+    return true;
+  }
+  if (c === '/' && text[i + 1] === '/') {
+    let k = i;
+    while (k < text.length && text[k] !== '\n') k++;
+    s.moveTo(k);
+    return true;
+  }
+  return false;
+}
+
+/** The token at the scanner's offset (not blank), and the scanner moved past it. */
+function readToken(s: Scan): Token {
+  const { text, i } = s;
+  const c = text[i];
+  const pos = s.pos();
+  const token = (kind: TokKind, len: number, t = ''): Token => {
+    s.moveTo(i + len);
+    return { kind, text: t, pos };
+  };
+  if (c === '"') {
+    const end = text.indexOf('"', i + 1);
+    if (end < 0) throw new CatError(pos, 'unterminated string');
+    return token('string', end + 1 - i, text.slice(i + 1, end));
+  }
+  if (c === "'") {
+    let k = i + 1;
+    if (k >= text.length || !isNameStart(text[k])) throw new CatError(pos, "a tag is a quote followed by a name, as in 'ONCE");
+    while (k < text.length && isNameChar(text[k])) k++;
+    return token('tag', k - i, text.slice(i + 1, k));
+  }
+  if (isNameStart(c)) {
+    let k = i + 1;
+    while (k < text.length && isNameChar(text[k])) k++;
+    while (k < text.length && text[k] === "'") k++;
+    const name = text.slice(i, k);
+    if (name === '_') return token('_', 1);
+    return KEYWORDS.has(name) ? token(name as TokKind, k - i, name) : token('var', k - i, name);
+  }
+  if (c === '0' && !/[0-9]/.test(text[i + 1] ?? '')) return token('0', 1);
+  if (text.slice(i, i + 3) === '^-1') return token('^-1', 3);
+  const two = text.slice(i, i + 2);
+  if (two === '||' || two === '&&' || two === '++' || two === '->') return token(two as TokKind, 2);
+  if ('()[]{},=|&;\\*+?~'.includes(c)) return token(c as TokKind, 1);
+  throw new CatError(pos, `unexpected character '${c}'`);
+}
+
 export function tokenize(text: string, file: string): Token[] {
   const out: Token[] = [];
-  let i = 0;
-  let line = 1;
-  let lineStart = 0;
-  const pos = (at: number): CatPos => ({ file, line, col: at - lineStart + 1 });
-  const advanceNewlines = (from: number, to: number) => {
-    for (let k = from; k < to; k++) {
-      if (text[k] === '\n') {
-        line++;
-        lineStart = k + 1;
-      }
-    }
-  };
-  const push = (kind: TokKind, start: number, len: number, t = '') => {
-    out.push({ kind, text: t, pos: pos(start) });
-    i = start + len;
-  };
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '\n') {
-      line++;
-      i++;
-      lineStart = i;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\f') {
-      i++;
-      continue;
-    }
-    if (c === '(' && text[i + 1] === '*') {
-      const start = i;
-      const startPos = pos(i);
-      let depth = 1;
-      let k = i + 2;
-      while (k < text.length && depth > 0) {
-        if (text[k] === '(' && text[k + 1] === '*') {
-          depth++;
-          k += 2;
-        } else if (text[k] === '*' && text[k + 1] === ')') {
-          depth--;
-          k += 2;
-        } else k++;
-      }
-      if (depth > 0) throw new CatError(startPos, 'unterminated comment (* ...');
-      advanceNewlines(start, k);
-      i = k;
-      continue;
-    }
-    if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      continue;
-    }
-    if (c === '"') {
-      const end = text.indexOf('"', i + 1);
-      if (end < 0) throw new CatError(pos(i), 'unterminated string');
-      const start = i;
-      const p = pos(i);
-      const s = text.slice(i + 1, end);
-      advanceNewlines(start, end);
-      out.push({ kind: 'string', text: s, pos: p });
-      i = end + 1;
-      continue;
-    }
-    if (c === "'") {
-      let k = i + 1;
-      if (k >= text.length || !isNameStart(text[k])) throw new CatError(pos(i), "a tag is a quote followed by a name, as in 'ONCE");
-      while (k < text.length && isNameChar(text[k])) k++;
-      push('tag', i, k - i, text.slice(i + 1, k));
-      continue;
-    }
-    if (isNameStart(c)) {
-      let k = i + 1;
-      while (k < text.length && isNameChar(text[k])) k++;
-      while (k < text.length && text[k] === "'") k++;
-      const name = text.slice(i, k);
-      if (name === '_') push('_', i, 1);
-      else if (KEYWORDS.has(name)) push(name as TokKind, i, k - i, name);
-      else push('var', i, k - i, name);
-      continue;
-    }
-    if (c === '0' && !/[0-9]/.test(text[i + 1] ?? '')) {
-      push('0', i, 1);
-      continue;
-    }
-    const two = text.slice(i, i + 2);
-    if (text.slice(i, i + 3) === '^-1') {
-      push('^-1', i, 3);
-      continue;
-    }
-    if (two === '||' || two === '&&' || two === '++' || two === '->') {
-      push(two as TokKind, i, 2);
-      continue;
-    }
-    if ('()[]{},=|&;\\*+?~'.includes(c)) {
-      push(c as TokKind, i, 1);
-      continue;
-    }
-    throw new CatError(pos(i), `unexpected character '${c}'`);
-  }
-  out.push({ kind: 'eof', text: '', pos: pos(i) });
+  const s = new Scan(text, file);
+  while (s.i < text.length) if (!skipBlank(s)) out.push(readToken(s));
+  out.push({ kind: 'eof', text: '', pos: s.pos() });
   return out;
 }

@@ -370,91 +370,117 @@ function specOf(d: MacroDef, defs: ReadonlyMap<string, MacroDef>, kinds: Readonl
     args: kinds.get(d.name)!,
     doc: `as defined by the macros file: ${d.text}`,
     expand(b, args, dst) {
-      return expandMacro(d, args, dst, b, defs, kinds);
+      return new Expansion(d, args, b, defs, kinds).body(dst);
     },
   };
 }
 
-/** Expands a macro whose arguments are already lowered: an address for lval, a value otherwise. */
-function expandMacro(d: MacroDef, args: PureExpr[], dst: string | null, b: PrimitiveBuilder, defs: ReadonlyMap<string, MacroDef>, kinds: ReadonlyMap<string, ArgKind[]>): PureExpr | null {
-  const kind = kinds.get(d.name)!;
-  const bound = new Map(d.params.map((p, k) => [p, { kind: kind[k], e: args[k] }]));
-  const emit = (i: Instr) => b.emit(i);
+/** One use of a macro whose arguments are already lowered: an address for lval, a value otherwise. */
+class Expansion {
+  private readonly bound: Map<string, { kind: ArgKind; e: PureExpr }>;
+  constructor(
+    private readonly d: MacroDef,
+    args: PureExpr[],
+    private readonly b: PrimitiveBuilder,
+    private readonly defs: ReadonlyMap<string, MacroDef>,
+    private readonly kinds: ReadonlyMap<string, ArgKind[]>,
+  ) {
+    const kind = kinds.get(d.name)!;
+    this.bound = new Map(d.params.map((p, k) => [p, { kind: kind[k], e: args[k] }]));
+  }
 
-  const address = (e: DefExpr): PureExpr => {
-    if (e.k === 'deref') return value(e.arg, null);
-    if (e.k === 'param' && bound.get(e.name)!.kind === 'lval') return bound.get(e.name)!.e;
+  /** The macro's instructions, emitted; its value (into `dst` when it loads one), or null for a block. */
+  body(dst: string | null): PureExpr | null {
+    if (this.d.body.k === 'block') {
+      for (const s of this.d.body.stmts) this.statement(s);
+      return null;
+    }
+    return this.value(this.d.body.e, dst);
+  }
+
+  private emit(i: Instr): void {
+    this.b.emit(i);
+  }
+
+  private address(e: DefExpr): PureExpr {
+    if (e.k === 'deref') return this.value(e.arg, null);
+    if (e.k === 'param' && this.bound.get(e.name)!.kind === 'lval') return this.bound.get(e.name)!.e;
     throw new CatError(e.pos, 'a memory location is expected here (write *X for the location X points to)');
-  };
-  const value = (e: DefExpr, into: string | null): PureExpr => {
+  }
+
+  private value(e: DefExpr, into: string | null): PureExpr {
     switch (e.k) {
       case 'param': {
-        const p = bound.get(e.name)!;
+        const p = this.bound.get(e.name)!;
         if (p.kind === 'lval') throw new CatError(e.pos, `${e.name} is a location here; its value needs a load such as __load{ONCE}(${e.name})`);
         return p.e;
       }
       case 'num':
         return { k: 'const', v: e.v };
       case 'un':
-        return { k: 'un', op: e.op, a: value(e.a, null) };
+        return { k: 'un', op: e.op, a: this.value(e.a, null) };
       case 'bin':
-        return { k: 'bin', op: e.op, a: value(e.a, null), b: value(e.b, null) };
+        return { k: 'bin', op: e.op, a: this.value(e.a, null), b: this.value(e.b, null) };
       case 'deref': {
-        const r = into ?? b.temp();
-        emit({ op: 'load', dst: r, addr: value(e.arg, null), ann: '', origin: b.origin() });
+        const r = into ?? this.b.temp();
+        this.emit({ op: 'load', dst: r, addr: this.value(e.arg, null), ann: '', origin: this.b.origin() });
         return reg(r);
       }
       case 'op': {
-        const v = operation(e, into);
+        const v = this.operation(e, into);
         if (v === null) throw new CatError(e.pos, `${e.op} returns no value`);
         return v;
       }
       case 'call': {
-        const callee = defs.get(e.name)!;
-        const ck = kinds.get(e.name)!;
-        const actual = e.args.map((a, k) => (ck[k] === 'lval' ? address(a) : value(a, null)));
-        const v = expandMacro(callee, actual, into, b, defs, kinds);
+        const v = this.call(e, into);
         if (v === null) throw new CatError(e.pos, `${e.name} returns no value`);
         return v;
       }
     }
-  };
-  const statement = (e: DefExpr): void => {
-    if (e.k === 'op') operation(e, null);
-    else if (e.k === 'call') {
-      const callee = defs.get(e.name)!;
-      const ck = kinds.get(e.name)!;
-      expandMacro(callee, e.args.map((a, k) => (ck[k] === 'lval' ? address(a) : value(a, null))), null, b, defs, kinds);
-    } else value(e, null);
-  };
-  const operation = (e: Extract<DefExpr, { k: 'op' }>, into: string | null): PureExpr | null => {
+  }
+
+  private statement(e: DefExpr): void {
+    if (e.k === 'op') this.operation(e, null);
+    else if (e.k === 'call') this.call(e, null);
+    else this.value(e, null);
+  }
+
+  /** Another macro of the file, expanded in place. */
+  private call(e: Extract<DefExpr, { k: 'call' }>, into: string | null): PureExpr | null {
+    const callee = this.defs.get(e.name)!;
+    const ck = this.kinds.get(e.name)!;
+    const actual = e.args.map((a, k) => (ck[k] === 'lval' ? this.address(a) : this.value(a, null)));
+    return new Expansion(callee, actual, this.b, this.defs, this.kinds).body(into);
+  }
+
+  /** One of herd7's operations (OPERATIONS) as an instruction; its result, if it has one. */
+  private operation(e: Extract<DefExpr, { k: 'op' }>, into: string | null): PureExpr | null {
     const ann = annOf(e.ann ?? '');
-    const origin = b.origin();
+    const origin = this.b.origin();
     const a = e.args;
-    const arg = (k: number) => value(a[k] as DefExpr, null);
-    const loc = () => (OPERATIONS[e.op].location === 'lval' ? address(a[0] as DefExpr) : value(a[0] as DefExpr, null));
-    const result = () => into ?? b.temp();
-    const alu = () => (a[1] as { op: AluOp }).op;
+    const arg = (k: number) => this.value(a[k] as DefExpr, null);
+    const loc = () => (OPERATIONS[e.op].location === 'lval' ? this.address(a[0] as DefExpr) : this.value(a[0] as DefExpr, null));
+    const result = () => into ?? this.b.temp();
     switch (e.op) {
       case '__load': {
         const addr = loc();
         const r = result();
-        emit({ op: 'load', dst: r, addr, ann, origin });
+        this.emit({ op: 'load', dst: r, addr, ann, origin });
         return reg(r);
       }
       case '__store': {
         const addr = loc();
-        emit({ op: 'store', addr, value: arg(1), ann, origin });
+        this.emit({ op: 'store', addr, value: arg(1), ann, origin });
         return null;
       }
       case '__fence':
-        emit({ op: 'fence', ann, origin });
+        this.emit({ op: 'fence', ann, origin });
         return null;
       case '__xchg': {
         const addr = loc();
         const v = arg(1);
         const r = result();
-        emit({ op: 'xchg', dst: r, addr, value: v, ann, origin });
+        this.emit({ op: 'xchg', dst: r, addr, value: v, ann, origin });
         return reg(r);
       }
       case '__cmpxchg': {
@@ -462,9 +488,19 @@ function expandMacro(d: MacroDef, args: PureExpr[], dst: string | null, b: Primi
         const expected = arg(1);
         const v = arg(2);
         const r = result();
-        emit({ op: 'cmpxchg', dst: r, addr, expected, value: v, ann, origin });
+        this.emit({ op: 'cmpxchg', dst: r, addr, expected, value: v, ann, origin });
         return reg(r);
       }
+      default:
+        return this.atomicOrLock(e, loc, arg, result);
+    }
+  }
+
+  /** The arithmetic RMWs and the lock operations (the rest of OPERATIONS). */
+  private atomicOrLock(e: Extract<DefExpr, { k: 'op' }>, loc: () => PureExpr, arg: (k: number) => PureExpr, result: () => string): PureExpr | null {
+    const ann = annOf(e.ann ?? '');
+    const origin = this.b.origin();
+    switch (e.op) {
       case '__atomic_op':
       case '__atomic_op_return':
       case '__atomic_fetch_op': {
@@ -472,7 +508,7 @@ function expandMacro(d: MacroDef, args: PureExpr[], dst: string | null, b: Primi
         const operand = arg(2);
         const returns = e.op === '__atomic_op' ? 'none' : e.op === '__atomic_op_return' ? 'new' : 'old';
         const r = returns === 'none' ? null : result();
-        emit({ op: 'atomic', alu: alu(), dst: r, returns, addr, operand, unless: null, ann, origin });
+        this.emit({ op: 'atomic', alu: (e.args[1] as { op: AluOp }).op, dst: r, returns, addr, operand, unless: null, ann, origin });
         return r === null ? null : reg(r);
       }
       case '__atomic_add_unless': {
@@ -480,32 +516,27 @@ function expandMacro(d: MacroDef, args: PureExpr[], dst: string | null, b: Primi
         const operand = arg(1);
         const unless = arg(2);
         const r = result();
-        emit({ op: 'atomic', alu: '+', dst: r, returns: 'success', addr, operand, unless, ann, origin });
+        this.emit({ op: 'atomic', alu: '+', dst: r, returns: 'success', addr, operand, unless, ann, origin });
         return reg(r);
       }
       case '__lock':
-        emit({ op: 'lock', addr: loc(), origin });
+        this.emit({ op: 'lock', addr: loc(), origin });
         return null;
       case '__unlock':
-        emit({ op: 'unlock', addr: loc(), origin });
+        this.emit({ op: 'unlock', addr: loc(), origin });
         return null;
       case '__trylock':
       case '__islocked': {
         const addr = loc();
         const r = result();
-        emit({ op: e.op === '__trylock' ? 'trylock' : 'islocked', dst: r, addr, origin });
+        this.emit({ op: e.op === '__trylock' ? 'trylock' : 'islocked', dst: r, addr, origin });
         return reg(r);
       }
       case '__srcu':
-        emit({ op: 'srcu-sync', addr: loc(), origin });
+        this.emit({ op: 'srcu-sync', addr: loc(), origin });
         return null;
       default:
         throw new CatError(e.pos, `unknown operation ${e.op}`);
     }
-  };
-  if (d.body.k === 'block') {
-    for (const s of d.body.stmts) statement(s);
-    return null;
   }
-  return value(d.body.e, dst);
 }

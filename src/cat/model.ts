@@ -7,8 +7,7 @@ import type { CompiledModel, Step } from './program.js';
 import { force } from './slots.js';
 import { CatError } from './errors.js';
 import { testHolds } from './ops.js';
-import { SkeletonState, type Ctx } from './runtime.js';
-import { ChoiceSet, EmptyV, ValueSet, type Value } from './values.js';
+import { ChoiceSet, EmptyV, ValueSet, type Value, SkeletonState, type Ctx } from './values.js';
 
 type TestStep = Extract<Step, { k: 'test' }>;
 type WithStep = Extract<Step, { k: 'with' }>;

@@ -3,8 +3,7 @@
 import { EventSet, Relation } from '../execution/relation.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
-import type { SkeletonState } from './runtime.js';
-import { ChoiceSet, EmptyV, EventV, PairV, TagV, TupleV, UniverseV, ValueSet, isEmptyValue, typeName, type Value } from './values.js';
+import { ChoiceSet, EmptyV, EventV, PairV, TagV, TupleV, UniverseV, ValueSet, isEmptyValue, typeName, type Value, type SkeletonState } from './values.js';
 
 const fail = (pos: CatPos, msg: string): never => {
   throw new CatError(pos, msg);

@@ -102,57 +102,20 @@ class Parser {
         this.expect('from');
         return { k: 'with', name, expr: this.exp(), pos };
       }
-      case 'enum': {
-        this.next();
-        const name = this.name('the enumeration name');
-        this.expect('=');
-        this.accept('||');
-        const tags = [this.expect('tag', "a tag such as 'ONCE").text];
-        while (this.accept('||')) tags.push(this.expect('tag', 'a tag').text);
-        return { k: 'enum', name, tags, pos };
-      }
+      case 'enum':
+        return this.enumeration(pos);
       case 'include': {
         this.next();
         return { k: 'include', file: this.expect('string', 'a file name in double quotes').text, pos };
       }
-      case 'if': {
-        this.next();
-        const cond = this.variantCond();
-        this.accept('then');
-        const then = this.instrs(['else', 'end']);
-        const els = this.accept('else') ? this.instrs(['end']) : [];
-        this.expect('end', "'end' closing the 'if'");
-        return { k: 'ifvariant', cond, then, else: els, pos };
-      }
+      case 'if':
+        return this.ifVariant(pos);
       case 'show':
       case 'unshow':
-        // `show a, b, c` (names) or `show EXPR as name`.
-        this.next();
-        if (this.is('var') && this.peek().kind === ',') {
-          this.next();
-          while (this.accept(',')) this.name();
-        } else {
-          this.union();
-          if (this.accept('as')) this.name();
-        }
-        return { k: 'ignored', what: t.kind, pos };
-      case 'debug': {
-        this.next();
-        this.exp();
-        return { k: 'ignored', what: t.kind, pos };
-      }
+      case 'debug':
+        return this.ignored(t);
       case 'var':
-        if (this.startsInstruction()) {
-          this.next();
-          this.next();
-          this.expect('[');
-          if (!this.is(']')) {
-            this.exp();
-            while (this.accept(',')) this.exp();
-          }
-          this.expect(']');
-          return { k: 'ignored', what: t.text, pos };
-        }
+        if (this.startsInstruction()) return this.ignored(t);
         break;
       case 'procedure':
       case 'call':
@@ -163,6 +126,54 @@ class Parser {
         break;
     }
     throw this.error(`expected an instruction (let, acyclic, irreflexive, empty, flag, include, with, ...), found ${describe(t)}`);
+  }
+
+  /** `enum name = 'A || 'B || ...` (a leading `||` allowed). */
+  private enumeration(pos: CatPos): Instr {
+    this.next();
+    const name = this.name('the enumeration name');
+    this.expect('=');
+    this.accept('||');
+    const tags = [this.expect('tag', "a tag such as 'ONCE").text];
+    while (this.accept('||')) tags.push(this.expect('tag', 'a tag').text);
+    return { k: 'enum', name, tags, pos };
+  }
+
+  /** `if VARIANT then ... else ... end`. */
+  private ifVariant(pos: CatPos): Instr {
+    this.next();
+    const cond = this.variantCond();
+    this.accept('then');
+    const then = this.instrs(['else', 'end']);
+    const els = this.accept('else') ? this.instrs(['end']) : [];
+    this.expect('end', "'end' closing the 'if'");
+    return { k: 'ifvariant', cond, then, else: els, pos };
+  }
+
+  /** What only herd7's drawings and bell files use, read and passed over: show, unshow, debug, `instructions R[...]`. */
+  private ignored(t: Token): Instr {
+    const pos = t.pos;
+    this.next();
+    if (t.kind === 'var') {
+      this.next();
+      this.expect('[');
+      if (!this.is(']')) {
+        this.exp();
+        while (this.accept(',')) this.exp();
+      }
+      this.expect(']');
+      return { k: 'ignored', what: t.text, pos };
+    }
+    if (t.kind === 'debug') this.exp();
+    // `show a, b, c` (names) or `show EXPR as name`.
+    else if (this.is('var') && this.peek().kind === ',') {
+      this.next();
+      while (this.accept(',')) this.name();
+    } else {
+      this.union();
+      if (this.accept('as')) this.name();
+    }
+    return { k: 'ignored', what: t.kind, pos };
   }
 
   private test(flavour: 'check' | 'flag' | 'requires', pos: CatPos): Instr {

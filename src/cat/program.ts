@@ -7,9 +7,9 @@ import { CatError } from './errors.js';
 import { ExpressionCompiler } from './compile.js';
 import { fixpoint, variantHolds } from './constructs.js';
 import { destructure, freeNames, patternNames } from './names.js';
-import type { Code, Ctx } from './runtime.js';
+import type { Code } from './runtime.js';
 import { store, type Slot } from './slots.js';
-import { EmptyV, TagV, ValueSet, type Value } from './values.js';
+import { EmptyV, TagV, ValueSet, type Value, type Ctx } from './values.js';
 
 export type Step =
   | {

@@ -1,7 +1,7 @@
 // Where a cat model's global names live: one slot each, filled on first use, per skeleton
 // (static: not depending on rf or co) or per candidate (dynamic).
-import type { Code, Ctx } from './runtime.js';
-import type { Value } from './values.js';
+import type { Code } from './runtime.js';
+import type { Value, Ctx } from './values.js';
 
 export interface Slot {
   readonly index: number;

@@ -1,10 +1,12 @@
 // The values a cat program computes with. Event sets and relations are the bitsets of
 // ../execution/relation.ts; the rest are small wrappers. `{}` is polymorphic (EmptyV) until an
-// operation gives it a type, as in herd7.
+// operation gives it a type, as in herd7. A function value runs in the context of its caller,
+// so that context (Ctx, and the per-skeleton state it holds) is declared here too: the types
+// refer to each other.
 import { EventSet, Relation } from '../execution/relation.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
-import type { Ctx } from './runtime.js';
+import type { Candidate, Skeleton } from '../execution/execution.js';
 
 export class EmptyV {
   static readonly it = new EmptyV();
@@ -269,4 +271,44 @@ export class ListedChoice extends ChoiceSet {
   list(): Relation[] {
     return this.members;
   }
+}
+
+/** Everything a skeleton determines: static globals and cached static subexpressions. */
+export class SkeletonState {
+  readonly n: number;
+  readonly statics: Array<Value | undefined>;
+  readonly cache: Array<Value | undefined>;
+  readonly all: EventSet;
+  private universeRel: Relation | null = null;
+  private idRel: Relation | null = null;
+  constructor(
+    readonly sk: Skeleton,
+    slotCount: number,
+    cacheSize: number,
+    /** The model's enumerations (name to tags), for complements of tag sets. */
+    readonly enums: ReadonlyMap<string, string[]>,
+  ) {
+    this.n = sk.n;
+    this.statics = new Array<Value | undefined>(slotCount);
+    this.cache = new Array<Value | undefined>(cacheSize);
+    this.all = EventSet.where(sk.n, () => true);
+  }
+  get universe(): Relation {
+    return (this.universeRel ??= Relation.cross(this.all, this.all));
+  }
+  get id(): Relation {
+    return (this.idRel ??= Relation.identity(this.n));
+  }
+  set(pred: (i: number) => boolean): EventSet {
+    return EventSet.where(this.n, pred);
+  }
+}
+
+/** One evaluation: a candidate's rf and co (null while preparing), and its dynamic globals. */
+export interface Ctx {
+  readonly p: SkeletonState;
+  readonly dyn: Array<Value | undefined>;
+  readonly cand: Candidate | null;
+  /** rf | co of the candidate, computed at the first `with`. */
+  edges: Relation | null;
 }

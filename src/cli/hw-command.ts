@@ -12,7 +12,7 @@ export function registerHwCommand(program: Command): void {
     .argument('<paths...>', '.litmus files or directories of them')
     .option('--runs <n>', 'rounds to run', positiveInt, 100)
     .option('--size <n>', 'instances of the test per round, each on its own cache lines', positiveInt, 1000)
-    .addOption(modelOption('model the observed states are checked against (default: tso on x86-64, lkmm elsewhere)', null))
+    .addOption(modelOption('model the observed states are checked against (default: the mapping\'s own, tso for x86-64 and lkmm for arm64)', null))
     .option('--cc <compiler>', 'C compiler (default: cc; for another architecture, e.g. aarch64-linux-gnu-gcc)')
     .option('--keep <dir>', 'write the generated C and binaries into DIR and keep them')
     .option('--timeout <seconds>', 'time limit for each compiled test, and for the model (exit 3 when hit)', positiveNumber, 120)

@@ -7,11 +7,11 @@ import { join, resolve } from 'node:path';
 import { decideProgram, prepareTest } from '../api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatCondition } from '../parse/print.js';
-import { generateC, hwLayout, hwRefusals, instanceCells } from '../hw/generate.js';
+import { generateC, hwRefusals } from '../hw/generate.js';
+import { hwLayout, instanceCells, type HwLayout } from '../hw/layout.js';
 import { MAPPINGS, mappingByName, mappingForNodeArch, type Mapping } from '../hw/mapping.js';
 import { formatHwReport } from '../hw/report.js';
 import { allowedStates, compareWithModel, modelProgram, parseHarnessOutput } from '../hw/tally.js';
-import type { HwLayout } from '../hw/generate.js';
 import type { Program, Value } from '../lower/program.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, summarizeExits } from './exit-codes.js';
 import { formatReadError, readLitmusFile } from './files.js';
@@ -65,8 +65,8 @@ export async function hwCommand(paths: string[], opts: HwOptions): Promise<numbe
     return EXIT_BAD_INPUT;
   }
   const runHere = host !== null && host.arch === mapping.arch;
-  // The model each observation is checked against: x86-TSO on x86, LKMM elsewhere (or one read from files).
-  const decider = resolveDecider(opts, mapping.arch === 'x86-64' ? 'tso' : 'lkmm');
+  // The model each observation is checked against: the mapping's own, unless --model (or a model read from files) says otherwise.
+  const decider = resolveDecider(opts, mapping.defaultModel);
   if (!decider) return EXIT_BAD_INPUT;
   let cc = opts.cc;
   if (cc === undefined) cc = runHere ? 'cc' : CROSS_CC[mapping.arch]?.find(compilerWorks);

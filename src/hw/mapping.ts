@@ -18,6 +18,11 @@ export interface Mapping {
   prelude: string;
   /** Whether this mapping is deliberately wrong (only for testing the checker). */
   broken: boolean;
+  /**
+   * The model (a name in models/index.ts) an observed state is checked against unless `--model`
+   * says otherwise: the one that describes this machine (x86-TSO on x86), else the kernel's.
+   */
+  defaultModel: string;
 }
 
 /** ALU operators of the IR's atomic RMWs, and the helper names they get. */
@@ -193,11 +198,11 @@ static inline void hw_store_release(volatile val_t *p, val_t v) { __asm__ __vola
 }
 
 export const MAPPINGS: ReadonlyMap<MappingName, Mapping> = new Map<MappingName, Mapping>([
-  ['x86-64', { name: 'x86-64', arch: 'x86-64', broken: false, description: 'x86-64 as Linux maps it: smp_mb() = lock; addl $0,-4(%rsp); rmb/wmb/acquire/release = compiler barriers; RMWs LOCK-prefixed', prelude: x86Prelude(false) }],
-  ['arm64', { name: 'arm64', arch: 'arm64', broken: false, description: 'arm64 as Linux maps it (LL/SC atomics): smp_mb() = dmb ish; rmb = dmb ishld; wmb = dmb ishst; acquire/release = ldar/stlr', prelude: arm64Prelude() }],
+  ['x86-64', { name: 'x86-64', arch: 'x86-64', broken: false, defaultModel: 'tso', description: 'x86-64 as Linux maps it: smp_mb() = lock; addl $0,-4(%rsp); rmb/wmb/acquire/release = compiler barriers; RMWs LOCK-prefixed', prelude: x86Prelude(false) }],
+  ['arm64', { name: 'arm64', arch: 'arm64', broken: false, defaultModel: 'lkmm', description: 'arm64 as Linux maps it (LL/SC atomics): smp_mb() = dmb ish; rmb = dmb ishld; wmb = dmb ishst; acquire/release = ldar/stlr', prelude: arm64Prelude() }],
   [
     'x86-64-broken-mb',
-    { name: 'x86-64-broken-mb', arch: 'x86-64', broken: true, description: 'SELF-TEST ONLY: x86-64 with smp_mb() a compiler barrier (wrong on purpose)', prelude: x86Prelude(true) },
+    { name: 'x86-64-broken-mb', arch: 'x86-64', broken: true, defaultModel: 'tso', description: 'SELF-TEST ONLY: x86-64 with smp_mb() a compiler barrier (wrong on purpose)', prelude: x86Prelude(true) },
   ],
 ]);
 

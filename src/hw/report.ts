@@ -3,7 +3,8 @@
 // check against the model. Pure: values in, text out.
 import type { Value } from '../lower/program.js';
 import { formatValue } from '../execution/condition.js';
-import { HW_WAIT_SPINS, type HwLayout } from './generate.js';
+import type { HwLayout } from './layout.js';
+import { HW_WAIT_SPINS } from './runtime-c.js';
 import type { Comparison, HwRun } from './tally.js';
 
 const KIND = { exists: 'Allowed', '~exists': 'Forbidden', forall: 'Required' } as const;

@@ -80,7 +80,13 @@ static inline void hw_encode(inst_t *I, val_t x, val_t *k) {
 }
 `;
 
-/** The wait checks of a test whose threads wait (see ThreadEmitter.waitLoop in generate.ts). */
+/**
+ * How many failed reads of an acknowledgement a KVM_REQUEST_WAIT requester makes before it gives
+ * up on an instance while some other thread has not finished it (a cut-off, said in the report).
+ */
+export const HW_WAIT_SPINS = 1 << 20;
+
+/** The wait checks of a test whose threads wait (see ThreadEmitter.waitLoop in thread-c.ts). */
 export function hwWaitChecksC(spins: number): string {
   return String.raw`/* A KVM_REQUEST_WAIT requester read 0 from an ack (the n-th time): go on waiting? 2: no, every
    other thread has finished this instance, so no acknowledgement can come any more (the kernel

@@ -5,7 +5,7 @@ import type { Program } from '../lower/program.js';
 import { parseInt64 } from '../lower/int64.js';
 import { holds, formatValue, type FinalState } from '../execution/condition.js';
 import { compareValues, verdictOf, type Judgement } from '../judge/judge.js';
-import type { HwLayout } from './generate.js';
+import type { HwLayout } from './layout.js';
 
 export interface HwObservedState {
   /** Values in the order of layout.observables (addresses as location names). */

@@ -250,8 +250,10 @@ function archRequestNr(b: PrimitiveBuilder, nr: PureExpr): number {
   return n + KVM_REQUEST_ARCH_BASE;
 }
 
-function buildRequestPaths(): Map<string, PrimitiveSpec> {
-  const t = new Map<string, PrimitiveSpec>();
+type Table = Map<string, PrimitiveSpec>;
+
+/** The architecture's request numbers. */
+function requestNumbers(t: Table): void {
   t.set('KVM_ARCH_REQ_FLAGS', {
     args: ['val', 'val'],
     doc: 'an architecture request number: bit KVM_REQUEST_ARCH_BASE + nr, with the KVM_REQUEST_* flags',
@@ -262,6 +264,10 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
     doc: 'KVM_ARCH_REQ_FLAGS(nr, 0)',
     expand: (b, [nr]) => num(archRequestNr(b, nr)),
   });
+}
+
+/** A request made to many vCPUs of a VM at once, then the IPIs. */
+function broadcasts(t: Table): void {
   t.set('kvm_make_all_cpus_request', {
     args: ['ptr', 'val'],
     doc: "kvm_make_vcpu_request() for each of the VM's vCPUs, then the IPIs (waited for with KVM_REQUEST_WAIT); returns whether any IPI was sent",
@@ -295,6 +301,10 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
       return requestMany(b, constantRequest(b, req), targets);
     },
   });
+}
+
+/** The requester's side of a kick: whether an IPI is needed, the wake-up, the kick itself. */
+function kicks(t: Table): void {
   t.set('kvm_request_needs_ipi', {
     args: ['ptr', 'val'],
     doc: 'kvm_vcpu_exiting_guest_mode(vcpu), then: with KVM_REQUEST_WAIT, mode != OUTSIDE_GUEST_MODE; otherwise mode == IN_GUEST_MODE',
@@ -341,6 +351,10 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
       return null;
     },
   });
+}
+
+/** The vCPU's side: whether to leave guest mode, blocking, taking IPIs with interrupts on. */
+function vcpuSide(t: Table): void {
   t.set('kvm_vcpu_exit_request', {
     args: ['ptr'],
     doc: "x86's kvm_vcpu_exit_request(): READ_ONCE(vcpu->mode) == EXITING_GUEST_MODE || kvm_request_pending(vcpu) (the second read only when the first is false)",
@@ -381,6 +395,14 @@ function buildRequestPaths(): Map<string, PrimitiveSpec> {
       return null;
     },
   });
+}
+
+function buildRequestPaths(): Table {
+  const t: Table = new Map();
+  requestNumbers(t);
+  broadcasts(t);
+  kicks(t);
+  vcpuSide(t);
   return t;
 }
 

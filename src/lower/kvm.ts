@@ -215,6 +215,27 @@ export function emitExiting(b: PrimitiveBuilder, vcpu: PureExpr | string, dst: s
   b.emit({ op: 'cmpxchg', dst, addr: mode, expected: num(IN_GUEST_MODE), value: num(EXITING_GUEST_MODE), ann: 'MB', origin: { ...b.origin('cmpxchg'), target } });
 }
 
+/** kvm_check_request(): test_bit; if set, clear_bit and smp_mb__after_atomic(); whether it was set. */
+function emitCheckRequest(b: PrimitiveBuilder, req: PureExpr, vcpu: PureExpr): PureExpr {
+  refuseVmDead(b, constantRequest(b, req, BUILD_CONSTANT));
+  const requests = field(b, vcpu, 'requests');
+  const r = b.temp();
+  const res = b.temp();
+  b.emit({ op: 'load', dst: r, addr: requests, ann: 'ONCE', origin: b.origin('test_bit') });
+  b.emit({ op: 'assign', dst: res, value: bin('&', bin('>>', reg(r), requestBit(req)), num(1)), origin: b.origin() });
+  b.emit({
+    op: 'if',
+    cond: reg(res),
+    then: [
+      { op: 'atomic', alu: '&~', dst: null, returns: 'none', addr: requests, operand: requestMask(req), unless: null, ann: 'NORETURN', origin: b.origin('clear_bit') },
+      { op: 'fence', ann: 'after-atomic', origin: b.origin('smp_mb__after_atomic') },
+    ],
+    else: [],
+    origin: b.origin(),
+  });
+  return reg(res);
+}
+
 function buildKvm(): Map<string, PrimitiveSpec> {
   const t = new Map<string, PrimitiveSpec>();
   t.set('kvm_make_request', {
@@ -259,25 +280,7 @@ function buildKvm(): Map<string, PrimitiveSpec> {
   t.set('kvm_check_request', {
     args: ['val', 'ptr'],
     doc: 'if test_bit: clear_bit; smp_mb__after_atomic(); true. Else false; req must be a constant other than KVM_REQ_VM_DEAD (BUILD_BUG_ON)',
-    expand(b, [req, vcpu]) {
-      refuseVmDead(b, constantRequest(b, req, BUILD_CONSTANT));
-      const requests = field(b, vcpu, 'requests');
-      const r = b.temp();
-      const res = b.temp();
-      b.emit({ op: 'load', dst: r, addr: requests, ann: 'ONCE', origin: b.origin('test_bit') });
-      b.emit({ op: 'assign', dst: res, value: bin('&', bin('>>', reg(r), requestBit(req)), num(1)), origin: b.origin() });
-      b.emit({
-        op: 'if',
-        cond: reg(res),
-        then: [
-          { op: 'atomic', alu: '&~', dst: null, returns: 'none', addr: requests, operand: requestMask(req), unless: null, ann: 'NORETURN', origin: b.origin('clear_bit') },
-          { op: 'fence', ann: 'after-atomic', origin: b.origin('smp_mb__after_atomic') },
-        ],
-        else: [],
-        origin: b.origin(),
-      });
-      return reg(res);
-    },
+    expand: (b, [req, vcpu]) => emitCheckRequest(b, req, vcpu),
   });
   const exiting = (b: PrimitiveBuilder, vcpu: PureExpr, dst: string): void => emitExiting(b, vcpu, dst);
   t.set('kvm_vcpu_exiting_guest_mode', {

@@ -133,8 +133,10 @@ const bitRmw = (alu: AluOp, returnsOld: boolean, doc: string): PrimitiveSpec => 
 
 const ORDERINGS: Array<[string, AccessAnn]> = [['', 'MB'], ['_relaxed', 'ONCE'], ['_acquire', 'ACQUIRE'], ['_release', 'RELEASE']];
 
-function buildTable(): Map<string, PrimitiveSpec> {
-  const t = new Map<string, PrimitiveSpec>();
+type Table = Map<string, PrimitiveSpec>;
+
+/** Marked accesses, the barriers, and xchg/cmpxchg in their four orderings. */
+function accessesAndFences(t: Table): void {
   t.set('READ_ONCE', load('ONCE', 'lval', 'marked read'));
   t.set('WRITE_ONCE', store('ONCE', 'lval', 'marked write'));
   t.set('smp_load_acquire', load('ACQUIRE', 'ptr', 'acquire load'));
@@ -167,7 +169,10 @@ function buildTable(): Map<string, PrimitiveSpec> {
     t.set(`atomic_xchg${suffix}`, xchg(ann));
     t.set(`atomic_cmpxchg${suffix}`, cmpxchg(ann));
   }
+}
 
+/** Spinlocks, RCU and SRCU. */
+function locksAndRcu(t: Table): void {
   t.set('spin_lock', { args: ['ptr'], doc: 'acquire a spinlock', expand(b, [addr]) { b.emit({ op: 'lock', addr, origin: b.origin() }); return null; } });
   t.set('spin_unlock', { args: ['ptr'], doc: 'release a spinlock', expand(b, [addr]) { b.emit({ op: 'unlock', addr, origin: b.origin() }); return null; } });
   t.set('spin_trylock', {
@@ -199,7 +204,10 @@ function buildTable(): Map<string, PrimitiveSpec> {
   for (const name of ['synchronize_srcu', 'synchronize_srcu_expedited']) {
     t.set(name, { args: ['ptr'], doc: 'SRCU grace period', expand(b, [addr]) { b.emit({ op: 'srcu-sync', addr, origin: b.origin() }); return null; } });
   }
+}
 
+/** atomic_t: reads and writes, the arithmetic RMWs in every ordering, add_unless. */
+function atomics(t: Table): void {
   t.set('atomic_read', load('ONCE', 'ptr', 'atomic_t read (READ_ONCE)'));
   t.set('atomic_set', store('ONCE', 'ptr', 'atomic_t write (WRITE_ONCE)'));
   t.set('atomic_read_acquire', load('ACQUIRE', 'ptr', 'atomic_t acquire read'));
@@ -234,8 +242,10 @@ function buildTable(): Map<string, PrimitiveSpec> {
       return reg(r);
     },
   });
+}
 
-  // Bit operations (include/asm-generic/bitops/atomic.h, Documentation/atomic_bitops.txt).
+/** Bit operations (include/asm-generic/bitops/atomic.h, Documentation/atomic_bitops.txt). */
+function bitOps(t: Table): void {
   t.set('set_bit', bitRmw('|', false, 'atomically set bit nr (an unordered RMW)'));
   t.set('clear_bit', bitRmw('&~', false, 'atomically clear bit nr (an unordered RMW)'));
   t.set('change_bit', bitRmw('^', false, 'atomically flip bit nr (an unordered RMW)'));
@@ -251,6 +261,14 @@ function buildTable(): Map<string, PrimitiveSpec> {
       return bin('&', bin('>>', reg(r), nr), num(1));
     },
   });
+}
+
+function buildTable(): Table {
+  const t: Table = new Map();
+  accessesAndFences(t);
+  locksAndRcu(t);
+  atomics(t);
+  bitOps(t);
   return t;
 }
 
