@@ -8,6 +8,7 @@ import type { Candidate, Skeleton } from '../execution/execution.js';
 import type { Relation } from '../execution/relation.js';
 import type { MemoryModel, ModelVerdict, PreparedModel } from './model.js';
 import { lockDeadlock } from './locks.js';
+import { COHERENCE_CHECK_MEANINGS } from './checks.js';
 import { lkmmBasics, type LkmmBasics } from './lkmm/basics.js';
 import { fencesWith, staticFences, type Fences, type StaticFences } from './lkmm/fences.js';
 import { lockFinal, lockFlags } from './lkmm/lock.js';
@@ -101,5 +102,12 @@ export const lkmm: MemoryModel = {
   flags: ['data-race'],
   orderingRules: 'lkmm',
   decomposes: true,
+  checkMeanings: {
+    ...COHERENCE_CHECK_MEANINGS,
+    'happens-before': 'an event cannot happen before itself: dependencies, barriers and reads-from may not form a cycle',
+    propagation: 'a full barrier makes every write before it reach all CPUs before anything after it happens, so a write cannot be missed by a read that a full-barrier chain places after it',
+    rcu: 'a grace period waits for every RCU read-side critical section that started before it',
+    'plain-coherence': 'plain accesses must follow coherence like marked ones when they are ordered',
+  },
   prepare: (sk) => new PreparedLkmm(sk),
 };

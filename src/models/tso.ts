@@ -34,7 +34,9 @@ export const tso = globalOrderModel({
   name: 'tso',
   description: 'x86-TSO: acyclic(ppo | rfe | co | fr | mfence | locked), ppo = po minus W->R',
   check: 'tso',
+  meaning: 'x86-TSO: a CPU may only let a read pass its own earlier write, and not across MFENCE or a locked instruction',
   preserved: tsoPreservedOrder,
   internalRf: false,
   orderingRules: 'tso',
+  operational: 'tso',
 });
