@@ -1,7 +1,9 @@
 // herd7's annotations (linux-kernel.def's `{ONCE}`, `{after-srcu-read-unlock}`, ...): what each
 // one means, declared once. Every layer that gives an annotation a meaning (the TSO model, the
 // interleaving engine, LKMM's sets, the hardware mappings, the explanations and the fence
-// analysis) reads this table, so adding an annotation touches this file, not a switch per layer.
+// analysis) reads this table, so adding an annotation touches this file, not a switch per layer:
+// code that follows linux-kernel.cat reads an annotation's bell set (lkmmFenceSet, lkmmAccessSet),
+// never its name (test/annotation-names.test.ts).
 
 /** The annotations a fence event carries. */
 export type FenceAnn =

@@ -1,7 +1,8 @@
 // What every section of linux-kernel.cat reads of one skeleton: its event sets and the basic
 // relations over them, computed once (restricted to Marked events where the cat file restricts).
 import type { Skeleton } from '../../execution/execution.js';
-import { Relation } from '../../execution/relation.js';
+import { Relation, type EventSet } from '../../execution/relation.js';
+import type { LkmmFenceSet } from '../../lower/annotations.js';
 import { lkmmSets, type LkmmSets } from './sets.js';
 
 export interface LkmmBasics {
@@ -22,7 +23,7 @@ export interface LkmmBasics {
   /** rfi matters only through an address or data dependency (carried, or ending in a read). */
   intRfUsed: boolean;
   /** fencerel(S) = po ; [S] ; po. */
-  fencerel(set: Parameters<LkmmSets['fences']>[0] | LkmmSets['all']): Relation;
+  fencerel(set: LkmmFenceSet | EventSet): Relation;
 }
 
 export function lkmmBasics(sk: Skeleton): LkmmBasics {
