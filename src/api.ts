@@ -8,7 +8,7 @@ import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStat
 import { searchVerdict } from './judge/search.js';
 import { Judge, type Judgement } from './judge/judge.js';
 import { applyLoopBound } from './judge/loop-bound.js';
-import { modelByName, MODELS } from './models/index.js';
+import { DEFAULT_MODEL, modelByName, MODELS } from './models/index.js';
 import type { MemoryModel } from './models/model.js';
 import { formatCondition } from './parse/print.js';
 import { readCatModel, type FileReader, type LoadResult, type ModelRequest } from './cat/index.js';
@@ -59,7 +59,7 @@ export function unknownModelMessage(name: string): string {
 }
 
 export function resolveModel(model: string | MemoryModel | undefined): MemoryModel | null {
-  if (model === undefined) return MODELS.get('lkmm')!;
+  if (model === undefined) return DEFAULT_MODEL;
   if (typeof model !== 'string') return model;
   return modelByName(model) ?? null;
 }

@@ -4,7 +4,7 @@
 // smp_wmb of kvm_make_request) can be mutated one by one, which source edits cannot do.
 import { primitiveSpec } from '../lower/lower.js';
 import type { Instr, Program } from '../lower/program.js';
-import { FENCES, RMW_ANN, accessMeaning, fenceMeaning, type Ann } from '../lower/annotations.js';
+import { FENCES, RMW_ANN, accessMeaning, fenceMeaning, lkmmAccessSet, lkmmFenceSet, type Ann } from '../lower/annotations.js';
 
 /** smp_mb()'s weaker forms, strongest first (the other fences have none short of removal). */
 const WEAKER_FENCES: ReadonlyArray<'wmb' | 'rmb'> = ['wmb', 'rmb'];
@@ -80,11 +80,11 @@ export function orderingPrimitives(program: Program): OrderingPrimitive[] {
         seen.add(key);
         const removal: Mutation = { label: 'removed', edits: [{ key: k, action: 'remove' }] };
         const weakenings: Mutation[] =
-          i.ann === 'MB' ? WEAKER_FENCES.map((ann): Mutation => ({ label: `${FENCES[ann].call}()`, edits: [{ key: k, action: 'annotate', ann }] })) : [];
+          lkmmFenceSet(i.ann) === 'Mb' ? WEAKER_FENCES.map((ann): Mutation => ({ label: `${FENCES[ann].call}()`, edits: [{ key: k, action: 'annotate', ann }] })) : [];
         out.push({ ...base, label, removal, weakenings, strip: removal });
         return;
       }
-      if ((i.op === 'load' && i.ann === 'ACQUIRE') || (i.op === 'store' && i.ann === 'RELEASE')) {
+      if ((i.op === 'load' && lkmmAccessSet(i.ann) === 'Acquire') || (i.op === 'store' && lkmmAccessSet(i.ann) === 'Release')) {
         seen.add(key);
         const to = i.op === 'load' ? relaxedAccessName(name, 'READ_ONCE') : relaxedAccessName(name, 'WRITE_ONCE');
         const w: Mutation = { label: `${to}()`, edits: [{ key: k, action: 'annotate', ann: 'ONCE' }] };

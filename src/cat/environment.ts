@@ -7,6 +7,7 @@
 // redefinitions of rf and co reproduce exactly those (see docs/models.md, "How `with x from S` is handled").
 import { valueIn, type Candidate, type Event } from '../execution/execution.js';
 import { EventSet, Relation } from '../execution/relation.js';
+import { lkmmFenceSet, type LkmmFenceSet } from '../lower/annotations.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
 import { addElement, asRel, asSet, article, domainOf, rangeOf } from './ops.js';
@@ -68,9 +69,8 @@ export const PREDEFINED: readonly Predefined[] = [
   staticSet('LF', (e) => e.lock === 'LF'),
   staticSet('RL', (e) => e.lock === 'RL'),
   staticSet('RU', (e) => e.lock === 'RU'),
-  staticSet('Sync-rcu', (e) => e.kind === 'F' && e.ann === 'sync-rcu'),
-  staticSet('Rcu-lock', (e) => e.kind === 'F' && e.ann === 'rcu-lock'),
-  staticSet('Rcu-unlock', (e) => e.kind === 'F' && e.ann === 'rcu-unlock'),
+  // The fence sets herd7 predefines for RCU, as the annotation table places fences in them.
+  ...(['Sync-rcu', 'Rcu-lock', 'Rcu-unlock'] satisfies LkmmFenceSet[]).map((set) => staticSet(set, (e) => e.kind === 'F' && lkmmFenceSet(e.ann) === set)),
   staticRel('po', (st) => st.sk.po),
   staticRel('addr', (st) => st.sk.addr),
   staticRel('data', (st) => st.sk.data),

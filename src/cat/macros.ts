@@ -7,7 +7,7 @@
 // How each parameter is passed (an lvalue, a pointer or a value) is read off its uses.
 import type { AluOp, Instr, PureExpr } from '../lower/program.js';
 import { LKMM_PRIMITIVES, type ArgKind, type PrimitiveBuilder, type PrimitiveSpec } from '../lower/primitives.js';
-import { annOf } from '../lower/annotations.js';
+import { annOf, lkmmFenceSet } from '../lower/annotations.js';
 import type { CatPos } from './ast.js';
 import { CatError } from './errors.js';
 import { BINARY_PRECEDENCE } from '../parse/ast.js';
@@ -291,7 +291,7 @@ class MacroParser {
     if (t.ann === undefined && ['__load', '__store', '__fence', '__xchg', '__cmpxchg', '__atomic_op', '__atomic_op_return', '__atomic_fetch_op', '__atomic_add_unless', '__srcu'].includes(t.v)) {
       throw new CatError(t.pos, `${t.v} needs an annotation, as in ${t.v}{ONCE}`);
     }
-    if (t.v === '__srcu' && t.ann !== 'sync-srcu') throw new CatError(t.pos, '__srcu supports only {sync-srcu}');
+    if (t.v === '__srcu' && (t.ann === undefined || lkmmFenceSet(annOf(t.ann)) !== 'Sync-srcu')) throw new CatError(t.pos, '__srcu supports only {sync-srcu}');
     return { k: 'op', op: t.v, ann: t.ann ?? null, args, pos: t.pos };
   }
 }

@@ -20,12 +20,15 @@ export class CatModel implements MemoryModel {
   readonly assumesCoherence = false;
   /** The named flags the model's `flag` statements raise (linux-kernel.cat: data-race, ...). */
   readonly flags: readonly string[];
+  /** Each check's words, generic: the file's check names its relation, not what it is for. */
+  readonly checkMeanings: Readonly<Record<string, string>>;
   constructor(
     readonly name: string,
     readonly description: string,
     readonly compiled: CompiledModel,
   ) {
     this.flags = [...new Set(compiled.steps.flatMap((s) => (s.k === 'test' && s.flavour === 'flag' ? [flagName(s)] : [])))];
+    this.checkMeanings = Object.fromEntries(compiled.steps.flatMap((s) => (s.k === 'test' && s.flavour === 'check' ? [[s.name ?? s.test, checkWords(s)]] : [])));
   }
 
   /**
@@ -65,6 +68,11 @@ export class CatModel implements MemoryModel {
     }
     return new PreparedCat(st, plan, dynamicFlags, staticFlags);
   }
+}
+
+/** "the relation the cat model checks as happens-before must be acyclic". */
+function checkWords(step: TestStep): string {
+  return `the relation the cat model checks as ${step.name ?? 'this'} must ${step.negated ? 'not ' : ''}be ${step.test}`;
 }
 
 function flagName(step: TestStep): string {

@@ -68,19 +68,12 @@ function readSeeds(paths: string[] | undefined): { texts: string[]; errors: stri
   return { texts, errors };
 }
 
-/**
- * A model read from files is axiomatic, as lkmm is: it goes where lkmm may (not engines-agree,
- * whose interleaving engine knows sc and tso only, nor the properties that take no model).
- */
-function acceptsModelFiles(info: PropertyInfo): boolean {
-  return info.models.accepted.includes('lkmm');
-}
-
 /** The property bound to the options, and its models' names; null (after saying why) on bad options. */
 function bindFromOptions(info: PropertyInfo, opts: FuzzOptions): { prop: BoundProperty<unknown>; models: string[] } | null {
   const files = loadModelFromOptions(opts, opts.model !== undefined);
   if (files === 'error') return null;
-  if (files && !acceptsModelFiles(info)) {
+  // The property asks the model what it can do (a model read from files runs on no interleaving machine).
+  if (files && !info.models.accepts(files.model)) {
     process.stderr.write(`litmus-check: a model read from files does not apply to ${info.name}: ${info.models.otherwise}\n`);
     return null;
   }

@@ -110,18 +110,14 @@ export type Explanation =
 
 export type ExplainResult = { ok: true; explanation: Explanation } | { ok: false; diagnostics: Diagnostic[] };
 
-/** What each model check demands, for "ruled out by" lines. */
-const CHECK_MEANING: Record<string, string> = {
-  coherence: 'all CPUs agree on one order of the writes to each location, and each CPU sees its own accesses to a location in program order',
-  atomic: 'no other write may come between the read and the write of an atomic read-modify-write',
-  'happens-before': 'an event cannot happen before itself: dependencies, barriers and reads-from may not form a cycle',
-  propagation: 'a full barrier makes every write before it reach all CPUs before anything after it happens, so a write cannot be missed by a read that a full-barrier chain places after it',
-  rcu: 'a grace period waits for every RCU read-side critical section that started before it',
-  'plain-coherence': 'plain accesses must follow coherence like marked ones when they are ordered',
-  sc: 'sequential consistency: the execution must be one interleaving of the threads',
-  tso: 'x86-TSO: a CPU may only let a read pass its own earlier write, and not across MFENCE or a locked instruction',
-  none: 'nothing: the model accepts these, but the search for witnesses stopped at a limit before reaching them',
-};
+/** The "check" of candidates the model accepts (found only when a limit stopped the witness search). */
+const NO_CHECK = 'none';
+
+/** What a check demands, in words: the model says (MemoryModel.checkMeanings); 'none' is explain's own. */
+function checkMeaning(model: MemoryModel, check: string): string {
+  if (check === NO_CHECK) return 'nothing: the model accepts these, but the search for witnesses stopped at a limit before reaching them';
+  return model.checkMeanings?.[check] ?? `the model's ${check} check`;
+}
 
 const BASIC_CHECKS = new Set(['coherence', 'atomic']);
 
@@ -186,7 +182,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
       return;
     }
     const verdict = model.prepare(e.skeleton).consistency({ rf: e.rf, co: e.co });
-    const failed = verdict.consistent ? 'none' : (verdict.failed ?? 'model');
+    const failed = verdict.consistent ? NO_CHECK : (verdict.failed ?? 'model');
     candidates++;
     const seen = byCheck.get(failed);
     if (seen) seen.count++;
@@ -210,7 +206,7 @@ export function explainSource(source: string, file: string, options: ExplainOpti
             : (shortestCycle(view, (a, b) => judge(graph.skeleton, a, b).held) ?? shortestCycle(view));
       return {
         check,
-        meaning: CHECK_MEANING[check] ?? `the model's ${check} check`,
+        meaning: checkMeaning(model, check),
         candidates: count,
         example: { graph, state: finalState(program, graph), threads: view.threadViews(), cycle: cycle ? explainCycle(view, cycle).edges : null, protocol: protocolStory(view) },
       };
@@ -268,9 +264,13 @@ function describeAccess(view: ExecutionView, e: Event): string {
   return `${view.where(e)}: ${what} ${e.kind === 'W' ? 'writes' : 'reads'} ${e.loc} = ${view.val(e)}`;
 }
 
-/** The program-order rules of a model: LKMM's barriers, x86's store buffer, or none (SC). */
-function pairJudge(rules: OrderingRules | undefined): (sk: Skeleton, a: Event, b: Event) => PairVerdict {
-  return rules === 'tso' ? judgePairTso : rules === 'sc' ? judgePairSc : judgePair;
+type PairJudge = (sk: Skeleton, a: Event, b: Event) => PairVerdict;
+
+/** The program-order rules a model declares (MemoryModel.orderingRules): LKMM's barriers, x86's store buffer, or none (SC). */
+const PAIR_JUDGES: Readonly<Record<OrderingRules, PairJudge>> = { lkmm: judgePair, tso: judgePairTso, sc: judgePairSc };
+
+function pairJudge(rules: OrderingRules | undefined): PairJudge {
+  return PAIR_JUDGES[rules ?? 'lkmm'];
 }
 
 /** Words for each step of a cycle, and which program-order steps held. */

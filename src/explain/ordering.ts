@@ -3,6 +3,7 @@
 // to say which program-order steps of a cycle held and which did not, naming the barrier.
 import type { Event, Skeleton } from '../execution/execution.js';
 import { tsoPreservedOrder } from '../models/tso.js';
+import { fenceMeaning, lkmmAccessSet, lkmmFenceSet, tsoFence, type LkmmFenceSet } from '../lower/annotations.js';
 
 export type OrderKind =
   | 'full-barrier'
@@ -48,7 +49,12 @@ export interface PairVerdict {
   tooWeakAt: Event[];
 }
 
-const isFence = (e: Event, ann: string) => e.kind === 'F' && e.ann === ann;
+/** A fence's linux-kernel.bell set (the annotation table's), null for an access. */
+const fenceSet = (e: Event): LkmmFenceSet | null => (e.kind === 'F' ? lkmmFenceSet(e.ann) : null);
+/** The call that emits a fence, for the words ("smp_wmb"). */
+const callOf = (e: Event | null): string => (e ? (fenceMeaning(e.ann)?.call ?? e.origin?.primitive ?? 'barrier') : 'barrier');
+/** A fully ordered RMW's event (xchg(), cmpxchg(): linux-kernel.bell's Mb). */
+const fullRmw = (e: Event) => e.kind !== 'F' && lkmmAccessSet(e.ann) === 'Mb';
 
 /** Events of a's thread strictly between a and b in program order. */
 function between(sk: Skeleton, a: Event, b: Event): Event[] {
@@ -72,37 +78,40 @@ export function orderingsBetween(sk: Skeleton, a: Event, b: Event): Ordering[] {
   if (sk.rmw.has(a.id, b.id)) add('atomic-rmw');
 
   // mb: a full fence between; a fully ordered RMW at either end; before/after-atomic around an RMW.
-  for (const f of mid) if (isFence(f, 'MB')) add('full-barrier', f);
-  if (b.kind === 'R' && b.ann === 'MB' && succeededRmw(sk, b)) add('full-barrier', b);
-  if (a.kind === 'W' && a.ann === 'MB' && succeededRmw(sk, a)) add('full-barrier', a);
+  for (const f of mid) if (fenceSet(f) === 'Mb') add('full-barrier', f);
+  if (b.kind === 'R' && fullRmw(b) && succeededRmw(sk, b)) add('full-barrier', b);
+  if (a.kind === 'W' && fullRmw(a) && succeededRmw(sk, a)) add('full-barrier', a);
   // A fully ordered RMW in between acts as though enclosed by smp_mb().
-  const rmwInBetween = mid.find((e) => e.kind === 'R' && e.ann === 'MB' && succeededRmw(sk, e));
+  const rmwInBetween = mid.find((e) => e.kind === 'R' && fullRmw(e) && succeededRmw(sk, e));
   if (rmwInBetween) add('full-barrier', rmwInBetween);
   for (const f of mid) {
-    if (isFence(f, 'before-atomic')) {
+    // The terms of linux-kernel.cat's mb and gp, by the fence's set.
+    const set = fenceSet(f);
+    if (set === 'Before-atomic') {
       // [M] ; fencerel(Before-atomic) ; [RMW] ; po? ; [M]
       const rmw = at(f.poIndex + 1, b.poIndex).find((e) => e.rmwInstr);
       if (rmw) add('full-barrier', f, rmw);
-    } else if (isFence(f, 'after-atomic')) {
+    } else if (set === 'After-atomic') {
       // [M] ; po? ; [RMW] ; fencerel(After-atomic) ; [M]
       const rmw = at(a.poIndex, f.poIndex - 1).find((e) => e.rmwInstr);
       if (rmw) add('full-barrier', f, rmw);
-    } else if (isFence(f, 'after-spinlock')) {
+    } else if (set === 'After-spinlock') {
       const lock = at(a.poIndex, f.poIndex - 1).find((e) => e.lock === 'LKW');
       if (lock) add('full-barrier', f, lock);
-    } else if (isFence(f, 'after-srcu-read-unlock')) {
-      const unlock = at(a.poIndex, f.poIndex - 1).find((e) => e.ann === 'srcu-unlock');
+    } else if (set === 'After-srcu-read-unlock') {
+      const unlock = at(a.poIndex, f.poIndex - 1).find((e) => e.kind !== 'F' && lkmmAccessSet(e.ann) === 'Srcu-unlock');
       if (unlock) add('full-barrier', f, unlock);
-    } else if (isFence(f, 'sync-rcu') || f.srcuSync) add('grace-period', f);
+    } else if (set === 'Sync-rcu' || f.srcuSync) add('grace-period', f);
   }
   if (b.srcuSync) add('grace-period', b);
 
-  const isRelease = (e: Event) => (e.kind === 'W' && e.ann === 'RELEASE') || e.lock === 'UL';
-  const isAcquire = (e: Event) => (e.kind === 'R' && e.ann === 'ACQUIRE') || e.lock === 'LKR';
+  const isRelease = (e: Event) => (e.kind === 'W' && lkmmAccessSet(e.ann) === 'Release') || e.lock === 'UL';
+  const isAcquire = (e: Event) => (e.kind === 'R' && lkmmAccessSet(e.ann) === 'Acquire') || e.lock === 'LKR';
+  const r4rmb = (e: Event) => e.kind === 'R' && lkmmAccessSet(e.ann) !== 'Noreturn';
   if (isRelease(b)) add('release', b);
   if (isAcquire(a)) add('acquire', a);
-  if (a.kind === 'W' && b.kind === 'W') for (const f of mid) if (isFence(f, 'wmb')) add('wmb', f);
-  if (a.kind === 'R' && b.kind === 'R' && a.ann !== 'NORETURN' && b.ann !== 'NORETURN') for (const f of mid) if (isFence(f, 'rmb')) add('rmb', f);
+  if (a.kind === 'W' && b.kind === 'W') for (const f of mid) if (fenceSet(f) === 'Wmb') add('wmb', f);
+  if (r4rmb(a) && r4rmb(b)) for (const f of mid) if (fenceSet(f) === 'Rmb') add('rmb', f);
   if (sk.addr.has(a.id, b.id)) add('address-dependency');
   if (sk.data.has(a.id, b.id)) add('data-dependency');
   if (sk.ctrl.has(a.id, b.id)) add('control-dependency');
@@ -149,9 +158,9 @@ function insufficientWords(o: Ordering): string {
   const line = (e: Event | null) => (e?.origin ? ` at line ${e.origin.pos.line}` : '');
   switch (o.kind) {
     case 'wmb':
-      return `the smp_wmb()${line(o.by)} orders only writes against later writes`;
+      return `the ${callOf(o.by)}()${line(o.by)} orders only writes against later writes`;
     case 'rmb':
-      return `the smp_rmb()${line(o.by)} orders only reads against later reads`;
+      return `the ${callOf(o.by)}()${line(o.by)} orders only reads against later reads`;
     case 'release':
       return `the release${line(o.by)} orders what comes before it, not it before a later read`;
     case 'acquire':
@@ -176,8 +185,8 @@ export function judgePair(sk: Skeleton, a: Event, b: Event): PairVerdict {
   // a and b, yet a developer expects it to help: mention it when it is part of a's primitive.
   const insufficient = bad.map(insufficientWords);
   if (good.length === 0 && a.origin && a.kind === 'W') {
-    const own = sk.events.find((e) => e.thread === a.thread && e.poIndex < a.poIndex && e.kind === 'F' && e.ann === 'wmb' && e.origin?.site === a.origin?.site);
-    if (own && !orderings.some((o) => o.by === own)) insufficient.push(`the smp_wmb() inside ${own.origin?.primitive}() comes before the ${a.origin.part ?? a.origin.primitive}() and orders only earlier writes against it`);
+    const own = sk.events.find((e) => e.thread === a.thread && e.poIndex < a.poIndex && fenceSet(e) === 'Wmb' && e.origin?.site === a.origin?.site);
+    if (own && !orderings.some((o) => o.by === own)) insufficient.push(`the ${callOf(own)}() inside ${own.origin?.primitive}() comes before the ${a.origin.part ?? a.origin.primitive}() and orders only earlier writes against it`);
   }
   const weak = good.length > 0 ? [] : between(sk, a, b).filter((f) => f.kind === 'F' && !orderings.some((o) => o.by === f)).map((f) => ({ f, words: tooWeakWords(sk, f, a, b) })).filter((w) => w.words !== null);
   return { held: good.length > 0, orderings: good, needed: good.length > 0 ? null : neededFor(a, b), insufficient, tooWeak: weak.map((w) => w.words!), tooWeakAt: weak.map((w) => w.f) };
@@ -189,17 +198,18 @@ const kindWord = (e: Event) => (e.kind === 'W' ? 'a write' : 'a read');
 function tooWeakWords(sk: Skeleton, f: Event, a: Event, b: Event): string | null {
   const at = `at line ${f.origin?.pos.line ?? '?'}`;
   const inside = f.origin && f.origin.part && f.origin.part !== f.origin.primitive ? ` (inside ${f.origin.primitive}())` : '';
-  switch (f.ann) {
-    case 'wmb':
-      return `the smp_wmb() ${at}${inside} orders only writes against later writes, and this is ${kindWord(a)} before ${kindWord(b)}`;
-    case 'rmb':
-      return `the smp_rmb() ${at}${inside} orders only reads against later reads, and this is ${kindWord(a)} before ${kindWord(b)}`;
-    case 'before-atomic':
-      return `the smp_mb__before_atomic() ${at}${inside} is a full barrier only before an atomic read-modify-write that follows it${sk.events.some((e) => e.thread === f.thread && e.poIndex > f.poIndex && e.poIndex <= b.poIndex && e.rmwInstr) ? ', and the RMW here does not order the pair' : ', and none comes before the later access'}`;
-    case 'after-atomic':
-      return `the smp_mb__after_atomic() ${at}${inside} is a full barrier only after an atomic read-modify-write that precedes it, and none comes after the earlier access`;
-    case 'barrier':
-      return `the barrier() ${at} is a compiler barrier only`;
+  const call = callOf(f);
+  switch (fenceSet(f)) {
+    case 'Wmb':
+      return `the ${call}() ${at}${inside} orders only writes against later writes, and this is ${kindWord(a)} before ${kindWord(b)}`;
+    case 'Rmb':
+      return `the ${call}() ${at}${inside} orders only reads against later reads, and this is ${kindWord(a)} before ${kindWord(b)}`;
+    case 'Before-atomic':
+      return `the ${call}() ${at}${inside} is a full barrier only before an atomic read-modify-write that follows it${sk.events.some((e) => e.thread === f.thread && e.poIndex > f.poIndex && e.poIndex <= b.poIndex && e.rmwInstr) ? ', and the RMW here does not order the pair' : ', and none comes before the later access'}`;
+    case 'After-atomic':
+      return `the ${call}() ${at}${inside} is a full barrier only after an atomic read-modify-write that precedes it, and none comes after the earlier access`;
+    case 'Barrier':
+      return `the ${call}() ${at} is a compiler barrier only`;
     default:
       return null;
   }
@@ -211,7 +221,7 @@ export function describeOrdering(o: Ordering): string {
   const name = (e: Event | null) => e?.origin?.part ?? e?.origin?.primitive ?? '';
   switch (o.kind) {
     case 'full-barrier':
-      if (o.by && o.by.kind !== 'F') return `the ${o.by.ann === 'MB' ? 'fully ordered' : 'locked'} ${name(o.by)}()${where(o.by)}`;
+      if (o.by && o.by.kind !== 'F') return `the ${fullRmw(o.by) ? 'fully ordered' : 'locked'} ${name(o.by)}()${where(o.by)}`;
       if (o.with) return `${name(o.by)}()${where(o.by)} with the ${name(o.with)}()${where(o.with)}`;
       return `${name(o.by)}()${where(o.by)}`;
     case 'grace-period':
@@ -221,9 +231,8 @@ export function describeOrdering(o: Ordering): string {
     case 'acquire':
       return `${name(o.by)}()${where(o.by)}, an acquire`;
     case 'wmb':
-      return `smp_wmb()${where(o.by)}`;
     case 'rmb':
-      return `smp_rmb()${where(o.by)}`;
+      return `${callOf(o.by)}()${where(o.by)}`;
     case 'address-dependency':
       return 'an address dependency';
     case 'data-dependency':
@@ -250,16 +259,16 @@ export function judgePairTso(sk: Skeleton, a: Event, b: Event): PairVerdict {
   if (a.loc !== null && a.loc === b.loc) return keep({ kind: 'same-location', by: null, with: null });
   if (!(a.kind === 'W' && b.kind === 'R')) return keep({ kind: 'tso-order', by: null, with: null });
   if (tsoPreservedOrder(sk).has(a.id, b.id)) {
-    const by = between(sk, a, b).find((e) => (e.kind === 'F' && e.ann === 'MB') || e.rmwInstr) ?? (a.rmwInstr ? a : b);
+    const by = between(sk, a, b).find((e) => (e.kind === 'F' && tsoFence(e.ann) === 'full') || e.rmwInstr) ?? (a.rmwInstr ? a : b);
     return keep({ kind: 'full-barrier', by, with: null });
   }
-  const weak = between(sk, a, b).filter((f) => f.kind === 'F' && (f.ann === 'wmb' || f.ann === 'rmb'));
+  const weak = between(sk, a, b).filter((f) => fenceSet(f) === 'Wmb' || fenceSet(f) === 'Rmb');
   return {
     held: false,
     orderings: [],
     needed: 'on x86 a write followed by a read needs MFENCE (smp_mb()) or a locked instruction between them',
     insufficient: [],
-    tooWeak: weak.map((f) => `the ${f.ann === 'wmb' ? 'smp_wmb()' : 'smp_rmb()'} at line ${f.origin?.pos.line ?? '?'} is no fence on x86 (a compiler barrier only)`),
+    tooWeak: weak.map((f) => `the ${callOf(f)}() at line ${f.origin?.pos.line ?? '?'} is no fence on x86 (a compiler barrier only)`),
     tooWeakAt: weak,
   };
 }

@@ -4,6 +4,7 @@
 import type { OrderingRules } from '../models/model.js';
 import type { Event, Skeleton } from '../execution/execution.js';
 import { KVM_REQUEST_MASK, KVM_REQUEST_NO_ACTION } from '../lower/kvm.js';
+import { fenceMeaning } from '../lower/annotations.js';
 import type { CondProp, Program, Value } from '../lower/program.js';
 import { Relation } from '../execution/relation.js';
 import { propAtoms } from '../parse/ast.js';
@@ -40,22 +41,6 @@ export interface ThreadView {
   /** Final values of the thread's own registers, as "r0=0". */
   registers: string[];
 }
-
-/** What each fence does, in one phrase (linux-kernel.cat's meaning). */
-const FENCE_WORDS: Record<string, string> = {
-  MB: 'full barrier',
-  wmb: 'orders earlier writes before later writes',
-  rmb: 'orders earlier reads before later reads',
-  'before-atomic': 'full barrier before the next atomic RMW',
-  'after-atomic': 'full barrier after the previous atomic RMW',
-  'after-spinlock': 'full barrier after the spin_lock()',
-  'after-unlock-lock': 'full barrier after an unlock + lock pair',
-  'after-srcu-read-unlock': 'full barrier after the srcu_read_unlock()',
-  barrier: 'compiler barrier only: no ordering between CPUs',
-  'rcu-lock': 'an RCU read-side critical section begins',
-  'rcu-unlock': 'the RCU read-side critical section ends',
-  'sync-rcu': 'waits for an RCU grace period (a full barrier too)',
-};
 
 const MODE_NAMES = ['OUTSIDE_GUEST_MODE', 'IN_GUEST_MODE', 'EXITING_GUEST_MODE', 'READING_SHADOW_PAGE_TABLES'];
 
@@ -176,7 +161,7 @@ export class ExecutionView {
     const loc = e.loc ?? '?';
     if (e.kind === 'F') {
       if (e.srcuSync) return { ...base, events: [e.id], text: `waits for the SRCU readers of ${loc}` };
-      return { ...base, events: [e.id], text: FENCE_WORDS[e.ann] ?? 'a fence' };
+      return { ...base, events: [e.id], text: fenceMeaning(e.ann)?.words ?? 'a fence' };
     }
     if (e.kind === 'R') {
       const w = e.rmwInstr ? this.rmwWrite(e) : null;

@@ -15,6 +15,7 @@
 // ordered so that every such edge goes forward (threads that order two components both ways
 // merge them), so no cycle and no path from a component back to itself leaves it; see
 // docs/performance-verdict.md.
+import { rcuNesting } from '../lower/annotations.js';
 import type { Instr, Program, PureExpr, ThreadProgram } from '../lower/program.js';
 import type { Observable } from '../parse/ast.js';
 import { propAtoms } from '../parse/ast.js';
@@ -362,8 +363,7 @@ function touch(top: Instr, counters: Set<string>): Touch {
       // its execution early: its blocked threads and its cuts are per execution, which combining
       // parts does not carry; search it whole.
       if (i.op === 'await' || i.op === 'cut' || i.op === 'assume') throw new Unsplittable();
-      if (i.op === 'fence' && i.ann === 'rcu-lock') d++;
-      if (i.op === 'fence' && i.ann === 'rcu-unlock') d--;
+      if (i.op === 'fence') d += rcuNesting(i.ann);
       if (i.op === 'if') {
         const a = rcuOf(i.then);
         const b = rcuOf(i.else);

@@ -1,7 +1,7 @@
 // What the generators may call: every kernel primitive of the table (lower/primitives.ts), each
 // with the object it works on, so that adding a primitive to the table makes the fuzzer call it
 // (test/fuzz-primitives.test.ts fails for one that no generator can produce).
-import { FENCES } from '../lower/annotations.js';
+import { FENCES, isSrcuAccess, isSrcuUnlock } from '../lower/annotations.js';
 import { LKMM_PRIMITIVES, type PrimitiveSpec } from '../lower/primitives.js';
 import type { Instr } from '../lower/program.js';
 
@@ -35,7 +35,7 @@ function expansion(name: string, spec: PrimitiveSpec): { instrs: Instr[]; return
 
 function targetOf(instrs: readonly Instr[]): CallTarget {
   if (instrs.some((i) => i.op === 'lock' || i.op === 'unlock' || i.op === 'trylock' || i.op === 'islocked')) return 'spinlock';
-  if (instrs.some((i) => i.op === 'srcu-sync' || ((i.op === 'load' || i.op === 'store') && (i.ann === 'srcu-lock' || i.ann === 'srcu-unlock')))) return 'srcu';
+  if (instrs.some((i) => i.op === 'srcu-sync' || ((i.op === 'load' || i.op === 'store') && isSrcuAccess(i.ann)))) return 'srcu';
   return 'data';
 }
 
@@ -44,7 +44,7 @@ function buildList(): FuzzPrimitive[] {
   for (const [name, spec] of LKMM_PRIMITIVES) {
     if (PAIRED.has(name)) continue;
     const { instrs, returns } = expansion(name, spec);
-    const srcuIndex = instrs.some((i) => i.op === 'store' && i.ann === 'srcu-unlock');
+    const srcuIndex = instrs.some((i) => i.op === 'store' && isSrcuUnlock(i.ann));
     out.push({ name, spec, target: targetOf(instrs), returns, srcuIndex });
   }
   return out;

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { decideProgram, resolveModel } from '../api.js';
 import { lowerTest, type LowerOptions } from '../lower/lower.js';
 import type { MemoryModel } from '../models/model.js';
+import { DEFAULT_MODEL, MODELS } from '../models/index.js';
 import type { Program, Value } from '../lower/program.js';
 import { interleave, type EngineBreak, type OperationalModel } from '../interleave/interleave.js';
 import { parseLitmus } from '../parse/parser.js';
@@ -63,27 +64,42 @@ export interface PropertyInfo {
   name: string;
   summary: string;
   defaultModels: string[];
-  /** The models `--model` may name, and what to say otherwise (none: the property has no model). */
-  models: { accepted: string[]; otherwise: string };
+  /**
+   * The models the property checks: which it can (a built-in one or one read from files, asked
+   * for what it can do), the registry's names of those (what `--model` may name), and what to
+   * say otherwise (none accepted: the property has no model).
+   */
+  models: { accepts(m: MemoryModel): boolean; accepted: string[]; otherwise: string };
   files: number;
 }
 
-const ANY_MODEL = { accepted: ['sc', 'tso', 'lkmm'], otherwise: 'the models are sc, tso and lkmm' };
-const NO_MODEL = { accepted: [], otherwise: 'it takes no model' };
+/** "a, b and c" */
+const listed = (names: readonly string[]) => (names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
+
+/** The models a property takes, from the registry: every model, or the ones with a capability. */
+function modelsWhere(accepts: (m: MemoryModel) => boolean, otherwise: (accepted: string[]) => string): PropertyInfo['models'] {
+  const accepted = [...MODELS.values()].filter(accepts).map((m) => m.name);
+  return { accepts, accepted, otherwise: otherwise(accepted) };
+}
+
+/** The model sc-subset compares the others with: the one that runs on sequentially consistent memory. */
+const SC_MODEL = [...MODELS.values()].find((m) => m.operational === 'sc');
+
+const ANY_MODEL = modelsWhere(() => true, (all) => `the models are ${listed(all)}`);
+const NO_MODEL = modelsWhere(() => false, () => 'it takes no model');
+const OPERATIONAL = modelsWhere((m) => m.operational !== undefined, (ms) => `it compares the ${listed(ms)} models (the interleaving engine runs no other)`);
+const NOT_SC = modelsWhere((m) => SC_MODEL !== undefined && m !== SC_MODEL, (ms) => `it compares ${SC_MODEL?.name} with --model ${ms.join(' or ')}`);
 
 export const PROPERTIES: readonly PropertyInfo[] = [
   {
-    name: 'engines-agree', summary: 'the axiomatic and the interleaving engine give the same final states (sc, tso)', defaultModels: ['sc', 'tso'], files: 1,
-    models: { accepted: ['sc', 'tso'], otherwise: 'it compares the sc and tso models (the interleaving engine has no LKMM)' },
+    name: 'engines-agree', summary: `the axiomatic and the interleaving engine give the same final states (${OPERATIONAL.accepted.join(', ')})`, defaultModels: OPERATIONAL.accepted, files: 1,
+    models: OPERATIONAL,
   },
-  {
-    name: 'sc-subset', summary: 'every SC outcome is a TSO outcome and an LKMM outcome', defaultModels: ['tso', 'lkmm'], files: 1,
-    models: { accepted: ['tso', 'lkmm'], otherwise: 'it compares sc with --model tso or lkmm' },
-  },
-  { name: 'strengthen-monotone', summary: 'adding a fence or strengthening an access never adds an outcome', defaultModels: ['sc', 'tso', 'lkmm'], files: 2, models: ANY_MODEL },
+  { name: 'sc-subset', summary: `every SC outcome is an outcome of the other models (${NOT_SC.accepted.join(', ')})`, defaultModels: NOT_SC.accepted, files: 1, models: NOT_SC },
+  { name: 'strengthen-monotone', summary: 'adding a fence or strengthening an access never adds an outcome', defaultModels: ANY_MODEL.accepted, files: 2, models: ANY_MODEL },
   { name: 'print-parse', summary: 'printing an AST then parsing it gives the same AST', defaultModels: [], files: 1, models: NO_MODEL },
   { name: 'parse-total', summary: 'the parser (and lowering) never throw: bad text gives diagnostics', defaultModels: [], files: 1, models: NO_MODEL },
-  { name: 'kvm-lost-request', summary: 'KVM vCPU-request protocols: for which helpers and barriers is a lost request reachable, and what keeps the others safe', defaultModels: ['lkmm'], files: 1, models: ANY_MODEL },
+  { name: 'kvm-lost-request', summary: 'KVM vCPU-request protocols: for which helpers and barriers is a lost request reachable, and what keeps the others safe', defaultModels: [DEFAULT_MODEL.name], files: 1, models: ANY_MODEL },
 ];
 
 export function propertyInfo(name: string): PropertyInfo | undefined {
@@ -139,9 +155,10 @@ function enginesAgree(models: ModelRef[], brk: EngineBreak | undefined, runTimeo
     const l = load(text);
     if (!l.ok) return { ok: false, message: l.message };
     for (const model of models) {
-      if (model !== 'sc' && model !== 'tso') throw new Error(`engines-agree compares sc and tso only, not ${nameOf(model)}`);
+      const machine = resolveModel(model)?.operational;
+      if (machine === undefined) throw new Error(`engines-agree compares models the interleaving engine runs (${OPERATIONAL.accepted.join(', ')}), not ${nameOf(model)}`);
       const axiomatic = axiomaticStates(l.test, l.program, model, runTimeoutMs);
-      const operational = interleave(l.program, model as OperationalModel, { break: brk, deadline: Date.now() + runTimeoutMs });
+      const operational = interleave(l.program, machine satisfies OperationalModel, { break: brk, deadline: Date.now() + runTimeoutMs });
       if (axiomatic === null || !operational.complete) return { ok: true, skipped: 'limit hit' };
       const op = new Set(operational.states.map((s) => stateText(l.program, s)));
       const onlyAx = minus(axiomatic, op);
@@ -161,7 +178,8 @@ function scSubset(models: ModelRef[], runTimeoutMs: number, lower: LowerOptions)
   return ([text]) => {
     const l = load(text, 'fuzz.litmus', lower);
     if (!l.ok) return { ok: false, message: l.message };
-    const sc = axiomaticStates(l.test, l.program, 'sc', runTimeoutMs);
+    if (!SC_MODEL) throw new Error('sc-subset needs a model that runs on sequentially consistent memory');
+    const sc = axiomaticStates(l.test, l.program, SC_MODEL, runTimeoutMs);
     if (sc === null) return { ok: true, skipped: 'limit hit' };
     for (const model of models) {
       const other = axiomaticStates(l.test, l.program, model, runTimeoutMs);

@@ -5,7 +5,7 @@
 // locked instructions (atomic RMWs, spin_lock, spin_trylock) waiting for their own buffer to
 // empty. Its final states are the cross-check for the sc and tso models.
 import type { Program, Value } from '../lower/program.js';
-import { FENCES, tsoFence, type TsoFence } from '../lower/annotations.js';
+import { FENCES, isSrcuUnlock, tsoFence, type TsoFence } from '../lower/annotations.js';
 import { holds, observe, type FinalState } from '../execution/condition.js';
 import { address, alu, evaluate, show, truth, Undefined } from './values.js';
 import { cloneState, flatten, stateKey, type Op, type State, type ThreadState } from './state.js';
@@ -124,7 +124,7 @@ class Machine {
       case 'cut':
         return false; // a bounded loop's end: no final state (the axiomatic engine reports it incomplete)
       case 'store':
-        this.write(t, mem, address(i.addr, t.regs), evaluate(i.value, t.regs), i.ann === 'srcu-unlock');
+        this.write(t, mem, address(i.addr, t.regs), evaluate(i.value, t.regs), isSrcuUnlock(i.ann));
         break;
       case 'fence':
       case 'srcu-sync':

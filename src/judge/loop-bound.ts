@@ -13,6 +13,7 @@
 import type { Instr, Program } from '../lower/program.js';
 import type { ExploreStats } from '../explore/explorer.js';
 import type { Judgement } from './judge.js';
+import { isMarkedAnn } from '../lower/annotations.js';
 
 export interface LoopBound {
   /** The --unroll bound the loops were unrolled to. */
@@ -25,10 +26,9 @@ export interface LoopBound {
 
 /** Whether the program has an access that no annotation marks (LKMM's Plain). */
 export function hasPlainAccess(program: Program): boolean {
-  const walk = (is: readonly Instr[]): boolean => is.some((i) => ((i.op === 'load' || i.op === 'store') && !MARKED.has(i.ann)) || (i.op === 'if' && (walk(i.then) || walk(i.else))));
+  const walk = (is: readonly Instr[]): boolean => is.some((i) => ((i.op === 'load' || i.op === 'store') && !isMarkedAnn(i.ann)) || (i.op === 'if' && (walk(i.then) || walk(i.else))));
   return program.threads.some((t) => walk(t.body));
 }
-const MARKED = new Set(['ONCE', 'RELEASE', 'ACQUIRE', 'MB', 'srcu-lock', 'srcu-unlock']);
 
 /** Why the cuts leave the result incomplete, or null when they do not. */
 export function loopBoundReason(program: Program, modelFlags: readonly string[], j: Judgement, bound: number, cuts: number): string | null {

@@ -1,7 +1,9 @@
 // herd7's annotations (linux-kernel.def's `{ONCE}`, `{after-srcu-read-unlock}`, ...): what each
 // one means, declared once. Every layer that gives an annotation a meaning (the TSO model, the
 // interleaving engine, LKMM's sets, the hardware mappings, the explanations and the fence
-// analysis) reads this table, so adding an annotation touches this file, not a switch per layer.
+// analysis) reads this table, so adding an annotation touches this file, not a switch per layer:
+// code that follows linux-kernel.cat reads an annotation's bell set (lkmmFenceSet, lkmmAccessSet),
+// never its name (test/annotation-names.test.ts).
 
 /** The annotations a fence event carries. */
 export type FenceAnn =
@@ -33,12 +35,26 @@ export type Ann = KnownAnn | UserAnn;
  */
 export type TsoFence = 'none' | 'full' | 'after-srcu-unlock';
 
+/**
+ * The linux-kernel.bell set a fence's events are in (herd7 names a set after its tag, capitalised):
+ * what the fence means to LKMM. Code that follows linux-kernel.cat reads these sets, never names.
+ */
+export type LkmmFenceSet =
+  | 'Mb' | 'Rmb' | 'Wmb' | 'Before-atomic' | 'After-atomic' | 'After-spinlock' | 'After-unlock-lock'
+  | 'After-srcu-read-unlock' | 'Barrier' | 'Rcu-lock' | 'Rcu-unlock' | 'Sync-rcu' | 'Sync-srcu';
+
+/**
+ * The linux-kernel.bell set an access's events are in, as tagged (before the bell takes failed
+ * RMWs out of Acquire, Release and Mb, and writes out of Noreturn).
+ */
+export type LkmmAccessSet = 'Once' | 'Acquire' | 'Release' | 'Mb' | 'Noreturn' | 'Srcu-lock' | 'Srcu-unlock';
+
 export interface FenceMeaning {
   /** The kernel call that emits it (the hardware harness writes this; explanations name it). */
   call: string;
+  /** Its linux-kernel.bell set. */
+  lkmm: LkmmFenceSet;
   tso: TsoFence;
-  /** In linux-kernel.cat's `barrier` set (a compiler barrier, for plain accesses' races). */
-  lkmmBarrier: boolean;
   /** An RCU grace period: no user-space equivalent, and a full fence under TSO. */
   gracePeriod: boolean;
   /** Orders memory accesses (RCU markers are protocol, not barriers): the fence analysis may remove it. */
@@ -48,27 +64,29 @@ export interface FenceMeaning {
 }
 
 export const FENCES: Readonly<Record<FenceAnn, FenceMeaning>> = {
-  MB: { call: 'smp_mb', tso: 'full', lkmmBarrier: true, gracePeriod: false, orders: true, words: 'full barrier' },
-  wmb: { call: 'smp_wmb', tso: 'none', lkmmBarrier: true, gracePeriod: false, orders: true, words: 'orders earlier writes before later writes' },
-  rmb: { call: 'smp_rmb', tso: 'none', lkmmBarrier: true, gracePeriod: false, orders: true, words: 'orders earlier reads before later reads' },
+  MB: { call: 'smp_mb', lkmm: 'Mb', tso: 'full', gracePeriod: false, orders: true, words: 'full barrier' },
+  wmb: { call: 'smp_wmb', lkmm: 'Wmb', tso: 'none', gracePeriod: false, orders: true, words: 'orders earlier writes before later writes' },
+  rmb: { call: 'smp_rmb', lkmm: 'Rmb', tso: 'none', gracePeriod: false, orders: true, words: 'orders earlier reads before later reads' },
   // smp_mb__{before,after}_atomic and smp_mb__after_spinlock emit nothing on x86: the RMWs and
   // spin_lock next to them are locked instructions, which order by themselves.
-  'before-atomic': { call: 'smp_mb__before_atomic', tso: 'none', lkmmBarrier: true, gracePeriod: false, orders: true, words: 'full barrier before the next atomic RMW' },
-  'after-atomic': { call: 'smp_mb__after_atomic', tso: 'none', lkmmBarrier: true, gracePeriod: false, orders: true, words: 'full barrier after the previous atomic RMW' },
-  'after-spinlock': { call: 'smp_mb__after_spinlock', tso: 'none', lkmmBarrier: false, gracePeriod: false, orders: true, words: 'full barrier after the spin_lock()' },
-  'after-unlock-lock': { call: 'smp_mb__after_unlock_lock', tso: 'none', lkmmBarrier: false, gracePeriod: false, orders: true, words: 'full barrier after an unlock + lock pair' },
+  'before-atomic': { call: 'smp_mb__before_atomic', lkmm: 'Before-atomic', tso: 'none', gracePeriod: false, orders: true, words: 'full barrier before the next atomic RMW' },
+  'after-atomic': { call: 'smp_mb__after_atomic', lkmm: 'After-atomic', tso: 'none', gracePeriod: false, orders: true, words: 'full barrier after the previous atomic RMW' },
+  'after-spinlock': { call: 'smp_mb__after_spinlock', lkmm: 'After-spinlock', tso: 'none', gracePeriod: false, orders: true, words: 'full barrier after the spin_lock()' },
+  'after-unlock-lock': { call: 'smp_mb__after_unlock_lock', lkmm: 'After-unlock-lock', tso: 'none', gracePeriod: false, orders: true, words: 'full barrier after an unlock + lock pair' },
   'after-srcu-read-unlock': {
-    call: 'smp_mb__after_srcu_read_unlock', tso: 'after-srcu-unlock', lkmmBarrier: false, gracePeriod: false, orders: true,
+    call: 'smp_mb__after_srcu_read_unlock', lkmm: 'After-srcu-read-unlock', tso: 'after-srcu-unlock', gracePeriod: false, orders: true,
     words: 'full barrier after the srcu_read_unlock() (none without one)',
   },
-  barrier: { call: 'barrier', tso: 'none', lkmmBarrier: true, gracePeriod: false, orders: true, words: 'compiler barrier only: no ordering between CPUs' },
-  'rcu-lock': { call: 'rcu_read_lock', tso: 'none', lkmmBarrier: true, gracePeriod: false, orders: false, words: 'an RCU read-side critical section begins' },
-  'rcu-unlock': { call: 'rcu_read_unlock', tso: 'none', lkmmBarrier: true, gracePeriod: false, orders: false, words: 'the RCU read-side critical section ends' },
-  'sync-rcu': { call: 'synchronize_rcu', tso: 'full', lkmmBarrier: true, gracePeriod: true, orders: false, words: 'waits for an RCU grace period (a full barrier too)' },
-  'sync-srcu': { call: 'synchronize_srcu', tso: 'full', lkmmBarrier: true, gracePeriod: true, orders: false, words: 'waits for an SRCU grace period (a full barrier too)' },
+  barrier: { call: 'barrier', lkmm: 'Barrier', tso: 'none', gracePeriod: false, orders: true, words: 'compiler barrier only: no ordering between CPUs' },
+  'rcu-lock': { call: 'rcu_read_lock', lkmm: 'Rcu-lock', tso: 'none', gracePeriod: false, orders: false, words: 'an RCU read-side critical section begins' },
+  'rcu-unlock': { call: 'rcu_read_unlock', lkmm: 'Rcu-unlock', tso: 'none', gracePeriod: false, orders: false, words: 'the RCU read-side critical section ends' },
+  'sync-rcu': { call: 'synchronize_rcu', lkmm: 'Sync-rcu', tso: 'full', gracePeriod: true, orders: false, words: 'waits for an RCU grace period (a full barrier too)' },
+  'sync-srcu': { call: 'synchronize_srcu', lkmm: 'Sync-srcu', tso: 'full', gracePeriod: true, orders: false, words: 'waits for an SRCU grace period (a full barrier too)' },
 };
 
 export interface AccessMeaning {
+  /** Its linux-kernel.bell set (null: a plain access, in none). */
+  lkmm: LkmmAccessSet | null;
   /** LKMM's Marked (any annotation but a plain access's). */
   marked: boolean;
   /** The hardware harness's read and write for this annotation (null: no such access). */
@@ -81,15 +99,15 @@ export interface AccessMeaning {
 }
 
 export const ACCESSES: Readonly<Record<AccessAnn, AccessMeaning>> = {
-  '': { marked: false, hwLoad: 'READ_ONCE', hwStore: 'WRITE_ONCE', hwRmw: null, rmwOrder: null },
-  ONCE: { marked: true, hwLoad: 'READ_ONCE', hwStore: 'WRITE_ONCE', hwRmw: 'relaxed', rmwOrder: 'relaxed' },
-  ACQUIRE: { marked: true, hwLoad: 'hw_load_acquire', hwStore: null, hwRmw: 'acquire', rmwOrder: 'acquire' },
-  RELEASE: { marked: true, hwLoad: null, hwStore: 'hw_store_release', hwRmw: 'release', rmwOrder: 'release' },
-  MB: { marked: true, hwLoad: null, hwStore: null, hwRmw: 'mb', rmwOrder: 'full' },
+  '': { lkmm: null, marked: false, hwLoad: 'READ_ONCE', hwStore: 'WRITE_ONCE', hwRmw: null, rmwOrder: null },
+  ONCE: { lkmm: 'Once', marked: true, hwLoad: 'READ_ONCE', hwStore: 'WRITE_ONCE', hwRmw: 'relaxed', rmwOrder: 'relaxed' },
+  ACQUIRE: { lkmm: 'Acquire', marked: true, hwLoad: 'hw_load_acquire', hwStore: null, hwRmw: 'acquire', rmwOrder: 'acquire' },
+  RELEASE: { lkmm: 'Release', marked: true, hwLoad: null, hwStore: 'hw_store_release', hwRmw: 'release', rmwOrder: 'release' },
+  MB: { lkmm: 'Mb', marked: true, hwLoad: null, hwStore: null, hwRmw: 'mb', rmwOrder: 'full' },
   // An RMW that returns nothing (atomic_inc, set_bit): unordered; LKMM's Noreturn.
-  NORETURN: { marked: false, hwLoad: null, hwStore: null, hwRmw: null, rmwOrder: null },
-  'srcu-lock': { marked: true, hwLoad: 'hw_srcu_read_lock', hwStore: null, hwRmw: null, rmwOrder: null },
-  'srcu-unlock': { marked: true, hwLoad: null, hwStore: 'hw_srcu_read_unlock', hwRmw: null, rmwOrder: null },
+  NORETURN: { lkmm: 'Noreturn', marked: false, hwLoad: null, hwStore: null, hwRmw: null, rmwOrder: null },
+  'srcu-lock': { lkmm: 'Srcu-lock', marked: true, hwLoad: 'hw_srcu_read_lock', hwStore: null, hwRmw: null, rmwOrder: null },
+  'srcu-unlock': { lkmm: 'Srcu-unlock', marked: true, hwLoad: null, hwStore: 'hw_srcu_read_unlock', hwRmw: null, rmwOrder: null },
 };
 
 /** The annotation an RMW of each ordering carries (xchg_relaxed: ONCE), for the weakenings of the fence analysis. */
@@ -121,4 +139,42 @@ export function annOf(text: string): Ann {
 /** The TSO meaning of a fence event's annotation (a user's fence does nothing on x86). */
 export function tsoFence(a: Ann): TsoFence {
   return fenceMeaning(a)?.tso ?? 'none';
+}
+
+/** A fence annotation's linux-kernel.bell set; null for a user's annotation (or an access's). */
+export function lkmmFenceSet(a: Ann): LkmmFenceSet | null {
+  return fenceMeaning(a)?.lkmm ?? null;
+}
+
+/** An access annotation's linux-kernel.bell set; null for a plain access or a user's annotation. */
+export function lkmmAccessSet(a: Ann): LkmmAccessSet | null {
+  return accessMeaning(a)?.lkmm ?? null;
+}
+
+/** Whether an access with this annotation is in LKMM's Marked (a user's annotation is in none of LKMM's sets). */
+export function isMarkedAnn(a: Ann): boolean {
+  return accessMeaning(a)?.marked ?? false;
+}
+
+/** Whether a read with this annotation is a marked read and nothing more (READ_ONCE, smp_load_acquire): what a spin may read with. */
+export function isMarkedPlainRead(a: Ann): boolean {
+  const set = lkmmAccessSet(a);
+  return set === 'Once' || set === 'Acquire';
+}
+
+/** How an RCU read-side critical section's depth changes at a fence: rcu_read_lock() opens one. */
+export function rcuNesting(a: Ann): 1 | -1 | 0 {
+  const set = lkmmFenceSet(a);
+  return set === 'Rcu-lock' ? 1 : set === 'Rcu-unlock' ? -1 : 0;
+}
+
+/** Whether a write with this annotation ends an SRCU read-side critical section (srcu_read_unlock()). */
+export function isSrcuUnlock(a: Ann): boolean {
+  return lkmmAccessSet(a) === 'Srcu-unlock';
+}
+
+/** Whether an access with this annotation is on an srcu_struct (srcu_read_lock(), srcu_read_unlock()). */
+export function isSrcuAccess(a: Ann): boolean {
+  const set = lkmmAccessSet(a);
+  return set === 'Srcu-lock' || set === 'Srcu-unlock';
 }

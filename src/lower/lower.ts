@@ -13,6 +13,7 @@ import type { Instr, Program, PureExpr, ThreadProgram, Value } from './program.j
 import { literalInt } from './int64.js';
 import { ThreadLowering, type TestScope } from './thread.js';
 import { observedItems } from './observed.js';
+import { isMarkedAnn } from './annotations.js';
 
 export type LowerResult = { ok: true; program: Program } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -270,7 +271,7 @@ function spinsMayRace(program: Program): boolean {
         walk(i.then);
         walk(i.else);
       } else if (i.op === 'await' && i.spin && i.addr.k === 'const' && typeof i.addr.v === 'string') spins.add(i.addr.v);
-      else if ((i.op === 'load' || i.op === 'store') && !MARKED_ACCESSES.has(i.ann)) plain.push(i.addr);
+      else if ((i.op === 'load' || i.op === 'store') && !isMarkedAnn(i.ann)) plain.push(i.addr);
     }
   };
   for (const t of program.threads) walk(t.body);
@@ -278,5 +279,3 @@ function spinsMayRace(program: Program): boolean {
   return plain.some((a) => a.k !== 'const' || typeof a.v !== 'string' || spins.has(a.v));
 }
 
-/** Every marked load or store annotation (as judge/loop-bound.ts counts them); the rest are plain. */
-const MARKED_ACCESSES: ReadonlySet<string> = new Set(['ONCE', 'RELEASE', 'ACQUIRE', 'MB', 'srcu-lock', 'srcu-unlock']);

@@ -2,7 +2,10 @@
 // plus the bit operations the def file lacks. Each expands into thread-program operations.
 import type { AluOp, Instr, Origin, PureExpr } from './program.js';
 import type { KvmArch } from './kvm-arch.js';
-import type { AccessAnn, FenceAnn } from './annotations.js';
+import { accessMeaning, type AccessAnn, type FenceAnn } from './annotations.js';
+
+/** An RMW's ordering in a primitive's doc: fully ordered (linux-kernel.bell's Mb), or the annotation's own word. */
+const fullyOrdered = (ann: AccessAnn) => accessMeaning(ann)?.rmwOrder === 'full';
 
 /** How a primitive takes each argument: an lvalue (`*x`), a pointer (`x`), or a plain value. */
 export type ArgKind = 'lval' | 'ptr' | 'val';
@@ -78,7 +81,7 @@ const fence = (ann: FenceAnn, doc: string): PrimitiveSpec => ({
 
 const xchg = (ann: AccessAnn): PrimitiveSpec => ({
   args: ['ptr', 'val'],
-  doc: `atomic exchange, ${ann === 'MB' ? 'fully ordered' : ann.toLowerCase()}`,
+  doc: `atomic exchange, ${fullyOrdered(ann) ? 'fully ordered' : ann.toLowerCase()}`,
   expand(b, [addr, value], dst) {
     const r = resultReg(b, dst);
     b.emit({ op: 'xchg', dst: r, addr, value, ann, origin: b.origin() });
@@ -88,7 +91,7 @@ const xchg = (ann: AccessAnn): PrimitiveSpec => ({
 
 const cmpxchg = (ann: AccessAnn): PrimitiveSpec => ({
   args: ['ptr', 'val', 'val'],
-  doc: `compare-and-exchange, ${ann === 'MB' ? 'fully ordered when it succeeds' : ann.toLowerCase()}`,
+  doc: `compare-and-exchange, ${fullyOrdered(ann) ? 'fully ordered when it succeeds' : ann.toLowerCase()}`,
   expand(b, [addr, expected, value], dst) {
     const r = resultReg(b, dst);
     b.emit({ op: 'cmpxchg', dst: r, addr, expected, value, ann, origin: b.origin() });
@@ -105,7 +108,7 @@ const atomicOp = (
   post?: (v: PureExpr) => PureExpr,
 ): PrimitiveSpec => ({
   args: operand === 'arg' ? ['val', 'ptr'] : ['ptr'],
-  doc: `atomic ${alu} (${returns === 'none' ? 'no return value, unordered' : returns === 'old' ? 'returns the old value' : 'returns the new value'}${returns === 'none' ? '' : ann === 'MB' ? ', fully ordered' : ', ' + ann.toLowerCase()})`,
+  doc: `atomic ${alu} (${returns === 'none' ? 'no return value, unordered' : returns === 'old' ? 'returns the old value' : 'returns the new value'}${returns === 'none' ? '' : fullyOrdered(ann) ? ', fully ordered' : ', ' + ann.toLowerCase()})`,
   expand(b, args, dst) {
     const [opnd, addr] = operand === 'arg' ? [args[0], args[1]] : [num(operand), args[0]];
     const r = returns === 'none' ? null : post ? b.temp() : resultReg(b, dst);

@@ -9,6 +9,7 @@ import { emitAcks } from './kvm-requests.js';
 import type { Instr, Origin, PureExpr, ThreadProgram, Value } from './program.js';
 import { literalInt } from './int64.js';
 import { ThreadRegisters, type NameScope } from './registers.js';
+import { isMarkedPlainRead } from './annotations.js';
 
 /**
  * Most operations one thread may lower to. Real litmus tests have a handful; a huge or
@@ -16,8 +17,6 @@ import { ThreadRegisters, type NameScope } from './registers.js';
  */
 export const MAX_THREAD_OPERATIONS = 1000;
 
-/** The annotations of a marked access (LKMM's Marked) a spin may read with: READ_ONCE, smp_load_acquire, atomic_read... */
-const MARKED_SPIN_READS: ReadonlySet<string> = new Set(['ONCE', 'ACQUIRE']);
 
 /** What lowering a thread asks of the whole test (lower.ts): its names, primitives and KVM state. */
 export interface TestScope extends NameScope {
@@ -197,7 +196,7 @@ export class ThreadLowering {
       this.out = saved.out;
     }
     const read = scratch[0];
-    if (scratch.length !== 1 || read.op !== 'load' || !MARKED_SPIN_READS.has(read.ann) || read.addr.k !== 'const' || typeof read.addr.v !== 'string' || !read.dst.startsWith('%t')) {
+    if (scratch.length !== 1 || read.op !== 'load' || !isMarkedPlainRead(read.ann) || read.addr.k !== 'const' || typeof read.addr.v !== 'string' || !read.dst.startsWith('%t')) {
       this.temps = saved.temps;
       this.sites = saved.sites;
       this.operations = saved.operations;

@@ -3,7 +3,8 @@
 // (a CPU may read its own buffered store early).
 import type { Candidate, Skeleton } from '../execution/execution.js';
 import { lockDeadlock } from './locks.js';
-import type { MemoryModel, ModelVerdict, OrderingRules, PreparedModel } from './model.js';
+import type { MemoryModel, ModelVerdict, OperationalMachine, OrderingRules, PreparedModel } from './model.js';
+import { COHERENCE_CHECK_MEANINGS } from './checks.js';
 import type { Relation } from '../execution/relation.js';
 
 export function coherenceAndAtomicity(sk: Skeleton, c: Candidate, fr: Relation): string | null {
@@ -15,13 +16,15 @@ export function coherenceAndAtomicity(sk: Skeleton, c: Candidate, fr: Relation):
 interface GlobalOrderSpec {
   name: string;
   description: string;
-  /** The name of the acyclicity check, as reported when it fails. */
+  /** The name of the acyclicity check, as reported when it fails, and what it demands in words. */
   check: string;
+  meaning: string;
   /** The part of program order the model keeps (computed once per skeleton). */
   preserved(sk: Skeleton): Relation;
   /** Whether reading one's own write counts towards the global order. */
   internalRf: boolean;
   orderingRules: OrderingRules;
+  operational: OperationalMachine;
 }
 
 class PreparedGlobalOrder implements PreparedModel {
@@ -51,5 +54,13 @@ class PreparedGlobalOrder implements PreparedModel {
 }
 
 export function globalOrderModel(spec: GlobalOrderSpec): MemoryModel {
-  return { name: spec.name, description: spec.description, orderingRules: spec.orderingRules, decomposes: true, prepare: (sk) => new PreparedGlobalOrder(sk, spec) };
+  return {
+    name: spec.name,
+    description: spec.description,
+    orderingRules: spec.orderingRules,
+    operational: spec.operational,
+    decomposes: true,
+    checkMeanings: { ...COHERENCE_CHECK_MEANINGS, [spec.check]: spec.meaning },
+    prepare: (sk) => new PreparedGlobalOrder(sk, spec),
+  };
 }

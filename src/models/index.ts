@@ -10,6 +10,9 @@ export const MODELS: ReadonlyMap<string, MemoryModel> = new Map([
   ['tso', tso],
 ]);
 
+/** The model a command uses without --model: the kernel's. */
+export const DEFAULT_MODEL: MemoryModel = lkmm;
+
 export function modelByName(name: string): MemoryModel | undefined {
   return MODELS.get(name.toLowerCase());
 }

@@ -46,7 +46,20 @@ export interface MemoryModel {
    * the parts apart (src/explore/components.ts). Default false.
    */
   decomposes?: boolean;
+  /**
+   * The interleaving engine's machine (src/interleave/) whose final states are the model's:
+   * sequentially consistent memory, or x86's FIFO store buffers. fuzz's engines-agree compares
+   * the two engines on the models that have one. Default none.
+   */
+  operational?: OperationalMachine;
+  /**
+   * What each check the model can fail (ModelVerdict.failed) demands, in words: `explain` says so
+   * of the candidates the check rules out. A check not listed is "the model's <check> check".
+   */
+  checkMeanings?: Readonly<Record<string, string>>;
   prepare(skeleton: Skeleton): PreparedModel;
 }
+
+export type OperationalMachine = 'sc' | 'tso';
 
 export type OrderingRules = 'lkmm' | 'tso' | 'sc';

@@ -6,7 +6,7 @@
 import type { Skeleton } from '../execution/execution.js';
 import { globalOrderModel } from './global-order.js';
 import { EventSet, Relation } from '../execution/relation.js';
-import { tsoFence, type TsoFence } from '../lower/annotations.js';
+import { isSrcuUnlock, tsoFence, type TsoFence } from '../lower/annotations.js';
 
 export function tsoPreservedOrder(sk: Skeleton): Relation {
   const ev = sk.events;
@@ -18,7 +18,7 @@ export function tsoPreservedOrder(sk: Skeleton): Relation {
   // What each fence does on x86 is the annotation table's (lower/annotations.ts), which the
   // interleaving engine reads too.
   const fence = (meaning: TsoFence) => EventSet.where(n, (i) => ev[i].kind === 'F' && tsoFence(ev[i].ann) === meaning);
-  const srcuUnlocks = EventSet.where(n, (i) => ev[i].kind === 'W' && ev[i].ann === 'srcu-unlock');
+  const srcuUnlocks = EventSet.where(n, (i) => ev[i].kind === 'W' && isSrcuUnlock(ev[i].ann));
   const po = sk.po.restrict(M, M);
   const wr = Relation.cross(W, R);
   const ppo = po.minus(wr);
@@ -34,7 +34,9 @@ export const tso = globalOrderModel({
   name: 'tso',
   description: 'x86-TSO: acyclic(ppo | rfe | co | fr | mfence | locked), ppo = po minus W->R',
   check: 'tso',
+  meaning: 'x86-TSO: a CPU may only let a read pass its own earlier write, and not across MFENCE or a locked instruction',
   preserved: tsoPreservedOrder,
   internalRf: false,
   orderingRules: 'tso',
+  operational: 'tso',
 });

@@ -6,8 +6,8 @@
 // K x K. And rb = prop ; po ; rcu-order ; po? ; hb* ; pb* is irreflexive exactly when
 // rcu-order ; rcu-link is, on K (rotate the cycle: rcu-link = po? ; hb* ; pb* ; prop ; po).
 // The fixpoint then costs a few operations on a 10 x 10 matrix instead of n x n ones.
-import type { Skeleton } from '../execution/execution.js';
-import { EventSet, Relation } from '../execution/relation.js';
+import type { Skeleton } from '../../execution/execution.js';
+import { EventSet, Relation } from '../../execution/relation.js';
 
 export interface RcuEvents {
   SyncRcu: EventSet;
