@@ -131,15 +131,17 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
   };
   for (const [loc, v] of program.locations) add(loc, v);
   const copied = flow.symbolLocations;
-  for (const loc of copied === 'all' ? program.locations.keys() : copied) {
+  for (const loc of copied) {
     if (!domains.has(loc)) add(loc, 0);
     add(loc, SYMBOL);
   }
   // Unrolled loops (assume) and waits (await, a cut loop) are left out: their paths multiply with
   // every unknown iteration.
-  const discoverers = program.threads.filter((t) => branchesOnValues(t.body) && !hasLoop(t.body));
+  // Without a cycle from a read to a later write and back (value-flow.ts), every value an
+  // execution reads is in the least fixpoint: a look could add only values no execution reads.
+  const discoverers = flow.readWriteCycles ? program.threads.filter((t) => branchesOnValues(t.body) && !hasLoop(t.body)) : [];
   // herd7's variable numbers name the symbols; followed only where a symbol may appear.
-  const herd = copied === 'all' || copied.size > 0 ? herdVarsOf(program) : null;
+  const herd = copied.size > 0 ? herdVarsOf(program) : null;
   let paths: ThreadPath[][] = [];
   // A chain of values is no longer than the writes: after that many rounds that add values, the
   // values still growing (a counter's r + 1) can be no execution's, and we stop as we always did.
@@ -177,7 +179,7 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
     if (changed) continue;
     // A look with unknown read values, for what only a cycle justifies; again while a look finds
     // something new (the values it found may open branches to more).
-    if (looks++ < MAX_LOOKS) for (const t of discoverers) for (const p of enumeratePaths(t, domains, maxPaths, budget, true)) for (const e of p.events) note(e);
+    if (discoverers.length > 0 && looks++ < MAX_LOOKS) for (const t of discoverers) for (const p of enumeratePaths(t, domains, maxPaths, budget, true)) for (const e of p.events) note(e);
     if (!changed) return { domains, paths, converged: true };
     rounds = 0;
   }

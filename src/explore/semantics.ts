@@ -158,7 +158,10 @@ export class InstructionSemantics {
       case 'store': {
         const a = location(s, instr.addr);
         const v = evaluate(instr.value, s.regs);
-        const i = push(s, { kind: 'W', loc: a.loc, value: v.v, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: null, ...(v.sym === undefined ? {} : { symFrom: v.sym }) }, a.deps);
+        // No spread in the literal: every ordinary write has one shape, built without a runtime copy.
+        const ev: PathEvent = { kind: 'W', loc: a.loc, value: v.v, ann: instr.ann, rmwInstr: false, lock: null, srcuSync: false, origin: instr.origin, dst: null };
+        if (v.sym !== undefined) ev.symFrom = v.sym;
+        const i = push(s, ev, a.deps);
         for (const d of v.deps) s.data.push([d, i]);
         return [{ s, k: rest }];
       }
@@ -249,8 +252,9 @@ export class InstructionSemantics {
         throw e;
       }
       if (outcome.writes) {
-        const copied = instr.op !== 'atomic' && operand.sym !== undefined ? { symFrom: operand.sym } : {};
-        const w = push(t, { kind: 'W', loc: a.loc, value: outcome.newValue, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: null, ...copied }, a.deps);
+        const ev: PathEvent = { kind: 'W', loc: a.loc, value: outcome.newValue, ann: instr.ann, rmwInstr: true, lock: null, srcuSync: false, origin: instr.origin, dst: null };
+        if (instr.op !== 'atomic' && operand.sym !== undefined) ev.symFrom = operand.sym;
+        const w = push(t, ev, a.deps);
         for (const d of operand.deps) t.data.push([d, w]);
         t.rmw.push([r, w]);
       }

@@ -28,13 +28,35 @@ const KEY = /\b([A-Za-z]{4,8})[ \t]*(\([ \t]*([A-Za-z0-9_.+-]*)[ \t]*\))?[ \t]*(
 /** Whether `word` is "Result" misspelt: another case, a plural, one letter off, two swapped. */
 function resultLike(word: string): boolean {
   // Within one edit of "result" (or an anagram of it) means 5 to 7 letters: every other word of
-  // the comments' prose is dismissed before any edit distance is computed (it was most of reading
-  // a test's comments).
+  // the comments' prose is dismissed before anything else (reading comments was most of parsing).
   if (word.length < 5 || word.length > 7) return false;
   const w = word.toLowerCase();
-  if (w === 'result' || w === 'results') return true;
-  if ([...w].sort().join('') === 'elrstu') return true;
-  return nearestName(w, ['result'], 1) !== null;
+  return w === 'results' || withinOneEdit(w, 'result') || anagramOfResult(w);
+}
+
+/** Levenshtein distance at most 1, in one pass (no table: most words are rejected at once). */
+function withinOneEdit(a: string, b: string): boolean {
+  if (a.length < b.length) return withinOneEdit(b, a);
+  if (a.length - b.length > 1) return false;
+  let i = 0;
+  while (i < b.length && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === b.length) return true;
+  // The first difference: a substitution (same lengths) or a letter of `a` inserted.
+  const skip = a.length === b.length ? 1 : 0;
+  for (let j = i + 1; j < a.length; j++) if (a.charCodeAt(j) !== b.charCodeAt(j - 1 + skip)) return false;
+  return true;
+}
+
+/** The letters of "result" in any order ("result" has no repeated letter). */
+function anagramOfResult(w: string): boolean {
+  if (w.length !== 6) return false;
+  let seen = 0;
+  for (let i = 0; i < 6; i++) {
+    const k = 'result'.indexOf(w[i]);
+    if (k < 0 || seen & (1 << k)) return false;
+    seen |= 1 << k;
+  }
+  return true;
 }
 
 /** Whether a value word is close to one we accept (so `Result: comment` is prose, `Result: Nevr` is not). */
@@ -96,9 +118,9 @@ export function readExpectations(comments: readonly CommentText[], file: string)
       const attempt = exactKey && colon ? true : words.length > 0 && valueLike(words[0].text) && (colon !== '' || exactKey);
       if (!attempt) continue;
       const model = paren !== undefined ? modelName : undefined;
-      const form = nearestForm(model, words.map((w) => w.text));
       const fail = (at: number, message: string) => {
         const pos = positionIn(c, at);
+        const form = nearestForm(model, words.map((w) => w.text));
         out.diagnostics.push({ file, line: pos.line, col: pos.col, severity: 'error', message: `${message} (did you mean '${form}'?)` });
       };
       if (!exactKey || !colon || (paren !== undefined && modelName === '')) {
