@@ -95,7 +95,9 @@ export function runPool<Task, Result>(tasks: readonly Task[], opts: PoolOptions<
       });
       w.on('error', died);
       w.on('exit', (code) => died(new Error(`worker exited with code ${code}`)));
-      give();
+      // The first task's clock starts when the thread runs, so a slow start on a loaded machine
+      // is not charged to the task as an overrun.
+      w.once('online', give);
     };
 
     const n = Math.max(1, Math.min(opts.jobs, tasks.length));
