@@ -10,6 +10,7 @@ import { addModelFileOptions, wantsModelFiles } from './model-options.js';
 import { registerHwCommand } from './hw-command.js';
 import { conciseUsageErrors } from './usage.js';
 import { internalError, settle } from './failures.js';
+import { stderrWrite, stdoutWrite, writeDirectly } from './write-sync.js';
 import { decideFlagsOf } from './decide-spec.js';
 import type { CheckCliOptions } from './check.js';
 import type { ExplainCliOptions } from './explain.js';
@@ -32,7 +33,9 @@ export function buildProgram(registerFuzz?: (program: Command) => void): Command
     .description('Decide C litmus tests under the Linux kernel memory model (LKMM), SC or x86-TSO')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Commander's help, version and errors through write-sync.ts too (subcommands inherit it).
+    .configureOutput({ writeOut: stdoutWrite, writeErr: stderrWrite });
   // --conf/--cat/--bell/--macros/--variant: global, so they may come before or after the subcommand.
   addModelFileOptions(program);
   program.hook('preAction', (_program, action) => {
@@ -164,18 +167,46 @@ function mayNeedFuzz(argv: string[]): boolean {
 
 /**
  * A reader that has gone (`litmus-check fences ... | head -1`) ends the process quietly: the
- * output nobody reads is not worth an EPIPE stack trace.
+ * output nobody reads is not worth an EPIPE stack trace. The handler is attached when the stream
+ * is first used: creating process.stdout loads Node's stream modules, which `run` (writing with
+ * writeSync, write-sync.ts) does without.
  */
-function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
+function quietOnClosedPipe(name: 'stdout' | 'stderr'): void {
+  const attach = (stream: NodeJS.WriteStream) =>
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  const d = Object.getOwnPropertyDescriptor(process, name);
+  const get = d?.get;
+  if (!d?.configurable || !get) {
+    attach(process[name]);
+    return;
+  }
+  let attached = false;
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: d.enumerable,
+    get() {
+      const stream = get.call(process) as NodeJS.WriteStream;
+      if (!attached) {
+        attached = true;
+        attach(stream);
+      }
+      return stream;
+    },
   });
 }
 
 export async function main(argv: string[]): Promise<void> {
-  quietOnClosedPipe(process.stdout);
-  quietOnClosedPipe(process.stderr);
+  quietOnClosedPipe('stdout');
+  quietOnClosedPipe('stderr');
+  writeDirectly();
+  // The version alone needs no command line parser (commander's set-up is most of that process).
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    stdoutWrite(`${packageVersion()}\n`);
+    return;
+  }
   const program = buildProgram(mayNeedFuzz(argv) ? (await import('./fuzz.js')).registerFuzzCommand : undefined);
   try {
     program.parse(argv, { from: 'user' });

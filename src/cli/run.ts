@@ -8,12 +8,13 @@ import { JsonArrayWriter } from '../report/json-array.js';
 import { errorRow, formatTable, resultRow, type Row } from '../report/table.js';
 import { expectationMismatch } from '../check/verdict.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, combineExit, summarizeExits } from './exit-codes.js';
-import { terminalStyle } from './style.js';
+import { stdoutStyle } from './style.js';
 import type { TestRun } from '../check/outcome.js';
 import { defaultJobs, runInWorkers } from './parallel.js';
 import { inPathOrder } from './path-order.js';
 import { runOne } from './run-one.js';
 import { resolveDecider, type DecideFlags, type Decider } from './decide-spec.js';
+import { stderrWrite, stdoutWrite } from './write-sync.js';
 
 export interface RunOptions extends DecideFlags {
   format: 'text' | 'herd' | 'json';
@@ -34,7 +35,7 @@ class RunReport {
     /** Exit codes so far (one per missing path). */
     readonly codes: number[],
   ) {
-    this.json = format === 'json' ? new JsonArrayWriter((piece) => process.stdout.write(piece)) : null;
+    this.json = format === 'json' ? new JsonArrayWriter((piece) => stdoutWrite(piece)) : null;
   }
 
   private error(file: string, code: number): void {
@@ -43,9 +44,9 @@ class RunReport {
   }
 
   private result(r: TestResult, text: string): void {
-    for (const w of warningsOf(r)) process.stderr.write(formatDiagnostic(w, text) + '\n');
+    for (const w of warningsOf(r)) stderrWrite(formatDiagnostic(w, text) + '\n');
     this.codes.push(!r.judgement.complete ? EXIT_INCOMPLETE : expectationMismatch(r) ? EXIT_FAILED : EXIT_OK);
-    if (this.format === 'herd') process.stdout.write(formatHerd(r, text) + '\n');
+    if (this.format === 'herd') stdoutWrite(formatHerd(r, text) + '\n');
     else if (this.json) this.json.push(toJson(r));
     else this.rows.push(resultRow(r));
   }
@@ -53,18 +54,18 @@ class RunReport {
   /** A test decided here or on a worker: its result, an input error, or a test that had to be stopped. */
   add(file: string, run: TestRun): void {
     if (run.kind === 'result') return this.result(run.result, run.source);
-    process.stderr.write((run.kind === 'error' ? run.rendered : `${file}: incomplete: ${run.reason}`) + '\n');
+    stderrWrite((run.kind === 'error' ? run.rendered : `${file}: incomplete: ${run.reason}`) + '\n');
     this.error(file, run.kind === 'error' ? EXIT_BAD_INPUT : EXIT_INCOMPLETE);
   }
 
   finish(): number {
     if (this.json) {
       this.json.end();
-      process.stdout.write('\n');
+      stdoutWrite('\n');
     }
-    if (this.format === 'text') process.stdout.write(formatTable(this.rows, terminalStyle(process.stdout)));
+    if (this.format === 'text') stdoutWrite(formatTable(this.rows, stdoutStyle()));
     // With several tests, a closing count (on stderr where stdout is machine-read).
-    if (this.codes.length > 1) (this.format === 'text' ? process.stdout : process.stderr).write(summarizeExits(this.codes) + '\n');
+    if (this.codes.length > 1) (this.format === 'text' ? stdoutWrite : stderrWrite)(summarizeExits(this.codes) + '\n');
     return combineExit(this.codes);
   }
 }
@@ -119,10 +120,11 @@ export async function runCommandAdaptive(paths: string[], opts: RunOptions): Pro
   if (!p) return EXIT_BAD_INPUT;
   if (p.decider.files || defaultJobs() < 2) return runHere(p);
   const { files } = p;
-  const start = performance.now();
+  // process.hrtime: the global `performance` loads perf_hooks.
+  const start = process.hrtime.bigint();
   let next = 0;
   const worthWorkers = () => {
-    const elapsed = performance.now() - start;
+    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
     return elapsed >= IN_PROCESS_MS && (elapsed / next) * (files.length - next) > WORTH_WORKERS_MS;
   };
   while (next < files.length && (next === 0 || !worthWorkers())) {
