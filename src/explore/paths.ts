@@ -154,13 +154,15 @@ export function computeDomains(program: Program, maxPaths: number, deadline?: nu
     let changed = false;
     const symbolWritten = new Set<string>();
     const note = (e: PathEvent) => {
-      if (e.kind === 'W' && e.loc !== null && e.value !== null && e.lock === null) {
-        if (e.value === SYMBOL) symbolWritten.add(e.loc);
-        else if (!isSymbol(e.value)) changed = add(e.loc, e.value) || changed;
-      }
+      // A location the initial state does not list starts at 0: that value goes in before any
+      // written one, or a first write would make its domain without the initial value.
       if (e.loc !== null && !domains.has(e.loc)) {
         add(e.loc, 0);
         changed = true;
+      }
+      if (e.kind === 'W' && e.loc !== null && e.value !== null && e.lock === null) {
+        if (e.value === SYMBOL) symbolWritten.add(e.loc);
+        else if (!isSymbol(e.value)) changed = add(e.loc, e.value) || changed;
       }
     };
     for (const tp of paths) for (const p of tp) for (const e of p.events) note(e);
