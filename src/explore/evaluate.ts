@@ -2,6 +2,7 @@
 // depends on (the source of addr, data and ctrl dependencies).
 import { SYMBOL, isSymbol, type PureExpr, type Value } from '../lower/program.js';
 import { intBinary, intUnary, type Int } from '../lower/int64.js';
+import { addressPlusZero } from '../lower/address-arith.js';
 
 /** A value and the thread-local indices of the read events it was computed from. */
 export interface Tainted {
@@ -131,10 +132,8 @@ export function binary(op: string, a: Value, b: Value): Value {
     case '||':
       return truthy(a) || truthy(b) ? 1 : 0;
   }
-  // An address plus or minus zero is that address (herd7's `y + (r1 ^ r1)`); other arithmetic on
-  // addresses has no meaning for a named location.
-  if ((op === '+' || op === '-') && typeof a === 'string' && b === 0) return a;
-  if (op === '+' && a === 0 && typeof b === 'string') return b;
+  const offset = addressPlusZero(op, a, b);
+  if (offset !== null) return offset;
   const x = asInt(a, op);
   const y = asInt(b, op);
   if ((op === '/' || op === '%') && (y === 0)) throw new PathUndefined('division by zero');

@@ -1,6 +1,7 @@
 // The interleaving engine's arithmetic: evaluating a lowered expression over a thread's registers.
 import type { PureExpr, Value } from '../lower/program.js';
 import { intBinary, intUnary, type Int } from '../lower/int64.js';
+import { addressPlusZero } from '../lower/address-arith.js';
 
 /** An operation whose meaning is undefined (arithmetic on an address, division by zero). */
 export class Undefined extends Error {}
@@ -25,6 +26,8 @@ export function alu(op: string, a: Value, b: Value): Value {
     case '&&': return truth(a) && truth(b) ? 1 : 0;
     case '||': return truth(a) || truth(b) ? 1 : 0;
   }
+  const offset = addressPlusZero(op, a, b);
+  if (offset !== null) return offset;
   const x = int(a);
   const y = int(b);
   if ((op === '/' || op === '%') && y === 0) throw new Undefined('division by zero');
