@@ -120,6 +120,23 @@ describe('components: the KVM vCPU family', () => {
     }
   });
 
+  it('verdict mode explores each component once, however many searches it makes (never more work than listing)', () => {
+    // Counted as the model sees it: one prepare() per candidate skeleton built.
+    const counting = (): { model: MemoryModel; count: () => number } => {
+      const lkmm = MODELS.get('lkmm')!;
+      let n = 0;
+      return { model: { ...lkmm, prepare: (sk) => (n++, lkmm.prepare(sk)) }, count: () => n };
+    };
+    for (const [name, src] of [...variants(3), ['4 vCPUs', kvmVcpusFamily(4)] as [string, string]]) {
+      const listing = counting();
+      const verdict = counting();
+      decide(src, listing.model, false);
+      const r = decide(src, verdict.model, true);
+      expect(r.judgement.complete, name).toBe(true);
+      expect(verdict.count(), name).toBeLessThanOrEqual(listing.count());
+    }
+  });
+
   it('8 vCPUs are decided (the whole-test search stops at its path work limit)', () => {
     const src = kvmVcpusFamily(8);
     const r = decide(src, MODELS.get('lkmm')!, true);

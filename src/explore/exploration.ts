@@ -9,6 +9,7 @@ import type { Skeleton } from '../execution/execution.js';
 import type { BlockedAt, UndefinedBehaviour } from './thread-path.js';
 import { valueFlow, type ValueFlow } from './value-flow.js';
 import type { LoopCutCount } from './loop-cuts.js';
+import type { Split } from './components.js';
 
 /**
  * A verdict search's target: executions whose condition evaluates to `want`. The explorer
@@ -45,6 +46,20 @@ export interface ExploreLimits {
    * denote any location, and the looks with unknown values always run. The tests' oracle.
    */
   coarseValueFlow?: boolean;
+  /**
+   * Shared by the searches of one verdict (judge/search.ts) over the same program and model:
+   * what none of them changes is computed once (the value flow, the split, and each component's
+   * executions, which a component explores without the goal).
+   */
+  memo?: SearchMemo;
+}
+
+/** What the searches of one verdict share; start each verdict with `{ components: [] }`. */
+export interface SearchMemo {
+  flow?: ValueFlow;
+  /** null: not split (or the split fell back to the whole test). */
+  split?: Split | null;
+  components: Array<ConsistentExecution[] | undefined>;
 }
 
 /** Search steps one unit of --max-executions allows (a step: one co or rf decision). */
@@ -137,7 +152,9 @@ export class Exploration {
     readonly limits: ExploreLimits,
   ) {
     this.coherent = model.assumesCoherence !== false;
-    this.flow = limits.coarseValueFlow ? { ...valueFlow(program, { everyAddress: true }), readWriteCycles: true } : valueFlow(program, { coherent: this.coherent });
+    const memo = limits.memo;
+    this.flow = memo?.flow ?? (limits.coarseValueFlow ? { ...valueFlow(program, { everyAddress: true }), readWriteCycles: true } : valueFlow(program, { coherent: this.coherent }));
+    if (memo) memo.flow = this.flow;
     this.dataCycles = this.flow.dataCycles;
   }
 

@@ -23,7 +23,7 @@ import type { ThreadPath } from './thread-path.js';
 import { shapeMayCut } from './loop-cuts.js';
 
 export { STEPS_PER_EXECUTION } from './exploration.js';
-export type { CandidateExecution, ConsistentExecution, ExploreLimits, ExploreStats, RejectedExecution, SearchGoal, Visitor } from './exploration.js';
+export type { CandidateExecution, ConsistentExecution, ExploreLimits, ExploreStats, RejectedExecution, SearchGoal, SearchMemo, Visitor } from './exploration.js';
 
 const DEFAULT_MAX_PATHS = 100_000;
 
@@ -32,7 +32,9 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
   const { stats } = x;
   // Parts that share no location are searched apart and their executions combined (product.ts).
   // Not with a value cycle: herd7 numbers a self-justified value over the whole test (herd-vars.ts).
-  const split = model.decomposes === true && !limits.onRejected && !x.dataCycles ? splitProgram(program) : null;
+  const memo = limits.memo;
+  const split = model.decomposes === true && !limits.onRejected && !x.dataCycles ? (memo?.split !== undefined ? memo.split : splitProgram(program)) : null;
+  if (memo) memo.split = split;
   if (split) {
     try {
       const out = exploreSplit(program, split, model, visit, limits, stats, { explore, execution: () => x.execution() });
@@ -40,6 +42,7 @@ export function explore(program: Program, model: MemoryModel, visit: Visitor, li
         stats.stopped = out === 'stopped';
         return stats;
       }
+      if (memo) memo.split = null;
     } catch (e) {
       if (!(e instanceof StopExploring)) throw e;
       stats.incomplete = e.reason;

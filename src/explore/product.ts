@@ -58,7 +58,13 @@ export function residual(p: CondProp, known: (o: Observable) => Value | null): C
 
 export function exploreSplit(program: Program, split: Split, model: MemoryModel, visit: Visitor, limits: ExploreLimits, stats: ExploreStats, hooks: SplitHooks): SplitOutcome {
   const execs: ConsistentExecution[][] = [];
-  for (const c of split.components) {
+  for (const [i, c] of split.components.entries()) {
+    // An earlier search of the same verdict explored this component already (no goal reaches it).
+    const known = limits.memo?.components[i];
+    if (known) {
+      execs.push(known);
+      continue;
+    }
     const found: ConsistentExecution[] = [];
     const max = limits.maxExecutions;
     const s = hooks.explore(c.program, model, (e) => void found.push(e), { deadline: limits.deadline, maxPaths: limits.maxPaths, maxExecutions: max === undefined ? undefined : Math.max(0, max - stats.explored) });
@@ -74,6 +80,7 @@ export function exploreSplit(program: Program, split: Split, model: MemoryModel,
     // A thread stopped at undefined behaviour before a later block of it: its blocks are not independent.
     if (found.some((e) => e.undefinedBehaviour && !lastBlock(split, c.blocks[e.undefinedBehaviour.thread].thread, execs.length))) return 'fallback';
     execs.push(found);
+    if (limits.memo) limits.memo.components[i] = found;
   }
   return new Combination(program, split, execs, visit, limits, stats, hooks).run() ? 'stopped' : 'done';
 }

@@ -17,7 +17,7 @@
 // incomplete, never Never.
 import type { Instr, Program } from '../lower/program.js';
 import type { MemoryModel } from '../models/model.js';
-import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStats } from '../explore/explorer.js';
+import { explore, type ConsistentExecution, type ExploreLimits, type ExploreStats, type SearchMemo } from '../explore/explorer.js';
 import { classify } from './judge.js';
 import { hasPlainAccess } from './loop-bound.js';
 
@@ -47,6 +47,8 @@ export function searchVerdict(program: Program, model: MemoryModel, visit: (e: C
   let race = false;
   let blocked = false;
   let stopAtBlocked = false;
+  // The searches explore the same program: a split test's components once, not once per search.
+  const memo: SearchMemo = { components: [] };
   const run = (extra: Partial<ExploreLimits>, stopAt: (verdict: boolean, e: ConsistentExecution) => boolean): boolean => {
     const max = limits.maxExecutions;
     if (max !== undefined && total.explored >= max) {
@@ -65,7 +67,7 @@ export function searchVerdict(program: Program, model: MemoryModel, visit: (e: C
       if (e.flags.includes('data-race')) race = true;
       if (v) satisfying = true;
       return stopAt(v, e);
-    }, { ...limits, ...extra, maxExecutions: max === undefined ? undefined : max - total.explored });
+    }, { ...limits, ...extra, memo, maxExecutions: max === undefined ? undefined : max - total.explored });
     total.pathCombinations += s.pathCombinations;
     total.filteredCombinations += s.filteredCombinations;
     total.explored += s.explored;
